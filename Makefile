@@ -1,0 +1,28 @@
+# Thin wrapper over CMake/CTest. `make` leaves the binary at build/quantcli.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= 2
+
+.PHONY: all deps configure demo test test-plain test-asan fuzz bench clean
+
+all: deps configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+deps:
+	@./bootstrap.sh --check
+
+configure:
+	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+demo: all
+	@scripts/demo.sh $(BUILD)/quantcli
+
+# Every test: -Werror build, then ASan+UBSan build, then a short fuzz run; one summary line.
+test: deps
+	@scripts/run_tests.sh
+
+bench: all
+	$(BUILD)/bench_data
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -1,0 +1,2 @@
+/* bench_data.c: placeholder until written this session. */
+int main(void) { return 0; }

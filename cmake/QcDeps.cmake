@@ -1,0 +1,46 @@
+# QcDeps: finds QuantCLI's dependencies with pkg-config. Required ones stop the configure with the
+# apt-get line to run; optional ones switch whole modules on or off and are reported, never fatal.
+find_package(PkgConfig REQUIRED)
+
+set(QC_MODULE_REPORT "")
+
+function(qc_require var pcname debpkg)
+  pkg_check_modules(${var} QUIET IMPORTED_TARGET GLOBAL ${pcname})
+  if(NOT ${var}_FOUND)
+    message(FATAL_ERROR "QuantCLI needs ${pcname}: run ./bootstrap.sh as root, or: sudo apt-get install -y ${debpkg}")
+  endif()
+endfunction()
+
+# qc_optional(VAR pkgconfig-name debian-package "module it enables")
+function(qc_optional var pcname debpkg what)
+  pkg_check_modules(${var} QUIET IMPORTED_TARGET GLOBAL ${pcname})
+  if(${var}_FOUND)
+    set(line "  ${what}: ON (${pcname} ${${var}_VERSION})")
+  else()
+    set(line "  ${what}: OFF (install ${debpkg} to enable)")
+  endif()
+  set(QC_MODULE_REPORT "${QC_MODULE_REPORT}${line}\n" PARENT_SCOPE)
+endfunction()
+
+qc_require(SQLITE3 sqlite3 libsqlite3-dev)
+qc_require(YAML yaml-0.1 libyaml-dev)
+qc_require(CJSON libcjson libcjson-dev)
+
+if(QC_TESTS)
+  qc_optional(CMOCKA cmocka libcmocka-dev "unit tests")
+  if(NOT CMOCKA_FOUND)
+    message(WARNING "cmocka not found: tests disabled (sudo apt-get install -y libcmocka-dev)")
+    set(QC_TESTS OFF CACHE BOOL "" FORCE)
+  endif()
+endif()
+
+if(QC_FUZZ)
+  if(NOT CMAKE_C_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "QC_FUZZ needs clang: cmake -DCMAKE_C_COMPILER=clang (apt-get install clang libclang-rt-dev)")
+  endif()
+  set(QC_MODULE_REPORT "${QC_MODULE_REPORT}  fuzz targets: ON (clang ${CMAKE_C_COMPILER_VERSION})\n")
+endif()
+
+function(qc_print_summary)
+  message(STATUS "QuantCLI modules:\n${QC_MODULE_REPORT}  core, data (SQLite store): ON")
+endfunction()

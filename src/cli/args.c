@@ -1,0 +1,1 @@
+/* args.c: placeholder until written this session. */

@@ -1,0 +1,1 @@
+/* cmd_config.c: placeholder until written this session. */

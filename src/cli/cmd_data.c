@@ -1,0 +1,1 @@
+/* cmd_data.c: placeholder until written this session. */

@@ -1,0 +1,2 @@
+/* main.c: placeholder until written this session. */
+int main(void) { return 0; }

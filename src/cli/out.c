@@ -1,0 +1,1 @@
+/* out.c: placeholder until written this session. */

@@ -1,0 +1,1 @@
+/* calendar.c: placeholder until written this session. */

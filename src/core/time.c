@@ -1,0 +1,1 @@
+/* time.c: placeholder until written this session. */

@@ -1,0 +1,1 @@
+/* import.c: placeholder until written this session. */

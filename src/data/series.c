@@ -1,0 +1,1 @@
+/* series.c: placeholder until written this session. */

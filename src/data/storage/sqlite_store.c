@@ -1,0 +1,1 @@
+/* sqlite_store.c: placeholder until written this session. */
