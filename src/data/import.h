@@ -14,6 +14,9 @@ typedef struct {
     qc_csv_opts csv;
     qc_vopts v;
     int dry_run;          /* validate only (quantcli data validate) */
+    /* optional progress callback: phase "read", "validate" or "store", done of total units */
+    void (*progress)(void *ctx, const char *phase, size_t done, size_t total);
+    void *progress_ctx;
 } qc_import_opts;
 
 typedef struct {

@@ -1,0 +1,86 @@
+/* cli.h: the thin command-line layer over libquantcli: the command table, option parsing, and the
+ * shared context (effective config, store URL, output mode). Only src/cli prints or exits. */
+#ifndef QC_CLI_H
+#define QC_CLI_H
+
+#include <stdio.h>
+
+#include "core/config.h"
+#include "core/error.h"
+
+#define QC_ARGS_MAX_OPTS 40
+#define QC_ARGS_MAX_POS 16
+
+typedef struct {
+    const char *name; /* long name without dashes */
+    const char *arg;  /* metavar ("FILE"), or NULL for a boolean flag */
+    const char *help;
+} qc_opt_spec;
+
+typedef struct {
+    const qc_opt_spec *spec;
+    size_t n_spec;
+    const char *value[QC_ARGS_MAX_OPTS];
+    int present[QC_ARGS_MAX_OPTS];
+    const char *pos[QC_ARGS_MAX_POS];
+    size_t n_pos;
+    int help;
+} qc_args;
+
+typedef struct {
+    qc_config *cfg;
+    const char *db_url; /* effective storage.url */
+    int quiet;
+    int progress;       /* draw progress bars on stderr */
+} qc_cli;
+
+typedef struct {
+    const char *name;    /* "data import" */
+    const char *args;    /* "FILE.csv --symbol SYM [options]" */
+    const char *summary; /* one line */
+    const char *details; /* paragraph(s) after the options, or NULL */
+    const qc_opt_spec *opts;
+    size_t n_opts;
+    size_t min_pos, max_pos;
+    int (*run)(qc_cli *cli, qc_args *a);
+} qc_command;
+
+/* Parses argv (after the command words) against spec. */
+qc_err qc_args_parse(qc_args *a, const qc_opt_spec *spec, size_t n_spec, int argc, char **argv,
+                     const char *cmd, qc_error *err);
+const char *qc_args_get(const qc_args *a, const char *name);
+int qc_args_has(const qc_args *a, const char *name);
+/* Typed option values with a usage error naming the option. */
+qc_err qc_args_int(const qc_args *a, const char *name, long long lo, long long hi, long long *out,
+                   qc_error *err);
+
+/* Command tables of each command group. */
+extern const qc_command qc_cmd_data[];
+extern const size_t qc_cmd_data_n;
+extern const qc_command qc_cmd_config[];
+extern const size_t qc_cmd_config_n;
+
+void qc_cli_print_help(FILE *f, const qc_command *c);
+
+/* Prints "quantcli: error: MSG" to stderr and returns the documented exit code. */
+int qc_cli_fail(const qc_error *err);
+
+/* Output helpers (out.c). */
+void qc_out_table(FILE *f, const char *const *headers, size_t ncols, char **cells, size_t nrows);
+/* Prints a cJSON tree (takes ownership, frees it). */
+struct cJSON;
+void qc_out_json(FILE *f, struct cJSON *root);
+
+/* A progress bar on stderr (only when it is a terminal and not --quiet). */
+typedef struct {
+    int on;
+    int64_t last_ns;
+    const char *label;
+} qc_progress;
+void qc_progress_init(qc_progress *p, const qc_cli *cli, const char *label);
+void qc_progress_update(qc_progress *p, const char *phase, size_t done, size_t total);
+void qc_progress_done(qc_progress *p);
+/* Adapter for library callbacks: ctx is a qc_progress. */
+void qc_progress_cb(void *ctx, const char *phase, size_t done, size_t total);
+
+#endif
