@@ -486,13 +486,13 @@ qc_err qc_csv_parse(const char *buf, size_t len, const qc_csv_opts *opts, qc_csv
     if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
     /* header: the first non-blank line */
     const char *next, *eol;
-    do {
+    for (;;) {
         if (p >= end) return qc_err_set(err, QC_ERR_INPUT, "%s: empty file (no header)", local.label);
         eol = line_end(p, end, &next);
         ps.line++;
-        if (eol == p) p = next;
-    } while (eol == p && p < end);
-    if (eol == p) return qc_err_set(err, QC_ERR_INPUT, "%s: empty file (no header)", local.label);
+        if (eol > p) break;
+        p = next;
+    }
     rc = parse_header(&ps, p, eol, err);
     if (!rc) rc = alloc_series(out, err);
     if (!rc) rc = parse_body(&ps, next, end, err);
@@ -559,6 +559,7 @@ void qc_csv_result_free(qc_csv_result *r) {
 /* Shortest text that reads back to the same double (%.17g is exact but noisy). */
 static int fmt_num(char *buf, size_t n, double v) {
     if (isnan(v)) return snprintf(buf, n, "%s", "");
+    if (v == floor(v) && fabs(v) < 1e15) return snprintf(buf, n, "%.0f", v); /* volumes, round prices */
     for (int prec = 6; prec <= 17; prec++) {
         int k = snprintf(buf, n, "%.*g", prec, v);
         if (strtod(buf, NULL) == v) return k;

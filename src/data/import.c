@@ -65,6 +65,8 @@ static qc_err validate_all(qc_csv_result *csv, const qc_import_opts *o, qc_impor
             first = rc;
         }
     }
+    /* one message for the whole file: the first hard finding and the total count */
+    if (first == QC_ERR_INPUT && res->report.n_hard) qc_vreport_error(&res->report, v.label, err);
     return first;
 }
 

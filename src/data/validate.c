@@ -78,31 +78,30 @@ static qc_finding *add(qc_vreport *r, qc_check chk, int hard, const char *sym, s
         if (f) snprintf((f)->msg, sizeof (f)->msg, __VA_ARGS__);                                      \
     } while (0)
 
-/* The error under policy reject names the first hard finding. */
-static qc_err reject(const qc_vreport *r, size_t first_hard, const qc_vopts *o, qc_error *err) {
+qc_err qc_vreport_error(const qc_vreport *r, const char *label, qc_error *err) {
     const qc_finding *f = NULL;
-    for (size_t i = first_hard; i < r->n; i++)
+    for (size_t i = 0; i < r->n; i++)
         if (r->items[i].hard) {
             f = &r->items[i];
             break;
         }
-    if (!f) return qc_err_set(err, QC_ERR_INPUT, "%s: rejected (hard validation findings)", o->label);
+    if (!f) return qc_err_set(err, QC_ERR_INPUT, "%s: rejected (hard validation findings)", label);
     char where[64] = "";
     if (f->line) snprintf(where, sizeof where, ":%zu", f->line);
-    return qc_err_set(err, QC_ERR_INPUT, "%s%s: %s%s%s (%zu hard problem%s; policy reject)", o->label,
+    return qc_err_set(err, QC_ERR_INPUT, "%s%s: %s%s%s (%zu hard problem%s; policy reject)", label,
                       where, f->field, f->field[0] ? ": " : "", f->msg, r->n_hard,
                       r->n_hard == 1 ? "" : "s");
 }
 
 qc_err qc_validate_bad_rows(const qc_csv_bad_row *bad, size_t n_bad, const qc_vopts *o,
                             qc_vreport *rep, qc_error *err) {
-    size_t first = rep->n, hard_before = rep->n_hard;
+    size_t hard_before = rep->n_hard;
     for (size_t i = 0; i < n_bad; i++) {
         qc_finding *f = add(rep, QC_CHK_PARSE, 1, "", bad[i].line, QC_TS_NONE, bad[i].field,
                             o->policy == QC_POLICY_REJECT ? 0 : 1);
         NOTE(f, "%s", bad[i].msg);
     }
-    if (o->policy == QC_POLICY_REJECT && rep->n_hard > hard_before) return reject(rep, first, o, err);
+    if (o->policy == QC_POLICY_REJECT && rep->n_hard > hard_before) return qc_vreport_error(rep, o->label, err);
     return QC_OK;
 }
 
@@ -301,7 +300,7 @@ static double median_of(double *v, size_t n) {
 
 /* The split ratio (2, 3, 1/2, 3/2, ...) that ratio is within tol of, or 0. */
 static double split_ratio(double ratio, double tol) {
-    static const double k[] = {2, 3, 4, 5, 8, 10, 20, 1.5, 4.0 / 3.0};
+    static const double k[] = {2, 3, 4, 5, 8, 10, 20, 1.5};
     for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
         if (fabs(ratio * k[i] - 1.0) <= tol) return k[i];        /* forward split: price / k */
         if (fabs(ratio / k[i] - 1.0) <= tol) return 1.0 / k[i]; /* reverse split: price * k */
@@ -342,7 +341,7 @@ static qc_err check_returns(const qc_bars *b, const uint32_t *lines, const char 
 qc_err qc_validate_series(qc_bars *b, uint32_t *lines, const char *symbol, int64_t interval_s,
                           const qc_vopts *o, qc_vreport *rep, qc_error *err) {
     if (b->n == 0) return QC_OK;
-    size_t first = rep->n, hard_before = rep->n_hard;
+    size_t hard_before = rep->n_hard;
     uint8_t *keep = malloc(b->n);
     if (!keep) return qc_err_set(err, QC_ERR_NOMEM, "out of memory validating");
     memset(keep, 1, b->n);
@@ -361,7 +360,7 @@ qc_err qc_validate_series(qc_bars *b, uint32_t *lines, const char *symbol, int64
     if (o->policy == QC_POLICY_REJECT && rep->n_hard > hard_before) {
         /* soft findings still help the user fix the file */
         if (qc_bars_is_strictly_increasing(b)) check_sessions(b, lines, symbol, interval_s, o, rep);
-        return reject(rep, first, o, err);
+        return qc_vreport_error(rep, o->label, err);
     }
     check_sessions(b, lines, symbol, interval_s, o, rep);
     return check_returns(b, lines, symbol, o, rep, err);

@@ -71,6 +71,8 @@ void qc_vreport_free(qc_vreport *r);
  * naming the first one as label:line: field: problem (and how many more). */
 qc_err qc_validate_series(qc_bars *b, uint32_t *lines, const char *symbol, int64_t interval_s,
                           const qc_vopts *o, qc_vreport *rep, qc_error *err);
+/* The reject error for a report: label:line: field: problem (N hard problems; policy reject). */
+qc_err qc_vreport_error(const qc_vreport *r, const char *label, qc_error *err);
 qc_err qc_validate_bad_rows(const qc_csv_bad_row *bad, size_t n_bad, const qc_vopts *o,
                             qc_vreport *rep, qc_error *err);
 
