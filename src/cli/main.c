@@ -32,7 +32,7 @@ static void print_usage(FILE *f) {
     fprintf(f,
             "\nGlobal options (before the command):\n"
             "  --db PATH|URL            store: a path or sqlite:PATH (default ./quantcli.db) [storage.url]\n"
-            "  --config FILE            YAML config file (default: config/*.yaml) \n"
+            "  --config FILE            YAML config file (default: config/*.yaml)\n"
             "  --log-level LEVEL        trace, debug, info, warn (default), error, off [log.level]\n"
             "  --log-format FMT         text (default) or json [log.format]\n"
             "  --quiet                  print results only: no progress, no notes\n"
