@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "core/time.h"
@@ -58,6 +59,26 @@ static void test_urls(void **state) {
     assert_int_equal(qc_store_open(g_db + 7, &st, &e), QC_OK);
     assert_int_equal(qc_store_schema_version(st), 1);
     qc_store_close(st);
+}
+
+/* A store written by a newer quantcli (higher schema version) is refused, not silently used. */
+static void test_newer_schema_refused(void **state) {
+    (void)state;
+    char path[300], cmd[400];
+    snprintf(path, sizeof path, "%s/newer.db", g_dir);
+    qc_store *st = NULL;
+    qc_error e = {0};
+    assert_int_equal(qc_store_open(path, &st, &e), QC_OK);
+    qc_store_close(st);
+    snprintf(cmd, sizeof cmd, "sqlite:%s", path);
+    /* bump the version with SQLite itself through a second store handle's raw file */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_version VALUES(99)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(qc_store_open(cmd, &st, &e), QC_ERR_STORAGE);
+    assert_non_null(strstr(e.msg, "newer than this quantcli"));
+    assert_null(st);
 }
 
 static void test_upsert_counts_and_ranges(void **state) {
@@ -216,7 +237,8 @@ static void test_ticks(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_urls), cmocka_unit_test(test_upsert_counts_and_ranges),
+        cmocka_unit_test(test_urls), cmocka_unit_test(test_newer_schema_refused),
+        cmocka_unit_test(test_upsert_counts_and_ranges),
         cmocka_unit_test(test_random_merge_property), cmocka_unit_test(test_transaction_rollback),
         cmocka_unit_test(test_ticks),
     };

@@ -36,17 +36,6 @@ static qc_err calendar_of(const qc_cli *cli, const qc_args *a, const qc_calendar
     return *cal ? QC_OK : QC_ERR_INPUT;
 }
 
-static void stamp_text(int64_t ts, int64_t interval_s, const qc_calendar *cal, char *buf, size_t n) {
-    if (ts == QC_TS_NONE) {
-        qc_strlcpy(buf, "-", n);
-    } else if (interval_s == 86400) {
-        qc_tz tz = qc_calendar_tz(cal);
-        qc_time_format_date(ts + (int64_t)qc_tz_offset_at(&tz, ts) * QC_NS_PER_SEC, buf, n);
-    } else {
-        qc_time_format_iso(ts, buf, n);
-    }
-}
-
 /* --from/--to: a date means that whole local day in the calendar's zone. */
 static qc_err bound_arg(const qc_args *a, const char *name, const qc_calendar *cal, int end, int64_t *ts,
                         qc_error *err) {
@@ -134,7 +123,7 @@ static cJSON *report_json(const qc_vreport *r, const qc_calendar *cal, int64_t i
         const qc_finding *f = &r->items[i];
         cJSON *j = cJSON_CreateObject();
         char when[40];
-        stamp_text(f->ts, interval_s, cal, when, sizeof when);
+        qc_calendar_format_stamp(cal, f->ts, interval_s, when, sizeof when);
         cJSON_AddStringToObject(j, "check", qc_check_name(f->check));
         cJSON_AddStringToObject(j, "severity", f->hard ? "hard" : "soft");
         cJSON_AddStringToObject(j, "symbol", f->symbol);
@@ -184,8 +173,8 @@ static cJSON *import_json(const char *path, const qc_import_result *res, const q
         const qc_import_series *x = &res->series[s];
         cJSON *j = cJSON_CreateObject();
         char a[40], b[40];
-        stamp_text(x->first_ts, res->interval_s, cal, a, sizeof a);
-        stamp_text(x->last_ts, res->interval_s, cal, b, sizeof b);
+        qc_calendar_format_stamp(cal, x->first_ts, res->interval_s, a, sizeof a);
+        qc_calendar_format_stamp(cal, x->last_ts, res->interval_s, b, sizeof b);
         cJSON_AddStringToObject(j, "symbol", x->symbol);
         cJSON_AddNumberToObject(j, "rows_in", (double)x->rows_in);
         cJSON_AddNumberToObject(j, "rows_stored", (double)x->rows_stored);
@@ -213,8 +202,8 @@ static void import_table(const qc_import_result *res, const qc_calendar *cal) {
         snprintf(buf[2], 72, "%zu", x->put.inserted);
         snprintf(buf[3], 72, "%zu", x->put.updated);
         snprintf(buf[4], 72, "%zu", x->put.unchanged);
-        stamp_text(x->first_ts, res->interval_s, cal, buf[5], 72);
-        stamp_text(x->last_ts, res->interval_s, cal, buf[6], 72);
+        qc_calendar_format_stamp(cal, x->first_ts, res->interval_s, buf[5], 72);
+        qc_calendar_format_stamp(cal, x->last_ts, res->interval_s, buf[6], 72);
         for (int c = 0; c < 7; c++) cells[s * 7 + c] = qc_strdup(buf[c]);
     }
     qc_out_table(stdout, hdr, 7, cells, res->n_series);
@@ -328,8 +317,8 @@ static int cmd_list(qc_cli *cli, qc_args *a) {
         snprintf(buf[0], 72, "%s", x->symbol);
         qc_interval_format(x->interval_s, buf[1], 72);
         snprintf(buf[2], 72, "%zu", x->rows);
-        stamp_text(x->first_ts, x->interval_s, cal, buf[3], 72);
-        stamp_text(x->last_ts, x->interval_s, cal, buf[4], 72);
+        qc_calendar_format_stamp(cal, x->first_ts, x->interval_s, buf[3], 72);
+        qc_calendar_format_stamp(cal, x->last_ts, x->interval_s, buf[4], 72);
         snprintf(buf[5], 72, "%s", x->close_only ? "close" : "ohlcv");
         snprintf(buf[6], 72, "%s", x->calendar);
         for (int c = 0; c < 7; c++) cells[i * 7 + c] = qc_strdup(buf[c]);
@@ -455,8 +444,8 @@ static void synth_print(const qc_synth_market *m, const char *manifest, int json
         snprintf(buf[0], 72, "%s", m->symbols[s]);
         snprintf(buf[1], 72, "%s", k_roles[m->role[s]]);
         snprintf(buf[2], 72, "%zu", b->n);
-        stamp_text(b->ts[0], m->interval_s, m->opts.cal, buf[3], 72);
-        stamp_text(b->ts[b->n - 1], m->interval_s, m->opts.cal, buf[4], 72);
+        qc_calendar_format_stamp(m->opts.cal, b->ts[0], m->interval_s, buf[3], 72);
+        qc_calendar_format_stamp(m->opts.cal, b->ts[b->n - 1], m->interval_s, buf[4], 72);
         snprintf(buf[5], 72, "%.2f", b->close[b->n - 1]);
         for (int c = 0; c < 6; c++) cells[s * 6 + c] = qc_strdup(buf[c]);
     }

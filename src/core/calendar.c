@@ -5,6 +5,8 @@
  * computed on demand from the same rules, without special closings (see ny_year_holidays). */
 #include "core/calendar.h"
 
+#include <stdio.h>
+
 #include <stdatomic.h>
 #include <stddef.h>
 
@@ -223,6 +225,21 @@ const char *qc_calendar_name(const qc_calendar *cal) { return cal->name; }
 qc_tz qc_calendar_tz(const qc_calendar *cal) {
     qc_tz tz = {cal->kind == CAL_NYSE ? QC_TZ_NEW_YORK : QC_TZ_FIXED, 0};
     return tz;
+}
+
+int64_t qc_calendar_local_day(const qc_calendar *cal, int64_t ts_ns) {
+    qc_tz tz = qc_calendar_tz(cal);
+    return qc_ts_day(ts_ns + (int64_t)qc_tz_offset_at(&tz, ts_ns) * QC_NS_PER_SEC);
+}
+
+size_t qc_calendar_format_stamp(const qc_calendar *cal, int64_t ts_ns, int64_t interval_s, char *buf,
+                                size_t n) {
+    if (ts_ns == QC_TS_NONE) {
+        if (n) snprintf(buf, n, "-");
+        return 1;
+    }
+    if (interval_s != 86400) return qc_time_format_iso(ts_ns, buf, n);
+    return qc_time_format_date(qc_calendar_local_day(cal, ts_ns) * QC_NS_PER_DAY, buf, n);
 }
 
 int qc_calendar_is_holiday(const qc_calendar *cal, int64_t day) {

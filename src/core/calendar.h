@@ -22,6 +22,13 @@ const char *qc_calendar_name(const qc_calendar *cal);
 /* Zone of the calendar's wall clock (America/New_York for NYSE, UTC for 24/7). */
 qc_tz qc_calendar_tz(const qc_calendar *cal);
 
+/* Day number of the instant ts on the calendar's wall clock: the session date of a daily bar. */
+int64_t qc_calendar_local_day(const qc_calendar *cal, int64_t ts_ns);
+/* Formats a bar stamp for people and CSV files: daily bars (interval_s == 86400) as the local
+ * session date "2024-01-02", others as the ISO UTC instant, QC_TS_NONE as "-". Returns length. */
+size_t qc_calendar_format_stamp(const qc_calendar *cal, int64_t ts_ns, int64_t interval_s, char *buf,
+                                size_t n);
+
 /* 1 if the exchange is closed all day for a holiday or special closing (weekends excluded). */
 int qc_calendar_is_holiday(const qc_calendar *cal, int64_t day);
 /* 1 if `day` is a trading session. */

@@ -567,25 +567,14 @@ static int fmt_num(char *buf, size_t n, double v) {
     return snprintf(buf, n, "%.17g", v);
 }
 
-static void stamp_text(int64_t ts, int daily, const qc_calendar *cal, char *buf, size_t n) {
-    if (!daily) {
-        qc_time_format_iso(ts, buf, n);
-        return;
-    }
-    qc_tz tz = qc_calendar_tz(cal);
-    int64_t local = ts + (int64_t)qc_tz_offset_at(&tz, ts) * QC_NS_PER_SEC;
-    qc_time_format_date(local, buf, n);
-}
-
 qc_err qc_csv_write_bars(FILE *f, const qc_bars *b, int64_t interval_s, const qc_calendar *cal,
                          qc_error *err) {
     int has_adj = 0;
     for (size_t i = 0; i < b->n && !has_adj; i++) has_adj = !isnan(b->adj_close[i]);
     fputs(has_adj ? "date,open,high,low,close,volume,adj_close\n" : "date,open,high,low,close,volume\n", f);
-    int daily = interval_s == 86400;
     for (size_t i = 0; i < b->n; i++) {
         char d[48], o[32], h[32], l[32], c[32], v[32], a[32];
-        stamp_text(b->ts[i], daily, cal, d, sizeof d);
+        qc_calendar_format_stamp(cal, b->ts[i], interval_s, d, sizeof d);
         fmt_num(o, sizeof o, b->open[i]);
         fmt_num(h, sizeof h, b->high[i]);
         fmt_num(l, sizeof l, b->low[i]);

@@ -65,7 +65,19 @@ typedef struct {
     qc_quote **quotes;
     size_t *n_quotes;
     qc_synth_opts opts;
+    /* Added with the implementation: what was planted, per bar, so tests and docs can check it. */
+    double *market_return;     /* market factor log return per bar (drift, diffusion, jumps) */
+    double *momentum_return;   /* momentum factor log return per bar */
+    double *momentum_drift;    /* its latent expected return per bar (annualised) */
+    double momentum_half_life_bars; /* persistence of momentum_drift */
+    double *idio_vol;          /* per symbol, annualised idiosyncratic vol in the calm regime */
+    double *start_price;       /* per symbol, the (unrounded) close before bar 0 */
+    double bars_per_session;   /* nominal bars in a regular session (1 for daily bars) */
+    double sessions_per_year;  /* from the calendar, used to annualise */
 } qc_synth_market;
+
+/* "market", "momentum", "mean_revert", "pair_leg" (static string). */
+const char *qc_synth_role_name(qc_synth_role role);
 
 qc_err qc_synth_generate(const qc_synth_opts *o, qc_synth_market **out, qc_error *err);
 void qc_synth_free(qc_synth_market *m);

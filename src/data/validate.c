@@ -253,35 +253,25 @@ static void check_values(qc_bars *b, const uint32_t *lines, const char *sym, con
 
 /* ---- soft checks ------------------------------------------------------------------------------ */
 
-static void date_text(int64_t ts, const qc_calendar *cal, char *buf, size_t n) {
-    qc_tz tz = qc_calendar_tz(cal);
-    qc_time_format_date(ts + (int64_t)qc_tz_offset_at(&tz, ts) * QC_NS_PER_SEC, buf, n);
-}
-
-static int64_t local_day(int64_t ts, const qc_calendar *cal) {
-    qc_tz tz = qc_calendar_tz(cal);
-    return qc_ts_day(ts + (int64_t)qc_tz_offset_at(&tz, ts) * QC_NS_PER_SEC);
-}
-
 static void check_sessions(const qc_bars *b, const uint32_t *lines, const char *sym, int64_t interval_s,
                            const qc_vopts *o, qc_vreport *rep) {
     if (!o->cal || interval_s != 86400) return;
     for (size_t i = 0; i < b->n; i++) {
-        int64_t day = local_day(b->ts[i], o->cal);
+        int64_t day = qc_calendar_local_day(o->cal, b->ts[i]);
         if (!qc_calendar_is_session(o->cal, day)) {
             char d[16];
-            date_text(b->ts[i], o->cal, d, sizeof d);
+            qc_calendar_format_stamp(o->cal, b->ts[i], 86400, d, sizeof d);
             qc_finding *f = add(rep, QC_CHK_SESSION, 0, sym, line_of(lines, i), b->ts[i], "date", 0);
             NOTE(f, "%s is not a %s session", d, qc_calendar_name(o->cal));
         }
         if (i == 0) continue;
-        int64_t prev = local_day(b->ts[i - 1], o->cal);
+        int64_t prev = qc_calendar_local_day(o->cal, b->ts[i - 1]);
         if (day - prev < 2) continue;
         int64_t missing = qc_calendar_count_sessions(o->cal, prev + 1, day - 1);
         if (missing <= 0) continue;
         char d0[16], d1[16];
-        date_text(b->ts[i - 1], o->cal, d0, sizeof d0);
-        date_text(b->ts[i], o->cal, d1, sizeof d1);
+        qc_calendar_format_stamp(o->cal, b->ts[i - 1], 86400, d0, sizeof d0);
+        qc_calendar_format_stamp(o->cal, b->ts[i], 86400, d1, sizeof d1);
         qc_finding *f = add(rep, QC_CHK_GAP, 0, sym, line_of(lines, i), b->ts[i], "date", 0);
         NOTE(f, "gap: %lld session%s missing between %s and %s", (long long)missing,
              missing == 1 ? "" : "s", d0, d1);
