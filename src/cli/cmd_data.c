@@ -244,51 +244,67 @@ static int cmd_validate(qc_cli *cli, qc_args *a) { return run_import_like(cli, a
 
 /* ---- data export ------------------------------------------------------------------------------ */
 
-static qc_err series_info(qc_store *st, const char *symbol, qc_series_info *out, qc_error *err) {
+/* The stored series of symbol to read for interval want (0 = the smallest stored): the exact
+ * interval if stored, else the largest stored interval that divides it (then resampled). */
+static qc_err pick_series(qc_store *st, const char *symbol, int64_t want, qc_series_info *out, qc_error *err) {
     qc_series_info *items;
     size_t n;
     qc_err rc = qc_store_list(st, &items, &n, err);
     if (rc) return rc;
-    rc = qc_err_set(err, QC_ERR_NOT_FOUND, "no data for symbol '%s' in store '%s'", symbol, qc_store_url(st));
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(items[i].symbol, symbol) == 0) {
-            *out = items[i];
-            qc_error_clear(err);
-            rc = QC_OK;
-            break;
+    int found = 0, exact = 0;
+    for (size_t i = 0; i < n && !exact; i++) {
+        const qc_series_info *x = &items[i];
+        if (strcmp(x->symbol, symbol) != 0) continue;
+        if (!want || x->interval_s == want) {
+            *out = *x;
+            found = exact = 1;
+        } else if (want % x->interval_s == 0 && (!found || x->interval_s > out->interval_s)) {
+            *out = *x;
+            found = 1;
         }
+    }
     free(items);
+    if (found) return QC_OK;
+    return qc_err_set(err, QC_ERR_NOT_FOUND,
+                      want ? "no data for symbol '%s' at an interval that divides the one asked for"
+                           : "no data for symbol '%s'",
+                      symbol);
+}
+
+static qc_err export_csv(const char *outp, const qc_bars *bars, int64_t iv, const qc_calendar *cal, qc_error *err) {
+    if (!outp) return qc_csv_write_bars(stdout, bars, iv, cal, err);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&text, &len);
+    if (!mf) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    qc_err rc = qc_csv_write_bars(mf, bars, iv, cal, err);
+    fclose(mf);
+    if (!rc) rc = write_file_atomic(outp, text, err);
+    free(text);
     return rc;
 }
 
 static int cmd_export(qc_cli *cli, qc_args *a) {
     qc_error err = {0};
     qc_store *st = NULL;
-    qc_bars bars = {0};
+    qc_bars bars = {0}, coarse = {0};
     qc_series_info info;
-    const char *sym = qc_args_get(a, "symbol"), *outp = qc_args_get(a, "output");
+    const char *sym = qc_args_get(a, "symbol");
     const qc_calendar *cal = NULL;
     int64_t from, to, iv = 0;
     qc_err rc = sym ? QC_OK : qc_err_set(&err, QC_ERR_USAGE, "data export: --symbol is required");
     if (!rc && qc_args_get(a, "interval")) rc = qc_interval_parse(qc_args_get(a, "interval"), &iv, &err);
     if (!rc) rc = open_store(cli, &st, &err);
-    if (!rc) rc = series_info(st, sym, &info, &err);
+    if (!rc) rc = pick_series(st, sym, iv, &info, &err);
     if (!rc && !(cal = qc_calendar_get(info.calendar, &err))) rc = QC_ERR_INPUT;
     if (!rc) rc = bound_arg(a, "from", cal, 0, &from, &err);
     if (!rc) rc = bound_arg(a, "to", cal, 1, &to, &err);
-    if (!rc) rc = qc_store_load_bars(st, sym, iv ? iv : info.interval_s, from, to, &bars, &err);
-    if (!rc && !outp) rc = qc_csv_write_bars(stdout, &bars, iv ? iv : info.interval_s, cal, &err);
-    if (!rc && outp) {
-        char *text = NULL;
-        size_t len = 0;
-        FILE *mf = open_memstream(&text, &len);
-        rc = mf ? qc_csv_write_bars(mf, &bars, iv ? iv : info.interval_s, cal, &err)
-                : qc_err_set(&err, QC_ERR_NOMEM, "out of memory");
-        if (mf) fclose(mf);
-        if (!rc) rc = write_file_atomic(outp, text, &err);
-        free(text);
-    }
+    if (!rc) rc = qc_store_load_bars(st, sym, info.interval_s, from, to, &bars, &err);
+    if (!iv) iv = info.interval_s;
+    if (!rc && iv != info.interval_s) rc = qc_bars_resample(&bars, iv, cal, &coarse, &err);
+    if (!rc) rc = export_csv(qc_args_get(a, "output"), iv != info.interval_s ? &coarse : &bars, iv, cal, &err);
     qc_bars_free(&bars);
+    qc_bars_free(&coarse);
     qc_store_close(st);
     return rc ? qc_cli_fail(&err) : 0;
 }
@@ -497,7 +513,7 @@ static const qc_opt_spec k_export_opts[] = {
     {"symbol", "SYM", "symbol to export (required)"},
     {"from", "DATE", "first date or date-time (inclusive)"},
     {"to", "DATE", "last date or date-time (inclusive)"},
-    {"interval", "IV", "bar interval (default: the symbol's smallest)"},
+    {"interval", "IV", "bar interval (default: the smallest stored; coarser ones are resampled by session)"},
     {"output", "FILE", "write to FILE (atomically) instead of stdout"},
 };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/strutil.h"
+#include "core/time.h"
 
 /* Grows one column to cap elements of size sz. */
 static int grow(void **p, size_t cap, size_t sz) {
@@ -119,6 +120,55 @@ size_t qc_interval_format(int64_t seconds, char *buf, size_t n) {
             return (size_t)snprintf(buf, n, "%lld%c", (long long)(seconds / k_units[i].seconds),
                                     k_units[i].unit);
     return (size_t)snprintf(buf, n, "%llds", (long long)seconds);
+}
+
+/* Session bounds of the local day of ts (regular hours when the day is not a session). */
+static void session_of(const qc_calendar *cal, int64_t ts, int64_t *open_ns, int64_t *close_ns) {
+    int64_t day = qc_calendar_local_day(cal, ts);
+    if (!qc_calendar_session(cal, day, open_ns, close_ns)) {
+        *open_ns = qc_calendar_regular_open(cal, day);
+        *close_ns = qc_calendar_regular_close(cal, day);
+    }
+    if (ts < *open_ns) { /* pre-market bars belong to their own day's session window */
+        *open_ns = qc_ts_day(ts) * QC_NS_PER_DAY;
+    }
+}
+
+qc_err qc_bars_resample(const qc_bars *in, int64_t out_interval_s, const qc_calendar *cal, qc_bars *out,
+                        qc_error *err) {
+    if (out_interval_s <= 0) return qc_err_set(err, QC_ERR_INPUT, "resample: bad interval");
+    int64_t iv = out_interval_s * QC_NS_PER_SEC;
+    for (size_t i = 0; i < in->n;) {
+        int64_t s_open, s_close, g_open, g_close;
+        session_of(cal, in->open_ts[i], &s_open, &s_close);
+        if (out_interval_s == 86400) {
+            g_open = s_open;
+            g_close = s_close;
+        } else {
+            int64_t k = (in->open_ts[i] - s_open) / iv;
+            g_open = s_open + k * iv;
+            g_close = g_open + iv < s_close ? g_open + iv : s_close;
+        }
+        double hi = in->high[i], lo = in->low[i], vol = in->volume[i];
+        uint8_t flags = in->flags[i];
+        int64_t day = qc_calendar_local_day(cal, in->open_ts[i]);
+        size_t j = i + 1;
+        for (; j < in->n; j++) {
+            int in_group = out_interval_s == 86400 ? qc_calendar_local_day(cal, in->open_ts[j]) == day
+                                                   : in->open_ts[j] >= g_open && in->open_ts[j] < g_close;
+            if (!in_group) break;
+            hi = fmax(hi, in->high[j]);
+            lo = fmin(lo, in->low[j]);
+            vol += in->volume[j];
+            flags |= in->flags[j];
+        }
+        int64_t end = in->ts[j - 1] > g_close ? in->ts[j - 1] : g_close;
+        qc_err rc = qc_bars_push(out, end, g_open, in->open[i], hi, lo, in->close[j - 1], vol,
+                                 in->adj_close[j - 1], flags, err);
+        if (rc) return rc;
+        i = j;
+    }
+    return QC_OK;
 }
 
 static int cmp_i64(const void *a, const void *b) {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/calendar.h"
 #include "core/error.h"
 
 /* Per-bar flags. */
@@ -43,6 +44,15 @@ int qc_bars_is_strictly_increasing(const qc_bars *b);
 qc_err qc_interval_parse(const char *s, int64_t *seconds, qc_error *err);
 /* Formats the canonical name ("1d", "5m"); returns length. */
 size_t qc_interval_format(int64_t seconds, char *buf, size_t n);
+
+/* Aggregates sorted bars into coarser bars along the calendar's sessions. out_interval_s == 86400
+ * groups by session (the local date of each bar's open); shorter intervals group by
+ * floor((open_ts - session open) / out_interval) within a session, so a group never spans two
+ * sessions. Open = first open, high = max, low = min, close = last close, adj_close = last,
+ * volume = sum (NaN if any is unknown), flags OR-ed; open_ts = group start, ts = min(group end,
+ * session close) (13:00 on NYSE early closes). Appends to out. */
+qc_err qc_bars_resample(const qc_bars *in, int64_t out_interval_s, const qc_calendar *cal, qc_bars *out,
+                        qc_error *err);
 
 /* Aligned multi-symbol panel: value[s * n_ts + t] for symbol s at ts[t]; NaN where a symbol has no
  * bar. Symbol-major so each symbol's series is contiguous for indicator kernels. */
