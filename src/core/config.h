@@ -1,5 +1,5 @@
 /* config.h: layered configuration with dotted keys. Highest layer wins:
- *   command-line flags > process environment > .env file > YAML files (config/*.yaml or --config)
+ *   command-line flags > process environment > .env file > YAML files (config/ *.yaml or --config)
  *   > defaults in code.
  * Environment names are QUANTCLI_ + the key upper-cased with each '.' written "__"
  * (data_sources.alpha_vantage.api_key <-> QUANTCLI_DATA_SOURCES__ALPHA_VANTAGE__API_KEY).
@@ -51,6 +51,9 @@ qc_err qc_config_load_yaml_string(qc_config *cfg, const char *text, size_t len, 
 /* Every *.yaml / *.yml in dir, in name order; a missing dir is fine. */
 qc_err qc_config_load_yaml_dir(qc_config *cfg, const char *dir, qc_error *err);
 qc_err qc_config_load_dotenv(qc_config *cfg, const char *path, qc_error *err);
+/* The .env parser on text in memory (for tests and the fuzzer); source prefixes "SOURCE:LINE". */
+qc_err qc_config_load_dotenv_string(qc_config *cfg, const char *text, size_t len, const char *source,
+                                    qc_error *err);
 /* Reads QUANTCLI_* entries of envp (NULL-terminated "NAME=value" array). */
 qc_err qc_config_load_env(qc_config *cfg, char *const *envp, qc_error *err);
 
