@@ -13,6 +13,12 @@
 
 #include "core/time.h"
 
+/* Bit-identical across machines needs unfused a * b + c. GCC in ISO C mode never fuses; clang
+ * would on FMA targets (aarch64) and GCC warns on this pragma, hence the guard. */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #define SYN_LN2 0.69314718055994530942
 #define SYN_MAX_ROWS 1000000000.0  /* n_symbols * n_bars */
 #define SYN_MAX_TICKS 200000000.0  /* tick_symbols * n_bars * ticks_per_bar */
@@ -23,7 +29,7 @@ static const struct {
     double vol[2], drift[2], p_stay_session[2], idio_mult[2];
     double mkt_jump_rate[2], mkt_jump_mean, mkt_jump_sd;
     double idio_jump_rate[2], idio_jump_sd;
-    double mom_vol, mom_mean, mom_drift_sd, mom_half_life_sessions;
+    double mom_vol, mom_mean, mom_drift_sd, mom_half_life_sessions, mom_level_half_life_sessions;
     double trend_vol, gap_open, gap_intra;
     double vol_abs_ret, vol_turbulent, vol_noise;
 } k_model = {
@@ -31,7 +37,8 @@ static const struct {
     .idio_mult = {1.0, 1.5},
     .mkt_jump_rate = {0.5, 4.0}, .mkt_jump_mean = -0.02, .mkt_jump_sd = 0.025,
     .idio_jump_rate = {1.0, 4.0}, .idio_jump_sd = 0.05,
-    .mom_vol = 0.12, .mom_mean = 0.03, .mom_drift_sd = 0.30, .mom_half_life_sessions = 252.0,
+    .mom_vol = 0.10, .mom_mean = 0.0, .mom_drift_sd = 0.50, .mom_half_life_sessions = 63.0,
+    .mom_level_half_life_sessions = 504.0,
     .trend_vol = 0.02, .gap_open = 0.25, .gap_intra = 0.05,
     .vol_abs_ret = 0.45, .vol_turbulent = 0.4, .vol_noise = 0.3,
 };
@@ -141,7 +148,7 @@ static void draw_params(syn_rng *r, syn_params *p) {
     p->beta = rng_range(r, 0.6, 1.4);
     p->idio_vol = rng_range(r, 0.15, 0.35);
     p->volume_base = exp(rng_range(r, log(3e5), log(8e6)));
-    p->loading = rng_range(r, 1.0, 2.0);
+    p->loading = rng_range(r, 0.8, 1.5);
     p->half_life = rng_range(r, 5.0, 20.0);
     p->ou_sd = rng_range(r, 0.04, 0.08);
     p->mr_beta = rng_range(r, 0.2, 0.6);
@@ -181,12 +188,14 @@ void qc_synth_opts_init(qc_synth_opts *o) {
 
 static qc_err validate_sizes(const qc_synth_opts *o, qc_error *err) {
     if (o->n_symbols < 1 || o->n_symbols > 1000000)
-        return qc_err_set(err, QC_ERR_INPUT, "synth: n_symbols must be in 1..1000000 (got %zu)", o->n_symbols);
+        return qc_err_set(err, QC_ERR_INPUT, "synth: n_symbols must be in 1..1000000 (got %zu)",
+                          o->n_symbols);
     if (o->n_pairs > o->n_symbols / 2 || o->n_mean_revert > o->n_symbols - 2 * o->n_pairs)
         return qc_err_set(err, QC_ERR_INPUT,
                           "synth: n_symbols (%zu) must be >= 2 * n_pairs (%zu) + n_mean_revert (%zu)",
                           o->n_symbols, o->n_pairs, o->n_mean_revert);
-    if (o->n_bars < 2) return qc_err_set(err, QC_ERR_INPUT, "synth: n_bars must be >= 2 (got %zu)", o->n_bars);
+    if (o->n_bars < 2)
+        return qc_err_set(err, QC_ERR_INPUT, "synth: n_bars must be >= 2 (got %zu)", o->n_bars);
     if ((double)o->n_bars * (double)o->n_symbols > SYN_MAX_ROWS)
         return qc_err_set(err, QC_ERR_INPUT, "synth: n_symbols * n_bars exceeds %.0f rows", SYN_MAX_ROWS);
     if (!(o->momentum_share >= 0.0 && o->momentum_share <= 1.0))
@@ -364,7 +373,8 @@ static void timeline_scale(syn_ctx *c, int64_t day) {
     c->reg_session_s = len_ns > 0 ? (double)len_ns / (double)QC_NS_PER_SEC : 86400.0;
     c->m->sessions_per_year = qc_calendar_sessions_per_year(cal);
     if (!(c->m->sessions_per_year > 0.0)) c->m->sessions_per_year = 252.0;
-    c->m->bars_per_session = c->m->interval_s == 86400 ? 1.0 : ceil(c->reg_session_s / (double)c->m->interval_s);
+    double iv_s = (double)c->m->interval_s;
+    c->m->bars_per_session = c->m->interval_s == 86400 ? 1.0 : ceil(c->reg_session_s / iv_s);
 }
 
 static qc_err build_timeline(syn_ctx *c, qc_error *err) {
@@ -425,19 +435,31 @@ static void sim_regimes(syn_ctx *c, syn_rng *r) {
     }
 }
 
-static void sim_factors(syn_ctx *c, syn_rng *r) {
+static void sim_market_factor(syn_ctx *c, syn_rng *r) {
     qc_synth_market *m = c->m;
-    double phi = exp(-SYN_LN2 / m->momentum_half_life_bars), mu = k_model.mom_mean;
-    double drift = mu + k_model.mom_drift_sd * rng_normal(r), inno = k_model.mom_drift_sd * sqrt(1.0 - phi * phi);
-    double sf = k_model.mom_vol;
     for (size_t t = 0; t < m->n_bars; t++) {
         int k = m->regime[t];
-        double dt = c->dt_yr[t], sd = c->sqrt_dt[t], s = k_model.vol[k];
-        double jump = rng_jumps(r, exp(-k_model.mkt_jump_rate[k] * dt), k_model.mkt_jump_mean, k_model.mkt_jump_sd);
-        m->market_return[t] = (k_model.drift[k] - 0.5 * s * s) * dt + s * sd * rng_normal(r) + jump;
-        drift = mu + phi * (drift - mu) + inno * rng_normal(r);
-        m->momentum_drift[t] = drift;
-        m->momentum_return[t] = (drift - 0.5 * sf * sf) * dt + sf * sd * rng_normal(r);
+        double dt = c->dt_yr[t], s = k_model.vol[k];
+        double p_none = exp(-k_model.mkt_jump_rate[k] * dt);
+        double jump = rng_jumps(r, p_none, k_model.mkt_jump_mean, k_model.mkt_jump_sd);
+        m->market_return[t] = (k_model.drift[k] - 0.5 * s * s) * dt + s * c->sqrt_dt[t] * rng_normal(r);
+        m->market_return[t] += jump;
+    }
+}
+
+/* Expected return = AR(1) drift (momentum) minus a slow pull of the factor's cumulative level back
+ * to zero (long-horizon reversal), which keeps loaded names' prices in a realistic range. */
+static void sim_momentum_factor(syn_ctx *c, syn_rng *r) {
+    qc_synth_market *m = c->m;
+    double phi = exp(-SYN_LN2 / m->momentum_half_life_bars), mu = k_model.mom_mean, sf = k_model.mom_vol;
+    double u = mu + k_model.mom_drift_sd * rng_normal(r), inno = k_model.mom_drift_sd * sqrt(1.0 - phi * phi);
+    double pull = SYN_LN2 * m->sessions_per_year / k_model.mom_level_half_life_sessions, level = 0.0;
+    for (size_t t = 0; t < m->n_bars; t++) {
+        double dt = c->dt_yr[t], drift;
+        u = mu + phi * (u - mu) + inno * rng_normal(r);
+        m->momentum_drift[t] = drift = u - pull * level;
+        m->momentum_return[t] = (drift - 0.5 * sf * sf) * dt + sf * c->sqrt_dt[t] * rng_normal(r);
+        level += m->momentum_return[t];
     }
 }
 
@@ -682,7 +704,8 @@ static qc_err generate(syn_ctx *c, qc_error *err) {
     rng_seed(&r, c->m->opts.seed, 0);
     set_regime_params(c);
     sim_regimes(c, &r);
-    sim_factors(c, &r);
+    sim_market_factor(c, &r);
+    sim_momentum_factor(c, &r);
     for (size_t i = 0; i < c->m->n_symbols; i++) sim_symbol(c, i);
     return QC_OK;
 }
@@ -769,10 +792,12 @@ static cJSON *json_regime(const qc_synth_market *m) {
     cJSON_AddItemToObject(j, "drift", json_pair2(m->regime_drift[0], m->regime_drift[1]));
     cJSON_AddItemToObject(j, "p_stay", json_pair2(m->p_stay[0], m->p_stay[1]));
     cJSON_AddItemToObject(j, "idio_vol_mult", json_pair2(k_model.idio_mult[0], k_model.idio_mult[1]));
-    cJSON_AddItemToObject(j, "market_jump_rate", json_pair2(k_model.mkt_jump_rate[0], k_model.mkt_jump_rate[1]));
+    cJSON_AddItemToObject(j, "market_jump_rate",
+                          json_pair2(k_model.mkt_jump_rate[0], k_model.mkt_jump_rate[1]));
     json_num(j, "market_jump_mean", k_model.mkt_jump_mean);
     json_num(j, "market_jump_sd", k_model.mkt_jump_sd);
-    cJSON_AddItemToObject(j, "idio_jump_rate", json_pair2(k_model.idio_jump_rate[0], k_model.idio_jump_rate[1]));
+    cJSON_AddItemToObject(j, "idio_jump_rate",
+                          json_pair2(k_model.idio_jump_rate[0], k_model.idio_jump_rate[1]));
     json_num(j, "idio_jump_sd", k_model.idio_jump_sd);
     for (size_t t = 0; t < m->n_bars; t++) turb += m->regime[t];
     json_num(j, "turbulent_share", (double)turb / (double)m->n_bars);
@@ -791,6 +816,7 @@ static cJSON *json_momentum(const qc_synth_market *m) {
     json_num(j, "mean_drift", k_model.mom_mean);
     json_num(j, "drift_sd", k_model.mom_drift_sd);
     json_num(j, "half_life_bars", m->momentum_half_life_bars);
+    json_num(j, "level_half_life_bars", k_model.mom_level_half_life_sessions * m->bars_per_session);
     return j;
 }
 
