@@ -59,7 +59,7 @@ fuzz() {
     [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
     note "fuzz: $name for ${FUZZ_SECONDS}s"
     if "$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 \
-         "$work" >"build-fuzz/$name.log" 2>&1; then
+         -artifact_prefix="build-fuzz/$name-" "$work" >"build-fuzz/$name.log" 2>&1; then
       pass=$((pass + 1)); tail -n 2 "build-fuzz/$name.log"
     else
       fail=$((fail + 1)); failed+=("fuzz: $name"); tail -n 40 "build-fuzz/$name.log"

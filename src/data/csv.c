@@ -197,6 +197,7 @@ static qc_err header_close_only(parser *ps, qc_error *err) {
                               ps->line, c + 1);
         r->names[n] = qc_strndup(ps->f[c].p, ps->f[c].len);
         if (!r->names[n]) return qc_err_set(err, QC_ERR_NOMEM, "out of memory reading header");
+        r->n_series = n + 1; /* so qc_csv_result_free releases the names on any later error */
         for (size_t k = 0; k < n; k++)
             if (strcmp(r->names[k], r->names[n]) == 0)
                 return qc_err_set(err, QC_ERR_INPUT, "%s:%zu: duplicate column '%s'", ps->o->label,
