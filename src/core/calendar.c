@@ -45,15 +45,6 @@ static const struct {
 /* Early closes (13:00) outside the rules in ny_early_rule: Fridays after Christmas. */
 static const struct { short y, m, d; } k_special_early[] = {{1997, 12, 26}, {2003, 12, 26}};
 
-static int64_t nth_weekday(int y, int m, int wd, int n) {
-    if (n < 0) {
-        int64_t last = qc_days_from_civil(y, m, qc_days_in_month(y, m));
-        return last - (qc_weekday(last) - wd + 7) % 7;
-    }
-    int64_t first = qc_days_from_civil(y, m, 1);
-    return first + (wd - qc_weekday(first) + 7) % 7 + 7 * (n - 1);
-}
-
 /* Easter Sunday, anonymous Gregorian algorithm (Meeus/Jones/Butcher); y >= 1583. */
 static int64_t easter(int y) {
     int a = y % 19, b = y / 100, c = y % 100, d = b / 4, e = b % 4;
@@ -89,14 +80,14 @@ static int ny_year_holidays(int y, int64_t out[MAX_YEAR_HOLIDAYS]) {
     int n = 0;
     int64_t ny = qc_days_from_civil(y, 1, 1);
     if (qc_weekday(ny) != SAT) out[n++] = qc_weekday(ny) == 0 ? ny + 1 : ny;
-    if (y >= 1998) out[n++] = nth_weekday(y, 1, MON, 3);
-    out[n++] = nth_weekday(y, 2, MON, 3);
+    if (y >= 1998) out[n++] = qc_nth_weekday(y, 1, MON, 3);
+    out[n++] = qc_nth_weekday(y, 2, MON, 3);
     if (y >= 1583) out[n++] = easter(y) - 2;
-    out[n++] = nth_weekday(y, 5, MON, -1);
+    out[n++] = qc_nth_weekday(y, 5, MON, -1);
     if (y >= 2022) out[n++] = observed(y, 6, 19);
     out[n++] = observed(y, 7, 4);
-    out[n++] = nth_weekday(y, 9, MON, 1);
-    out[n++] = nth_weekday(y, 11, THU, 4);
+    out[n++] = qc_nth_weekday(y, 9, MON, 1);
+    out[n++] = qc_nth_weekday(y, 11, THU, 4);
     out[n++] = observed(y, 12, 25);
     return add_special_closings(y, out, n);
 }

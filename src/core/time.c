@@ -79,8 +79,7 @@ static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b < 0); }
 
 /* ---- time zones ------------------------------------------------------------------------------ */
 
-/* Day number of the n-th (1-based) weekday wd in month m of y; n = -1 is the last one. */
-static int64_t nth_weekday(int y, int m, int wd, int n) {
+int64_t qc_nth_weekday(int y, int m, int wd, int n) {
     if (n < 0) {
         int64_t last = qc_days_from_civil(y, m, qc_days_in_month(y, m));
         return last - (qc_weekday(last) - wd + 7) % 7;
@@ -96,14 +95,14 @@ static int64_t nth_weekday(int y, int m, int wd, int n) {
 static void ny_dst_utc_s(int y, int64_t *start_s, int64_t *end_s) {
     int64_t start, end;
     if (y >= 2007) {
-        start = nth_weekday(y, 3, 0, 2);
-        end = nth_weekday(y, 11, 0, 1);
+        start = qc_nth_weekday(y, 3, 0, 2);
+        end = qc_nth_weekday(y, 11, 0, 1);
     } else if (y >= 1987) {
-        start = nth_weekday(y, 4, 0, 1);
-        end = nth_weekday(y, 10, 0, -1);
+        start = qc_nth_weekday(y, 4, 0, 1);
+        end = qc_nth_weekday(y, 10, 0, -1);
     } else {
-        start = nth_weekday(y, 4, 0, -1);
-        end = nth_weekday(y, 10, 0, -1);
+        start = qc_nth_weekday(y, 4, 0, -1);
+        end = qc_nth_weekday(y, 10, 0, -1);
     }
     *start_s = start * SEC_PER_DAY + 7 * 3600;
     *end_s = end * SEC_PER_DAY + 6 * 3600;

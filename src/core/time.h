@@ -24,6 +24,8 @@ int qc_weekday(int64_t days);
 /* Floor division of a timestamp into its UTC day number. */
 int64_t qc_ts_day(int64_t ts_ns);
 int qc_days_in_month(int y, int m);
+/* Day number of the n-th (1-based) weekday wd (0 = Sunday) of month m in year y; n = -1 is the last. */
+int64_t qc_nth_weekday(int y, int m, int wd, int n);
 
 /* A time zone: UTC, a fixed offset, or a rule-based zone. */
 typedef enum { QC_TZ_FIXED = 0, QC_TZ_NEW_YORK = 1 } qc_tz_kind;
