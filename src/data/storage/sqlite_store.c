@@ -207,8 +207,10 @@ static qc_err chunk_decode(const unsigned char *blob, size_t len, int64_t from_t
     }
     size_t b = to_ts == QC_TS_NONE ? n : lo, k = b > a ? b - a : 0;
     if (!k) return QC_OK;
-    qc_err rc = qc_bars_reserve(out, out->n + k, err);
-    if (rc) return rc;
+    if (out->n + k > out->cap) { /* geometric growth: a load is many chunks */
+        qc_err rc = qc_bars_reserve(out, out->n + k > 2 * out->cap ? out->n + k : 2 * out->cap, err);
+        if (rc) return rc;
+    }
     void *cols[8] = {out->ts, out->open_ts, out->open, out->high, out->low, out->close, out->volume, out->adj_close};
     const unsigned char *p = blob + 8;
     for (int c = 0; c < 8; c++, p += n * 8) memcpy((char *)cols[c] + out->n * 8, p + a * 8, k * 8);
