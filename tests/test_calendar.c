@@ -337,6 +337,23 @@ static void test_always(void **state) {
     assert_int_equal(qc_calendar_regular_close(cal, day(2024, 12, 25)), utc(2024, 12, 26, 0, 0));
 }
 
+/* The table's cached DST flag gives the same open/close instants as the zone rules, every day. */
+static void test_table_times_match_rules(void **state) {
+    (void)state;
+    const qc_calendar *cal = qc_calendar_get("NYSE", NULL);
+    qc_tz ny;
+    assert_int_equal(qc_tz_parse("America/New_York", &ny, NULL), QC_OK);
+    for (int64_t day = qc_days_from_civil(1989, 12, 25); day <= qc_days_from_civil(2036, 1, 5); day++) {
+        int y, m, d;
+        qc_civil_from_days(day, &y, &m, &d);
+        assert_true(qc_calendar_regular_open(cal, day) == qc_tz_local_to_utc(&ny, y, m, d, 9, 30, 0));
+        assert_true(qc_calendar_regular_close(cal, day) == qc_tz_local_to_utc(&ny, y, m, d, 16, 0, 0));
+        int64_t o, c;
+        if (qc_calendar_session(cal, day, &o, &c) && qc_calendar_is_early_close(cal, day))
+            assert_true(c == qc_tz_local_to_utc(&ny, y, m, d, 13, 0, 0));
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_every_day),
@@ -349,6 +366,7 @@ int main(void) {
         cmocka_unit_test(test_sessions_per_year),
         cmocka_unit_test(test_get),
         cmocka_unit_test(test_always),
+        cmocka_unit_test(test_table_times_match_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,7 @@ static const qc_calendar g_always = {CAL_ALWAYS, "24/7"};
 enum { MON = 1, TUE, WED, THU, FRI, SAT };
 #define DAY_HOLIDAY 1u
 #define DAY_EARLY 2u
+#define DAY_DST 4u /* New York is on daylight time from 02:00 that day on (switches are at 02:00) */
 #define MAX_YEAR_HOLIDAYS 24
 
 /* ---- NYSE rules ------------------------------------------------------------------------------ */
@@ -141,7 +142,9 @@ static void build_table(void) {
     for (int i = 0; i < TABLE_DAYS; i++) {
         int64_t day = first + i;
         int wd = qc_weekday(day);
-        g_flags[i] = (uint8_t)ny_flags_slow(day);
+        qc_tz ny = {QC_TZ_NEW_YORK, 0};
+        int dst = qc_tz_offset_at(&ny, day * QC_NS_PER_DAY + 17 * QC_NS_PER_HOUR) == -4 * 3600;
+        g_flags[i] = (uint8_t)(ny_flags_slow(day) | (dst ? DAY_DST : 0));
         g_cum[i] = sessions;
         sessions += wd != 0 && wd != SAT && !(g_flags[i] & DAY_HOLIDAY);
     }
@@ -247,8 +250,14 @@ int qc_calendar_is_early_close(const qc_calendar *cal, int64_t day) {
     return cal->kind == CAL_NYSE && (ny_flags(day) & DAY_EARLY) != 0;
 }
 
-/* Wall-clock time hh:mm of `day` in New York, as UTC ns. */
+/* Wall-clock time hh:mm (hh >= 3, after any DST switch of that day) of `day` in New York, as UTC
+ * ns. The table's DST flag makes this a few adds on the CSV import path. */
 static int64_t ny_at(int64_t day, int hh, int mi) {
+    int64_t i = table_index(day);
+    if (i >= 0) {
+        int64_t offset_s = (g_flags[i] & DAY_DST) ? -4 * 3600 : -5 * 3600;
+        return day * QC_NS_PER_DAY + ((int64_t)hh * 3600 + mi * 60 - offset_s) * QC_NS_PER_SEC;
+    }
     qc_tz tz = {QC_TZ_NEW_YORK, 0};
     int y, m, d;
     qc_civil_from_days(day, &y, &m, &d);
