@@ -9,7 +9,7 @@ gen() {
   echo '```text'
   echo '$ quantcli --help'
   "$Q" --help
-  for c in "data synth" "data import" "data export" "data list" "data validate" "config show"; do
+  for c in "data synth" "data import" "data export" "data list" "data validate" "backtest" "metrics" "config show"; do
     echo
     echo "\$ quantcli $c --help"
     # shellcheck disable=SC2086

@@ -33,6 +33,9 @@ static qc_err parse_opt(qc_args *a, int argc, char **argv, int *i, const char *c
     }
     a->present[k] = 1;
     a->value[k] = v;
+    if (a->n_occ == QC_ARGS_MAX_OCC) return qc_err_set(err, QC_ERR_USAGE, "too many options");
+    a->occ_opt[a->n_occ] = k;
+    a->occ_val[a->n_occ++] = v;
     return QC_OK;
 }
 
@@ -71,6 +74,14 @@ const char *qc_args_get(const qc_args *a, const char *name) {
 }
 
 int qc_args_has(const qc_args *a, const char *name) { return qc_args_get(a, name) != NULL; }
+
+size_t qc_args_all(const qc_args *a, const char *name, const char **out, size_t max) {
+    int k = find(a->spec, a->n_spec, name, strlen(name));
+    size_t n = 0;
+    for (size_t i = 0; k >= 0 && i < a->n_occ && n < max; i++)
+        if (a->occ_opt[i] == k) out[n++] = a->occ_val[i];
+    return n;
+}
 
 qc_err qc_args_int(const qc_args *a, const char *name, long long lo, long long hi, long long *out, qc_error *err) {
     const char *v = qc_args_get(a, name);

@@ -10,6 +10,7 @@
 
 #define QC_ARGS_MAX_OPTS 40
 #define QC_ARGS_MAX_POS 16
+#define QC_ARGS_MAX_OCC 256
 
 typedef struct {
     const char *name; /* long name without dashes */
@@ -25,6 +26,10 @@ typedef struct {
     const char *pos[QC_ARGS_MAX_POS];
     size_t n_pos;
     int help;
+    /* every occurrence, in order, for repeatable options (--param a=1 --param b=2) */
+    int occ_opt[QC_ARGS_MAX_OCC];
+    const char *occ_val[QC_ARGS_MAX_OCC];
+    size_t n_occ;
 } qc_args;
 
 typedef struct {
@@ -50,6 +55,8 @@ qc_err qc_args_parse(qc_args *a, const qc_opt_spec *spec, size_t n_spec, int arg
                      const char *cmd, qc_error *err);
 const char *qc_args_get(const qc_args *a, const char *name);
 int qc_args_has(const qc_args *a, const char *name);
+/* All values of a repeatable option, in order; comma-separated values are not split. */
+size_t qc_args_all(const qc_args *a, const char *name, const char **out, size_t max);
 /* Typed option values with a usage error naming the option. */
 qc_err qc_args_int(const qc_args *a, const char *name, long long lo, long long hi, long long *out,
                    qc_error *err);
@@ -59,6 +66,10 @@ extern const qc_command qc_cmd_data[];
 extern const size_t qc_cmd_data_n;
 extern const qc_command qc_cmd_config[];
 extern const size_t qc_cmd_config_n;
+extern const qc_command qc_cmd_metrics[];
+extern const size_t qc_cmd_metrics_n;
+extern const qc_command qc_cmd_backtest[];
+extern const size_t qc_cmd_backtest_n;
 
 void qc_cli_print_help(FILE *f, const qc_command *c);
 
@@ -70,6 +81,13 @@ void qc_out_table(FILE *f, const char *const *headers, size_t ncols, char **cell
 /* Prints a cJSON tree (takes ownership, frees it). */
 struct cJSON;
 void qc_out_json(FILE *f, struct cJSON *root);
+
+/* Writes a file through fn atomically (temp file in the same directory, then rename), so a reader
+ * never sees half a file and a failed run leaves no partial output; "-" writes to stdout. */
+typedef qc_err (*qc_out_writer)(FILE *f, void *ctx, qc_error *err);
+qc_err qc_out_file(const char *path, qc_out_writer fn, void *ctx, qc_error *err);
+/* qc_out_file for a ready string. */
+qc_err qc_out_text(const char *path, const char *text, qc_error *err);
 
 /* A progress bar on stderr (only when it is a terminal and not --quiet). */
 typedef struct {

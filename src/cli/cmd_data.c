@@ -54,28 +54,6 @@ static qc_err bound_arg(const qc_args *a, const char *name, const qc_calendar *c
     return QC_OK;
 }
 
-/* Writes text to path atomically (temp file + rename), so a reader never sees half a file. */
-static qc_err write_file_atomic(const char *path, const char *text, qc_error *err) {
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
-    snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    qc_err rc = QC_OK;
-    if (!f) {
-        rc = qc_err_set(err, QC_ERR_INPUT, "cannot write '%s': %s", path, strerror(errno));
-    } else {
-        int bad = fputs(text, f) < 0;
-        bad |= fclose(f) != 0;
-        if (bad || rename(tmp, path) != 0) {
-            rc = qc_err_set(err, QC_ERR_INPUT, "cannot write '%s': %s", path, strerror(errno));
-            unlink(tmp);
-        }
-    }
-    free(tmp);
-    return rc;
-}
-
 /* ---- validation options from flags and config ------------------------------------------------- */
 
 static qc_err import_opts(const qc_cli *cli, const qc_args *a, qc_import_opts *o, qc_error *err) {
@@ -271,17 +249,15 @@ static qc_err pick_series(qc_store *st, const char *symbol, int64_t want, qc_ser
                       symbol);
 }
 
-static qc_err export_csv(const char *outp, const qc_bars *bars, int64_t iv, const qc_calendar *cal, qc_error *err) {
-    if (!outp) return qc_csv_write_bars(stdout, bars, iv, cal, err);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mf = open_memstream(&text, &len);
-    if (!mf) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
-    qc_err rc = qc_csv_write_bars(mf, bars, iv, cal, err);
-    fclose(mf);
-    if (!rc) rc = write_file_atomic(outp, text, err);
-    free(text);
-    return rc;
+typedef struct {
+    const qc_bars *bars;
+    int64_t interval_s;
+    const qc_calendar *cal;
+} bars_out;
+
+static qc_err write_bars(FILE *f, void *ctx, qc_error *err) {
+    const bars_out *o = ctx;
+    return qc_csv_write_bars(f, o->bars, o->interval_s, o->cal, err);
 }
 
 static int cmd_export(qc_cli *cli, qc_args *a) {
@@ -302,7 +278,9 @@ static int cmd_export(qc_cli *cli, qc_args *a) {
     if (!rc) rc = qc_store_load_bars(st, sym, info.interval_s, from, to, &bars, &err);
     if (!iv) iv = info.interval_s;
     if (!rc && iv != info.interval_s) rc = qc_bars_resample(&bars, iv, cal, &coarse, &err);
-    if (!rc) rc = export_csv(qc_args_get(a, "output"), iv != info.interval_s ? &coarse : &bars, iv, cal, &err);
+    bars_out out = {iv != info.interval_s ? &coarse : &bars, iv, cal};
+    const char *path = qc_args_get(a, "output");
+    if (!rc) rc = qc_out_file(path ? path : "-", write_bars, &out, &err);
     qc_bars_free(&bars);
     qc_bars_free(&coarse);
     qc_store_close(st);
@@ -427,15 +405,10 @@ static qc_err synth_csvs(const qc_synth_market *m, const char *dir, qc_error *er
         return qc_err_set(err, QC_ERR_INPUT, "cannot create directory '%s': %s", dir, strerror(errno));
     qc_err rc = QC_OK;
     for (size_t s = 0; !rc && s < m->n_symbols; s++) {
-        char *text = NULL, path[4096];
-        size_t len = 0;
-        FILE *mf = open_memstream(&text, &len);
-        if (!mf) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
-        rc = qc_csv_write_bars(mf, &m->bars[s], m->interval_s, m->opts.cal, err);
-        fclose(mf);
+        char path[4096];
         snprintf(path, sizeof path, "%s/%s.csv", dir, m->symbols[s]);
-        if (!rc) rc = write_file_atomic(path, text, err);
-        free(text);
+        bars_out out = {&m->bars[s], m->interval_s, m->opts.cal};
+        rc = qc_out_file(path, write_bars, &out, err);
     }
     return rc;
 }
@@ -488,7 +461,7 @@ static int cmd_synth(qc_cli *cli, qc_args *a) {
     }
     if (!rc && !qc_args_has(a, "no-store")) rc = synth_store(cli, m, &prog, &err);
     if (!rc && manifest) rc = qc_synth_manifest_json(m, &json, &err);
-    if (!rc && manifest) rc = write_file_atomic(manifest, json, &err);
+    if (!rc && manifest) rc = qc_out_text(manifest, json, &err);
     if (!rc && csv_dir) rc = synth_csvs(m, csv_dir, &err);
     qc_progress_done(&prog);
     if (!rc && !cli->quiet) synth_print(m, manifest, qc_args_has(a, "json"));

@@ -15,18 +15,27 @@ typedef struct {
     int quiet;
 } globals;
 
+/* Every command group, in the order `--help` lists them. */
+static const struct {
+    const qc_command *cmds;
+    const size_t *n;
+} k_groups[] = {{qc_cmd_data, &qc_cmd_data_n},
+                {qc_cmd_backtest, &qc_cmd_backtest_n},
+                {qc_cmd_metrics, &qc_cmd_metrics_n},
+                {qc_cmd_config, &qc_cmd_config_n}};
+#define N_GROUPS (sizeof k_groups / sizeof k_groups[0])
+
 static void print_usage(FILE *f) {
     fprintf(f,
             "Usage: quantcli [global options] COMMAND [options]\n\n"
             "QuantCLI: market data, features, models, backtests, portfolios and trading from one command line.\n\n"
             "Commands:\n");
-    const qc_command *groups[] = {qc_cmd_data, qc_cmd_config};
-    size_t ns[] = {qc_cmd_data_n, qc_cmd_config_n};
-    for (size_t g = 0; g < 2; g++)
-        for (size_t i = 0; i < ns[g]; i++) {
-            const char *nl = strchr(groups[g][i].summary, '\n');
-            int len = nl ? (int)(nl - groups[g][i].summary) : (int)strlen(groups[g][i].summary);
-            fprintf(f, "  %-16s %.*s\n", groups[g][i].name, len, groups[g][i].summary);
+    for (size_t g = 0; g < N_GROUPS; g++)
+        for (size_t i = 0; i < *k_groups[g].n; i++) {
+            const qc_command *c = &k_groups[g].cmds[i];
+            const char *nl = strchr(c->summary, '\n');
+            int len = nl ? (int)(nl - c->summary) : (int)strlen(c->summary);
+            fprintf(f, "  %-16s %.*s\n", c->name, len, c->summary);
         }
     fprintf(f, "  %-16s %s\n", "help [COMMAND]", "show help for a command");
     fprintf(f,
@@ -42,19 +51,21 @@ static void print_usage(FILE *f) {
             "6 model, 7 risk/execution.\n");
 }
 
-/* Finds the command named by argv words ("data import"); *used = words consumed. */
+/* Finds the command named by one or two argv words ("backtest", "data import"); *used = words
+ * consumed. */
 static const qc_command *find_command(int argc, char **argv, int *used) {
-    const qc_command *groups[] = {qc_cmd_data, qc_cmd_config};
-    size_t ns[] = {qc_cmd_data_n, qc_cmd_config_n};
-    if (argc < 2) return NULL;
-    char name[128];
-    snprintf(name, sizeof name, "%s %s", argv[0], argv[1]);
-    for (size_t g = 0; g < 2; g++)
-        for (size_t i = 0; i < ns[g]; i++)
-            if (strcmp(groups[g][i].name, name) == 0) {
-                *used = 2;
-                return &groups[g][i];
-            }
+    char two[128];
+    snprintf(two, sizeof two, "%s %s", argc > 0 ? argv[0] : "", argc > 1 ? argv[1] : "");
+    for (int words = 2; words >= 1; words--) {
+        if (argc < words) continue;
+        const char *name = words == 2 ? two : argv[0];
+        for (size_t g = 0; g < N_GROUPS; g++)
+            for (size_t i = 0; i < *k_groups[g].n; i++)
+                if (strcmp(k_groups[g].cmds[i].name, name) == 0) {
+                    *used = words;
+                    return &k_groups[g].cmds[i];
+                }
+    }
     return NULL;
 }
 

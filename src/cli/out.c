@@ -1,6 +1,7 @@
 /* out.c: what the CLI shows: aligned tables, JSON documents (cJSON), progress bars on stderr, and
  * the one-line error with its exit code. */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,38 @@ void qc_out_json(FILE *f, cJSON *root) {
         free(s);
     }
     cJSON_Delete(root);
+}
+
+qc_err qc_out_file(const char *path, qc_out_writer fn, void *ctx, qc_error *err) {
+    if (strcmp(path, "-") == 0) {
+        qc_err rc = fn(stdout, ctx, err);
+        return rc ? rc : fflush(stdout) ? qc_err_set(err, QC_ERR_INPUT, "writing to stdout failed") : QC_OK;
+    }
+    size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    if (!tmp) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    qc_err rc = f ? fn(f, ctx, err) : qc_err_set(err, QC_ERR_INPUT, "cannot write '%s': %s", path, strerror(errno));
+    if (f) {
+        int bad = ferror(f) != 0;
+        bad |= fclose(f) != 0;
+        if (!rc && (bad || rename(tmp, path) != 0))
+            rc = qc_err_set(err, QC_ERR_INPUT, "cannot write '%s': %s", path, strerror(errno));
+        if (rc) unlink(tmp);
+    }
+    free(tmp);
+    return rc;
+}
+
+static qc_err put_text(FILE *f, void *ctx, qc_error *err) {
+    (void)err;
+    fputs(ctx, f);
+    return QC_OK;
+}
+
+qc_err qc_out_text(const char *path, const char *text, qc_error *err) {
+    return qc_out_file(path, put_text, (void *)text, err);
 }
 
 void qc_progress_init(qc_progress *p, const qc_cli *cli, const char *label) {

@@ -1,5 +1,5 @@
 # Every command answers --help and `help COMMAND` identically; --version works.
-for c in "data synth" "data import" "data export" "data list" "data validate" "config show"; do
+for c in "data synth" "data import" "data export" "data list" "data validate" "backtest" "metrics" "config show"; do
   run $c --help; rc 0; out "^Usage: quantcli $c"
   save_out h1; run help $c; rc 0; save_out h2; same h1 h2
 done

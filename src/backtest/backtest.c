@@ -1,0 +1,417 @@
+/* backtest.c: replays aligned bar series through the kernel with the simulated venue, records the
+ * equity curve, exposures and an equal-weight buy-and-hold benchmark, computes the statistics and
+ * writes the run's JSON and CSV outputs. Events are the union of the series' timestamps; a symbol
+ * without a bar at an event is simply absent from it. */
+#include "backtest/backtest.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/strutil.h"
+#include "core/time.h"
+
+void qc_backtest_opts_init(qc_backtest_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->kernel.cash = 100000;
+    qc_sim_opts_init(&o->sim);
+    qc_metrics_opts_init(&o->metrics);
+    o->metrics.periods_per_year = 0;
+    o->interval_s = 86400;
+}
+
+double qc_backtest_periods_per_year(const qc_calendar *cal, int64_t interval_s) {
+    if (interval_s >= 86400) return interval_s == 86400 ? (strcmp(qc_calendar_name(cal), "24/7") ? 252.0 : 365.25)
+                                                        : 252.0 * 86400.0 / (double)interval_s;
+    /* bars per regular session, from a normal (not early-close) session */
+    int64_t day = qc_days_from_civil(2024, 1, 3), open, close;
+    if (!qc_calendar_session(cal, day, &open, &close)) return 252.0;
+    double per_session = ceil((double)(close - open) / ((double)interval_s * QC_NS_PER_SEC));
+    return qc_calendar_sessions_per_year(cal) * per_session;
+}
+
+static int64_t mono_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * QC_NS_PER_SEC + t.tv_nsec;
+}
+
+/* A replay clock: its time is the event being replayed. */
+typedef struct {
+    qc_clock base;
+    int64_t t;
+} replay_clock;
+
+static int64_t replay_now(const qc_clock *c) { return ((const replay_clock *)c)->t; }
+
+static qc_err check_series(const qc_bars *const *series, const char *const *symbols, size_t n, qc_error *err) {
+    if (n == 0) return qc_err_set(err, QC_ERR_INPUT, "backtest: no data");
+    for (size_t s = 0; s < n; s++) {
+        const qc_bars *b = series[s];
+        if (b->n < 2) return qc_err_set(err, QC_ERR_INPUT, "backtest: %s has %zu bar%s (need at least 2)",
+                                        symbols[s], b->n, b->n == 1 ? "" : "s");
+        if (!qc_bars_is_strictly_increasing(b))
+            return qc_err_set(err, QC_ERR_INPUT, "backtest: %s bars are not in time order", symbols[s]);
+        for (size_t i = 0; i < b->n; i++)
+            if (!(isfinite(b->open[i]) && isfinite(b->high[i]) && isfinite(b->low[i]) && isfinite(b->close[i]) &&
+                  b->close[i] > 0)) {
+                char when[40];
+                qc_time_format_iso(b->ts[i], when, sizeof when);
+                return qc_err_set(err, QC_ERR_INPUT, "backtest: %s has a missing or non-positive price at %s (bar %zu)",
+                                  symbols[s], when, i + 1);
+            }
+    }
+    return QC_OK;
+}
+
+static qc_err alloc_result(qc_backtest_result *r, const char *const *symbols, size_t n_sym, size_t cap, int curves,
+                           qc_error *err) {
+    r->n_symbols = n_sym;
+    r->symbols = calloc(n_sym, sizeof *r->symbols);
+    r->ts = malloc(cap * sizeof *r->ts);
+    r->equity = malloc(cap * sizeof(double));
+    r->benchmark = malloc(cap * sizeof(double));
+    r->gross = malloc(cap * sizeof(double));
+    r->net = malloc(cap * sizeof(double));
+    r->traded = malloc(cap * sizeof(double));
+    r->symbol_pnl = curves ? malloc(cap * n_sym * sizeof(double)) : NULL;
+    if (!r->symbols || !r->ts || !r->equity || !r->benchmark || !r->gross || !r->net || !r->traded ||
+        (curves && !r->symbol_pnl))
+        return qc_err_set(err, QC_ERR_NOMEM, "out of memory for the equity curve");
+    for (size_t s = 0; s < n_sym; s++)
+        if (!(r->symbols[s] = qc_strdup(symbols[s]))) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    return QC_OK;
+}
+
+/* Equal-weight buy-and-hold: each symbol gets cash/n at its first close, no costs. */
+typedef struct {
+    double *units, *first;
+    double idle;
+} bench_state;
+
+static double bench_update(bench_state *b, const qc_bars *const *series, const size_t *idx, const uint8_t *has,
+                           size_t n_sym, double cash, const double *last) {
+    double v = b->idle;
+    for (size_t s = 0; s < n_sym; s++) {
+        if (has[s] && b->units[s] == 0 && b->first[s] == 0) {
+            b->first[s] = series[s]->close[idx[s]];
+            b->units[s] = cash / (double)n_sym / b->first[s];
+            b->idle -= cash / (double)n_sym;
+            v -= cash / (double)n_sym;
+        }
+        if (b->units[s] > 0) v += b->units[s] * last[s];
+    }
+    return v;
+}
+
+static void record_symbol_pnl(qc_backtest_result *r, const qc_account *a, size_t e) {
+    for (size_t s = 0; s < r->n_symbols; s++)
+        r->symbol_pnl[e * r->n_symbols + s] = a->pos[s].realized + qc_account_unrealized(a, (uint32_t)s);
+}
+
+typedef struct {
+    qc_kernel *k;
+    qc_venue *venue;
+    size_t *idx;
+    uint8_t *has;
+    double *last;
+    bench_state bench;
+} run_state;
+
+static void run_state_free(run_state *st) {
+    qc_kernel_free(st->k);
+    qc_sim_venue_free(st->venue);
+    free(st->idx);
+    free(st->has);
+    free(st->last);
+    free(st->bench.units);
+    free(st->bench.first);
+}
+
+/* The replay loop: one kernel event per distinct timestamp. */
+static qc_err replay(run_state *st, const qc_bars *const *series, size_t n_sym, const qc_backtest_opts *o,
+                     replay_clock *clk, qc_backtest_result *r, qc_error *err) {
+    const qc_account *a = qc_kernel_account(st->k);
+    double traded_before = 0;
+    size_t total = 0, report_every;
+    for (size_t s = 0; s < n_sym; s++) total += series[s]->n;
+    report_every = total / 100 + 1;
+    for (;;) {
+        int64_t ts = INT64_MAX;
+        for (size_t s = 0; s < n_sym; s++)
+            if (st->idx[s] < series[s]->n && series[s]->ts[st->idx[s]] < ts) ts = series[s]->ts[st->idx[s]];
+        if (ts == INT64_MAX) break;
+        for (size_t s = 0; s < n_sym; s++) {
+            st->has[s] = st->idx[s] < series[s]->n && series[s]->ts[st->idx[s]] == ts;
+            if (st->has[s]) st->last[s] = series[s]->close[st->idx[s]];
+        }
+        clk->t = ts;
+        qc_err rc = qc_kernel_event(st->k, ts, series, st->idx, st->has, err);
+        if (rc) return rc;
+        size_t e = r->n++;
+        r->ts[e] = ts;
+        r->equity[e] = qc_account_equity(a);
+        r->gross[e] = qc_account_gross_exposure(a);
+        r->net[e] = qc_account_net_exposure(a);
+        r->traded[e] = a->traded_notional - traded_before;
+        traded_before = a->traded_notional;
+        r->benchmark[e] = bench_update(&st->bench, series, st->idx, st->has, n_sym, o->kernel.cash, st->last);
+        if (r->symbol_pnl) record_symbol_pnl(r, a, e);
+        for (size_t s = 0; s < n_sym; s++) {
+            if (st->has[s]) st->idx[s]++;
+            r->n_bar_events += st->has[s];
+        }
+        if (o->progress && r->n_bar_events % report_every < n_sym) o->progress(o->progress_ctx, "simulate", r->n_bar_events, total);
+    }
+    return QC_OK;
+}
+
+static qc_err collect(const run_state *st, qc_backtest_result *r, qc_error *err) {
+    const qc_account *a = qc_kernel_account(st->k);
+    r->n_orders = qc_kernel_n_orders(st->k);
+    r->sim = *qc_sim_venue_stats(st->venue);
+    r->borrow_paid = a->borrow_paid;
+    r->n_trades = a->n_trades;
+    r->trades = malloc((a->n_trades ? a->n_trades : 1) * sizeof *r->trades);
+    r->open = malloc(r->n_symbols * sizeof *r->open);
+    if (!r->trades || !r->open) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    if (a->n_trades) memcpy(r->trades, a->trades, a->n_trades * sizeof *r->trades);
+    for (size_t s = 0; s < r->n_symbols; s++) {
+        const qc_position *p = &a->pos[s];
+        r->commission_paid += p->costs;
+        if (p->qty == 0) continue;
+        r->open[r->n_open++] = (qc_open_position){(uint32_t)s, p->qty, p->avg_cost, p->last_price,
+                                                  qc_account_unrealized(a, (uint32_t)s)};
+    }
+    return QC_OK;
+}
+
+qc_err qc_backtest_run(const qc_bars *const *series, const char *const *symbols, size_t n_sym,
+                       const qc_backtest_opts *o, qc_backtest_result *r, qc_error *err) {
+    memset(r, 0, sizeof *r);
+    qc_err rc = check_series(series, symbols, n_sym, err);
+    if (rc) return rc;
+    size_t cap = 0, longest = 0;
+    for (size_t s = 0; s < n_sym; s++) {
+        cap += series[s]->n;
+        if (series[s]->n > longest) longest = series[s]->n;
+    }
+    qc_metrics_opts mo = o->metrics;
+    if (!(mo.periods_per_year > 0)) mo.periods_per_year = qc_backtest_periods_per_year(o->cal, o->interval_s);
+    r->periods_per_year = mo.periods_per_year;
+    r->initial_equity = o->kernel.cash;
+    qc_kernel_opts ko = o->kernel;
+    ko.periods_per_year = mo.periods_per_year;
+    qc_sim_opts so = o->sim;
+    so.cal = o->cal;
+    so.interval_s = o->interval_s;
+    run_state st = {0};
+    replay_clock clk = {{replay_now}, 0};
+    st.idx = calloc(n_sym, sizeof *st.idx);
+    st.has = calloc(n_sym, 1);
+    st.last = calloc(n_sym, sizeof *st.last);
+    st.bench.units = calloc(n_sym, sizeof(double));
+    st.bench.first = calloc(n_sym, sizeof(double));
+    st.bench.idle = o->kernel.cash;
+    if (!st.idx || !st.has || !st.last || !st.bench.units || !st.bench.first)
+        rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    if (!rc) rc = alloc_result(r, symbols, n_sym, cap, o->keep_symbol_curves, err);
+    if (!rc) rc = qc_sim_venue_new(&so, n_sym, &st.venue, err);
+    if (!rc) rc = qc_kernel_new(&ko, symbols, n_sym, longest, o->strategy, o->params, st.venue, &clk.base, &st.k, err);
+    int64_t t0 = mono_ns();
+    if (!rc) rc = replay(&st, series, n_sym, o, &clk, r, err);
+    if (!rc) qc_kernel_finish(st.k);
+    r->simulate_ns = mono_ns() - t0;
+    if (!rc) rc = collect(&st, r, err);
+    run_state_free(&st);
+    if (rc) return rc;
+    t0 = mono_ns();
+    qc_perf_input in = {r->ts, r->equity, r->n, r->initial_equity, r->gross, r->traded, r->trades, r->n_trades};
+    rc = qc_metrics_compute(&in, &mo, &r->metrics, err);
+    r->stats_ns = mono_ns() - t0;
+    return rc;
+}
+
+void qc_backtest_result_free(qc_backtest_result *r) {
+    for (size_t s = 0; r->symbols && s < r->n_symbols; s++) free(r->symbols[s]);
+    free(r->symbols);
+    free(r->ts);
+    free(r->equity);
+    free(r->benchmark);
+    free(r->gross);
+    free(r->net);
+    free(r->traded);
+    free(r->symbol_pnl);
+    free(r->trades);
+    free(r->open);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---- outputs ---------------------------------------------------------------------------------- */
+
+/* JSON number: shortest text that reads back; null for NaN/inf. */
+static void jnum(FILE *f, double v) {
+    if (!isfinite(v)) {
+        fputs("null", f);
+        return;
+    }
+    char buf[32];
+    for (int p = 15; p <= 17; p++) {
+        snprintf(buf, sizeof buf, "%.*g", p, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    fputs(buf, f);
+}
+
+static void jstr(FILE *f, const char *s) {
+    char buf[512];
+    size_t need = qc_json_escape(s, buf, sizeof buf);
+    if (need < sizeof buf) {
+        fputs(buf, f);
+        return;
+    }
+    char *big = malloc(need + 1);
+    if (!big) return;
+    qc_json_escape(s, big, need + 1);
+    fputs(big, f);
+    free(big);
+}
+
+static void jstamp(FILE *f, const qc_calendar *cal, int64_t ts, int64_t iv) {
+    char buf[48];
+    qc_calendar_format_stamp(cal, ts, iv, buf, sizeof buf);
+    if (ts == QC_TS_NONE) fputs("null", f);
+    else jstr(f, buf);
+}
+
+static void json_metrics(FILE *f, const qc_metrics *m, const qc_calendar *cal, int64_t iv) {
+    const struct {
+        const char *k;
+        double v;
+    } nums[] = {{"total_return", m->total_return}, {"cagr", m->cagr},           {"volatility", m->volatility},
+                {"sharpe", m->sharpe},             {"sortino", m->sortino},     {"calmar", m->calmar},
+                {"max_drawdown", m->max_drawdown}, {"skew", m->skew},           {"kurtosis", m->kurtosis},
+                {"var_95", m->var},                {"cvar_95", m->cvar},        {"hit_rate", m->hit_rate},
+                {"profit_factor", m->profit_factor}, {"avg_win", m->avg_win},   {"avg_loss", m->avg_loss},
+                {"turnover", m->turnover},         {"exposure", m->exposure},   {"psr", m->psr},
+                {"dsr", m->dsr},                   {"min_trl", m->min_trl},     {"final_equity", m->final_equity},
+                {"sharpe_per_period", m->sharpe_per_period}, {"periods_per_year", m->periods_per_year}};
+    fputs("{", f);
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        fprintf(f, "%s\"%s\": ", i ? ", " : "", nums[i].k);
+        jnum(f, nums[i].v);
+    }
+    fprintf(f, ", \"n_trades\": %zu, \"n_periods\": %zu, \"drawdown_duration\": %zu", m->n_trades, m->n_periods,
+            m->dd_duration);
+    fputs(", \"max_drawdown_peak\": ", f);
+    jstamp(f, cal, m->dd_peak_ts, iv);
+    fputs(", \"max_drawdown_trough\": ", f);
+    jstamp(f, cal, m->dd_trough_ts, iv);
+    fputs(", \"max_drawdown_recovery\": ", f);
+    jstamp(f, cal, m->dd_recovery_ts, iv);
+    fputs("}", f);
+}
+
+static void json_trades(FILE *f, const qc_backtest_result *r, const qc_calendar *cal, int64_t iv) {
+    fputs("[", f);
+    for (size_t i = 0; i < r->n_trades; i++) {
+        const qc_roundtrip *t = &r->trades[i];
+        fprintf(f, "%s\n    {\"symbol\": ", i ? "," : "");
+        jstr(f, r->symbols[t->symbol]);
+        fprintf(f, ", \"side\": \"%s\", \"qty\": ", t->side > 0 ? "long" : "short");
+        jnum(f, t->qty);
+        fputs(", \"entry_time\": ", f);
+        jstamp(f, cal, t->entry_ts, iv);
+        fputs(", \"exit_time\": ", f);
+        jstamp(f, cal, t->exit_ts, iv);
+        const double v[] = {t->entry_price, t->exit_price, t->costs, t->pnl, t->ret};
+        const char *k[] = {"entry_price", "exit_price", "costs", "pnl", "return"};
+        for (int j = 0; j < 5; j++) {
+            fprintf(f, ", \"%s\": ", k[j]);
+            jnum(f, v[j]);
+        }
+        fprintf(f, ", \"bars_held\": %zu}", t->bars_held);
+    }
+    fputs(r->n_trades ? "\n  ]" : "]", f);
+}
+
+qc_err qc_backtest_write_json(FILE *f, const qc_backtest_result *r, const char *run, const qc_calendar *cal,
+                              int64_t iv, qc_error *err) {
+    fputs("{\n  \"run\": ", f);
+    jstr(f, run);
+    fputs(",\n  \"symbols\": [", f);
+    for (size_t s = 0; s < r->n_symbols; s++) {
+        if (s) fputs(", ", f);
+        jstr(f, r->symbols[s]);
+    }
+    fputs("],\n  \"initial_equity\": ", f);
+    jnum(f, r->initial_equity);
+    fputs(",\n  \"metrics\": ", f);
+    json_metrics(f, &r->metrics, cal, iv);
+    fputs(",\n  \"trades\": ", f);
+    json_trades(f, r, cal, iv);
+    fputs(",\n  \"open_positions\": [", f);
+    for (size_t i = 0; i < r->n_open; i++) {
+        const qc_open_position *p = &r->open[i];
+        fprintf(f, "%s{\"symbol\": ", i ? ", " : "");
+        jstr(f, r->symbols[p->symbol]);
+        const double v[] = {p->qty, p->avg_cost, p->last_price, p->unrealized};
+        const char *k[] = {"qty", "avg_cost", "last_price", "unrealized_pnl"};
+        for (int j = 0; j < 4; j++) {
+            fprintf(f, ", \"%s\": ", k[j]);
+            jnum(f, v[j]);
+        }
+        fputs("}", f);
+    }
+    fprintf(f, "],\n  \"orders\": %zu, \"fills\": %zu, \"partial_fills\": %zu, \"expired\": %zu, "
+               "\"stop_and_target_bars\": %zu,\n  \"equity\": {\"time\": [",
+            r->n_orders, r->sim.fills, r->sim.partial_fills, r->sim.expired, r->sim.stop_and_target_bars);
+    for (size_t i = 0; i < r->n; i++) {
+        if (i) fputc(',', f);
+        jstamp(f, cal, r->ts[i], iv);
+    }
+    fputs("],\n    \"equity\": [", f);
+    for (size_t i = 0; i < r->n; i++) {
+        if (i) fputc(',', f);
+        jnum(f, r->equity[i]);
+    }
+    fputs("],\n    \"benchmark\": [", f);
+    for (size_t i = 0; i < r->n; i++) {
+        if (i) fputc(',', f);
+        jnum(f, r->benchmark[i]);
+    }
+    fputs("]}\n}\n", f);
+    return ferror(f) ? qc_err_set(err, QC_ERR_INPUT, "writing the JSON result failed") : QC_OK;
+}
+
+qc_err qc_backtest_write_trades_csv(FILE *f, const qc_backtest_result *r, const qc_calendar *cal, int64_t iv,
+                                    qc_error *err) {
+    fputs("symbol,side,qty,entry_time,exit_time,entry_price,exit_price,costs,pnl,return,bars_held\n", f);
+    for (size_t i = 0; i < r->n_trades; i++) {
+        const qc_roundtrip *t = &r->trades[i];
+        char a[48], b[48];
+        qc_calendar_format_stamp(cal, t->entry_ts, iv, a, sizeof a);
+        qc_calendar_format_stamp(cal, t->exit_ts, iv, b, sizeof b);
+        fprintf(f, "%s,%s,%.10g,%s,%s,%.10g,%.10g,%.10g,%.10g,%.10g,%zu\n", r->symbols[t->symbol],
+                t->side > 0 ? "long" : "short", t->qty, a, b, t->entry_price, t->exit_price, t->costs, t->pnl, t->ret,
+                t->bars_held);
+    }
+    return ferror(f) ? qc_err_set(err, QC_ERR_INPUT, "writing the trades CSV failed") : QC_OK;
+}
+
+qc_err qc_backtest_write_equity_csv(FILE *f, const qc_backtest_result *r, const qc_calendar *cal, int64_t iv,
+                                    qc_error *err) {
+    fputs("date,equity,benchmark,gross_exposure,net_exposure", f);
+    for (size_t s = 0; r->symbol_pnl && s < r->n_symbols; s++) fprintf(f, ",pnl_%s", r->symbols[s]);
+    fputc('\n', f);
+    for (size_t i = 0; i < r->n; i++) {
+        char d[48];
+        qc_calendar_format_stamp(cal, r->ts[i], iv, d, sizeof d);
+        fprintf(f, "%s,%.10g,%.10g,%.10g,%.10g", d, r->equity[i], r->benchmark[i], r->gross[i], r->net[i]);
+        for (size_t s = 0; r->symbol_pnl && s < r->n_symbols; s++)
+            fprintf(f, ",%.10g", r->symbol_pnl[i * r->n_symbols + s]);
+        fputc('\n', f);
+    }
+    return ferror(f) ? qc_err_set(err, QC_ERR_INPUT, "writing the equity CSV failed") : QC_OK;
+}

@@ -1,0 +1,72 @@
+/* backtest.h: a backtest run: aligned replay of bar series through the shared kernel
+ * (execution/kernel.h) with the simulated venue, then statistics, and the run's outputs (JSON,
+ * trades CSV, equity CSV). The same strategy and order objects run live with another venue. */
+#ifndef QC_BACKTEST_H
+#define QC_BACKTEST_H
+
+#include <stdio.h>
+
+#include "backtest/metrics.h"
+#include "backtest/sim_venue.h"
+#include "core/calendar.h"
+#include "execution/kernel.h"
+
+typedef struct {
+    const qc_strategy_def *strategy;
+    const qc_params *params;
+    qc_kernel_opts kernel;   /* cash, leverage limit, borrow rate */
+    qc_sim_opts sim;         /* fill mode, participation, costs, integer shares */
+    qc_metrics_opts metrics; /* periods_per_year 0 = derived (qc_backtest_periods_per_year) */
+    const qc_calendar *cal;
+    int64_t interval_s;
+    int keep_symbol_curves;  /* record per-symbol P&L curves (n_events x n_symbols doubles) */
+    void (*progress)(void *ctx, const char *phase, size_t done, size_t total);
+    void *progress_ctx;
+} qc_backtest_opts;
+
+void qc_backtest_opts_init(qc_backtest_opts *o);
+
+typedef struct {
+    uint32_t symbol;
+    double qty, avg_cost, last_price, unrealized;
+} qc_open_position;
+
+typedef struct {
+    size_t n_symbols;
+    char **symbols;
+    size_t n;                 /* events */
+    int64_t *ts;
+    double *equity;           /* portfolio equity after each event */
+    double *benchmark;        /* equal-weight buy-and-hold of the universe, no costs */
+    double *gross, *net;      /* exposures after each event */
+    double *traded;           /* notional traded at each event */
+    double *symbol_pnl;       /* keep_symbol_curves: [event * n_symbols + s] realised + unrealised */
+    double initial_equity, periods_per_year;
+    qc_metrics metrics;
+    qc_roundtrip *trades;
+    size_t n_trades;
+    qc_open_position *open;   /* positions open at the end (marked to the last close, not trades) */
+    size_t n_open;
+    size_t n_orders, n_bar_events;
+    double commission_paid, borrow_paid;
+    qc_sim_stats sim;
+    int64_t simulate_ns, stats_ns;
+} qc_backtest_result;
+
+/* Periods per year for bars of interval_s on cal: 252 for daily bars; otherwise sessions per year
+ * times bars per regular session (24/7: 365.25 days of bars). */
+double qc_backtest_periods_per_year(const qc_calendar *cal, int64_t interval_s);
+
+qc_err qc_backtest_run(const qc_bars *const *series, const char *const *symbols, size_t n_symbols,
+                       const qc_backtest_opts *o, qc_backtest_result *res, qc_error *err);
+void qc_backtest_result_free(qc_backtest_result *res);
+
+/* Outputs. `run` describes the run (strategy and parameters, data, options) for the JSON. */
+qc_err qc_backtest_write_json(FILE *f, const qc_backtest_result *r, const char *run, const qc_calendar *cal,
+                              int64_t interval_s, qc_error *err);
+qc_err qc_backtest_write_trades_csv(FILE *f, const qc_backtest_result *r, const qc_calendar *cal,
+                                    int64_t interval_s, qc_error *err);
+qc_err qc_backtest_write_equity_csv(FILE *f, const qc_backtest_result *r, const qc_calendar *cal,
+                                    int64_t interval_s, qc_error *err);
+
+#endif

@@ -1,0 +1,410 @@
+/* cmd_backtest.c: `quantcli backtest`: loads bars (a CSV file or symbols from the store), runs a
+ * strategy through the backtest engine, prints a one-screen summary and writes the requested
+ * outputs (JSON, HTML report, trades and equity CSVs). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backtest/backtest.h"
+#include "backtest/report.h"
+#include "cli/cli.h"
+#include "core/strutil.h"
+#include "core/time.h"
+#include "data/csv.h"
+#include "data/store.h"
+#include "data/validate.h"
+#include "strategies/strategies.h"
+
+#define MAX_SYMBOLS 5000
+
+typedef struct {
+    size_t n;
+    char **names;
+    qc_bars *bars;
+    const qc_calendar *cal;
+    int64_t interval_s;
+    char source[256];
+} universe;
+
+static void universe_free(universe *u) {
+    for (size_t s = 0; s < u->n; s++) {
+        free(u->names[s]);
+        qc_bars_free(&u->bars[s]);
+    }
+    free(u->names);
+    free(u->bars);
+    memset(u, 0, sizeof *u);
+}
+
+static int64_t mono_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * QC_NS_PER_SEC + t.tv_nsec;
+}
+
+static const char *cfg_or(const qc_cli *cli, const qc_args *a, const char *opt, const char *key, const char *def) {
+    const char *v = qc_args_get(a, opt);
+    if (!v && key) v = qc_config_get(cli->cfg, key);
+    return v && *v ? v : def;
+}
+
+/* --from/--to as instants: a date means that whole local day. */
+static qc_err bounds(const qc_args *a, const qc_calendar *cal, int64_t *from, int64_t *to, qc_error *err) {
+    const char *names[2] = {"from", "to"};
+    int64_t *out[2] = {from, to};
+    for (int k = 0; k < 2; k++) {
+        *out[k] = QC_TS_NONE;
+        const char *v = qc_args_get(a, names[k]);
+        if (!v) continue;
+        qc_time_kind kind;
+        if (qc_time_parse(v, strlen(v), NULL, out[k], &kind, err)) return qc_err_prefix(err, "option '--%s': ", names[k]);
+        if (kind != QC_TIME_DATE) continue;
+        int y, m, d;
+        qc_tz tz = qc_calendar_tz(cal);
+        qc_civil_from_days(qc_ts_day(*out[k]) + k, &y, &m, &d);
+        *out[k] = qc_tz_local_to_utc(&tz, y, m, d, 0, 0, 0) - k;
+    }
+    return QC_OK;
+}
+
+static void clip(qc_bars *b, int64_t from, int64_t to) {
+    uint8_t *keep = malloc(b->n ? b->n : 1);
+    if (!keep) return;
+    for (size_t i = 0; i < b->n; i++)
+        keep[i] = (from == QC_TS_NONE || b->ts[i] >= from) && (to == QC_TS_NONE || b->ts[i] <= to);
+    qc_bars_filter(b, keep);
+    free(keep);
+}
+
+static qc_err universe_alloc(universe *u, size_t n, qc_error *err) {
+    u->names = calloc(n, sizeof *u->names);
+    u->bars = calloc(n, sizeof *u->bars);
+    return u->names && u->bars ? QC_OK : qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+}
+
+/* A CSV file: validated under the configured policy, like an import, but not stored. */
+static qc_err load_csv(const qc_cli *cli, const qc_args *a, universe *u, qc_error *err) {
+    const char *path = qc_args_get(a, "data");
+    qc_csv_opts co;
+    qc_csv_opts_init(&co);
+    co.cal = u->cal;
+    co.label = path;
+    qc_err rc = qc_tz_parse(cfg_or(cli, a, "tz", "data.tz", "UTC"), &co.tz, err);
+    qc_csv_result csv;
+    if (!rc) rc = qc_csv_read_file(path, &co, &csv, err);
+    if (rc) return rc;
+    qc_vopts vo;
+    qc_vopts_init(&vo);
+    vo.cal = u->cal;
+    vo.label = path;
+    qc_vreport rep;
+    qc_vreport_init(&rep);
+    rc = qc_policy_parse(cfg_or(cli, a, NULL, "data.validation.policy", "reject"), &vo.policy, err);
+    if (!rc) rc = qc_validate_bad_rows(csv.bad, csv.n_bad, &vo, &rep, err);
+    if (!rc) rc = universe_alloc(u, csv.n_series, err);
+    const char *sym = qc_args_get(a, "symbol");
+    for (size_t s = 0; !rc && s < csv.n_series; s++) {
+        const char *name = csv.close_only && !(csv.n_series == 1 && sym) ? csv.names[s] : sym;
+        if (!name) { /* OHLC file without --symbol: the file's stem */
+            const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+            const char *dot = strrchr(base, '.');
+            u->names[s] = qc_strndup(base, dot ? (size_t)(dot - base) : strlen(base));
+        } else {
+            u->names[s] = qc_strdup(name);
+        }
+        u->n++;
+        rc = qc_validate_series(&csv.series[s], csv.lines[s], u->names[s], csv.interval_s, &vo, &rep, err);
+        u->bars[s] = csv.series[s];
+        memset(&csv.series[s], 0, sizeof csv.series[s]);
+    }
+    u->interval_s = csv.interval_s;
+    snprintf(u->source, sizeof u->source, "%s", path);
+    qc_vreport_free(&rep);
+    qc_csv_result_free(&csv);
+    return rc;
+}
+
+/* Symbols from the store: --symbol A --symbol B or --symbol A,B. */
+static qc_err load_store(const qc_cli *cli, const qc_args *a, universe *u, qc_error *err) {
+    const char *vals[64];
+    size_t nv = qc_args_all(a, "symbol", vals, 64), n = 0;
+    char *names[MAX_SYMBOLS];
+    for (size_t i = 0; i < nv; i++)
+        for (const char *p = vals[i]; *p && n < MAX_SYMBOLS;) {
+            const char *c = strchr(p, ',');
+            size_t len = c ? (size_t)(c - p) : strlen(p);
+            if (len) names[n++] = qc_strndup(p, len);
+            p += len + (c ? 1 : 0);
+        }
+    qc_err rc = n ? universe_alloc(u, n, err) : qc_err_set(err, QC_ERR_USAGE, "backtest: give --data FILE or --symbol SYM");
+    qc_store *st = NULL;
+    if (!rc) rc = qc_store_open(cli->db_url, &st, err);
+    int64_t iv = 0;
+    const char *ivs = qc_args_get(a, "interval");
+    if (!rc && ivs) rc = qc_interval_parse(ivs, &iv, err);
+    for (size_t s = 0; s < n; s++) {
+        u->names[s] = names[s];
+        u->n++;
+        if (!rc) rc = qc_store_load_bars(st, names[s], iv, QC_TS_NONE, QC_TS_NONE, &u->bars[s], err);
+    }
+    if (!rc) {
+        qc_series_info *items;
+        size_t ni;
+        rc = qc_store_list(st, &items, &ni, err);
+        for (size_t i = 0; !rc && i < ni; i++)
+            if (strcmp(items[i].symbol, names[0]) == 0 && (!iv || items[i].interval_s == iv)) {
+                u->interval_s = items[i].interval_s;
+                if (!qc_args_get(a, "calendar")) u->cal = qc_calendar_get(items[i].calendar, NULL);
+                break;
+            }
+        if (!rc) free(items);
+    }
+    snprintf(u->source, sizeof u->source, "store %s", cli->db_url);
+    qc_store_close(st);
+    return rc;
+}
+
+static qc_err load_universe(const qc_cli *cli, const qc_args *a, universe *u, qc_error *err) {
+    u->cal = qc_calendar_get(cfg_or(cli, a, "calendar", "data.calendar", "NYSE"), err);
+    if (!u->cal) return QC_ERR_INPUT;
+    qc_err rc = qc_args_has(a, "data") ? load_csv(cli, a, u, err) : load_store(cli, a, u, err);
+    int64_t from, to;
+    if (!rc) rc = bounds(a, u->cal, &from, &to, err);
+    for (size_t s = 0; !rc && s < u->n; s++) clip(&u->bars[s], from, to);
+    return rc;
+}
+
+/* ---- options ---------------------------------------------------------------------------------- */
+
+static qc_err num_opt(const qc_args *a, const char *name, double lo, double hi, double *out, qc_error *err) {
+    const char *v = qc_args_get(a, name);
+    if (!v) return QC_OK;
+    double x;
+    if (qc_parse_double(v, strlen(v), &x) || x < lo || x > hi)
+        return qc_err_set(err, QC_ERR_INPUT, "option '--%s': expected a number in [%g, %g], got '%.40s'", name, lo, hi, v);
+    *out = x;
+    return QC_OK;
+}
+
+static qc_err cost_opts(const qc_args *a, qc_cost_model *m, qc_error *err) {
+    static const char *names[] = {"commission-bps", "per-share", "min", "max-pct", "spread-bps", "slippage-bps",
+                                  "impact-k"};
+    static const char *opts[] = {"commission-bps", "per-share", "min-commission", "max-commission-pct",
+                                 "spread-bps", "slippage-bps", "impact-k"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        double v = NAN;
+        qc_err rc = num_opt(a, opts[i], 0, 1e9, &v, err);
+        if (!rc && !isnan(v)) rc = qc_cost_model_set(m, names[i], v, err);
+        if (rc) return rc;
+    }
+    return QC_OK;
+}
+
+static qc_err run_opts(const qc_args *a, const universe *u, qc_backtest_opts *o, qc_error *err) {
+    qc_backtest_opts_init(o);
+    o->cal = u->cal;
+    o->interval_s = u->interval_s ? u->interval_s : 86400;
+    o->kernel.leverage_limit = 1.0;
+    double periods = 0, rf_annual = 0;
+    qc_err rc;
+    if ((rc = num_opt(a, "cash", 1e-6, 1e15, &o->kernel.cash, err)) ||
+        (rc = num_opt(a, "leverage", 0, 1000, &o->kernel.leverage_limit, err)) ||
+        (rc = num_opt(a, "borrow-rate", 0, 10, &o->kernel.borrow_rate, err)) ||
+        (rc = num_opt(a, "participation", 0, 1e6, &o->sim.participation, err)) ||
+        (rc = num_opt(a, "periods", 1e-9, 1e9, &periods, err)) || (rc = num_opt(a, "rf", -1, 10, &rf_annual, err)) ||
+        (rc = num_opt(a, "benchmark-sr", -100, 100, &o->metrics.benchmark_sr, err)) || (rc = cost_opts(a, &o->sim.costs, err)))
+        return rc;
+    const char *fill = qc_args_get(a, "fill");
+    if (fill && strcmp(fill, "next_open") && strcmp(fill, "close"))
+        return qc_err_set(err, QC_ERR_INPUT, "option '--fill': expected next_open or close, got '%.20s'", fill);
+    o->sim.fill = fill && strcmp(fill, "close") == 0 ? QC_FILL_CLOSE : QC_FILL_NEXT_OPEN;
+    o->sim.integer_shares = qc_args_has(a, "integer-shares");
+    o->metrics.periods_per_year = periods > 0 ? periods : qc_backtest_periods_per_year(u->cal, o->interval_s);
+    o->metrics.rf = pow(1 + rf_annual, 1.0 / o->metrics.periods_per_year) - 1; /* annual -> per period */
+    o->keep_symbol_curves = u->n > 1 && u->n <= 100;
+    return QC_OK;
+}
+
+/* ---- outputs ---------------------------------------------------------------------------------- */
+
+typedef struct {
+    const qc_backtest_result *r;
+    const universe *u;
+    const char *run;
+    const char *subtitle;
+} out_ctx;
+
+static qc_err w_json(FILE *f, void *c, qc_error *err) {
+    const out_ctx *o = c;
+    return qc_backtest_write_json(f, o->r, o->run, o->u->cal, o->u->interval_s, err);
+}
+static qc_err w_trades(FILE *f, void *c, qc_error *err) {
+    const out_ctx *o = c;
+    return qc_backtest_write_trades_csv(f, o->r, o->u->cal, o->u->interval_s, err);
+}
+static qc_err w_equity(FILE *f, void *c, qc_error *err) {
+    const out_ctx *o = c;
+    return qc_backtest_write_equity_csv(f, o->r, o->u->cal, o->u->interval_s, err);
+}
+static qc_err w_report(FILE *f, void *c, qc_error *err) {
+    const out_ctx *o = c;
+    const qc_backtest_result *r = o->r;
+    qc_report_input in = {.title = o->run,
+                          .subtitle = o->subtitle,
+                          .ts = r->ts,
+                          .equity = r->equity,
+                          .benchmark = r->benchmark,
+                          .n = r->n,
+                          .initial_equity = r->initial_equity,
+                          .metrics = &r->metrics,
+                          .trades = r->trades,
+                          .n_trades = r->n_trades,
+                          .symbols = (const char *const *)r->symbols,
+                          .n_symbols = r->n_symbols,
+                          .interval_s = o->u->interval_s,
+                          .cal = o->u->cal};
+    return qc_report_html(f, &in, err);
+}
+
+static void summary(FILE *f, const qc_backtest_result *r, const char *run, const universe *u, int64_t load_ns,
+                    int64_t report_ns) {
+    const qc_metrics *m = &r->metrics;
+    char a[48], b[48];
+    qc_calendar_format_stamp(u->cal, r->ts[0], u->interval_s, a, sizeof a);
+    qc_calendar_format_stamp(u->cal, r->ts[r->n - 1], u->interval_s, b, sizeof b);
+    fprintf(f, "%s\n%s, %zu symbol%s, %s .. %s, %zu periods (%.6g per year)\n\n", run, u->source, u->n,
+            u->n == 1 ? "" : "s", a, b, r->n, r->periods_per_year);
+    fprintf(f, "  final equity   %14.2f    total return %8.2f%%    CAGR     %7.2f%%\n", m->final_equity,
+            100 * m->total_return, 100 * m->cagr);
+    fprintf(f, "  volatility     %13.2f%%    Sharpe       %9.3f    Sortino  %8.3f\n", 100 * m->volatility, m->sharpe,
+            m->sortino);
+    fprintf(f, "  max drawdown   %13.2f%%    Calmar       %9.3f    PSR      %8.3f\n", 100 * m->max_drawdown, m->calmar,
+            m->psr);
+    fprintf(f, "  trades         %14zu    hit rate     %8.1f%%    exposure %7.1f%%\n", m->n_trades, 100 * m->hit_rate,
+            100 * m->exposure);
+    fprintf(f, "  turnover/yr    %14.2f    costs paid   %9.2f    open positions %zu\n", m->turnover, r->commission_paid,
+            r->n_open);
+    double sim_s = (double)r->simulate_ns / 1e9;
+    fprintf(f, "\n  time: load %.1f ms, simulate %.1f ms (%.1fM bar events/s), statistics %.1f ms, outputs %.1f ms\n",
+            (double)load_ns / 1e6, sim_s * 1e3, sim_s > 0 ? (double)r->n_bar_events / sim_s / 1e6 : 0,
+            (double)r->stats_ns / 1e6, (double)report_ns / 1e6);
+}
+
+static qc_err write_outputs(const qc_args *a, const out_ctx *oc, qc_error *err) {
+    const struct {
+        const char *opt;
+        qc_out_writer fn;
+    } outs[] = {{"json", w_json}, {"report", w_report}, {"trades", w_trades}, {"equity", w_equity}};
+    for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
+        const char *path = qc_args_get(a, outs[i].opt);
+        if (!path) continue;
+        qc_err rc = qc_out_file(path, outs[i].fn, (void *)oc, err);
+        if (rc) return rc;
+    }
+    return QC_OK;
+}
+
+static void describe(const qc_strategy_def *sd, const qc_params *p, const universe *u, char *buf, size_t n) {
+    size_t k = (size_t)snprintf(buf, n, "%s(", sd->name);
+    for (size_t i = 0; i < p->n && k < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, "%s%s=%g", i ? ", " : "", p->spec[i].name, p->value[i]);
+    if (k < n) snprintf(buf + k, n - k, ") on %s%s", u->n ? u->names[0] : "", u->n > 1 ? " and others" : "");
+}
+
+static int cmd_backtest(qc_cli *cli, qc_args *a) {
+    qc_error err = {0};
+    universe u = {0};
+    qc_backtest_opts o;
+    qc_backtest_result r;
+    memset(&r, 0, sizeof r);
+    qc_params params;
+    const char *sname = qc_args_get(a, "strategy");
+    const qc_strategy_def *sd = qc_strategy_find(sname ? sname : "sma_cross");
+    const char *kv[64];
+    size_t nkv = qc_args_all(a, "param", kv, 64);
+    qc_err rc = sd ? QC_OK : qc_err_set(&err, QC_ERR_INPUT, "unknown strategy '%s' (see quantcli backtest --help)", sname);
+    if (!rc) rc = qc_params_parse(sd->params, sd->n_params, kv, nkv, sd->name, &params, &err);
+    int64_t t0 = mono_ns();
+    if (!rc) rc = load_universe(cli, a, &u, &err);
+    int64_t load_ns = mono_ns() - t0;
+    if (!rc) rc = run_opts(a, &u, &o, &err);
+    qc_progress prog;
+    qc_progress_init(&prog, cli, "backtest");
+    o.strategy = sd;
+    o.params = &params;
+    o.progress = qc_progress_cb;
+    o.progress_ctx = &prog;
+    const qc_bars **series = rc ? NULL : malloc((u.n ? u.n : 1) * sizeof *series);
+    if (!rc && !series) rc = qc_err_set(&err, QC_ERR_NOMEM, "out of memory");
+    for (size_t s = 0; !rc && s < u.n; s++) series[s] = &u.bars[s];
+    if (!rc) rc = qc_backtest_run(series, (const char *const *)u.names, u.n, &o, &r, &err);
+    qc_progress_done(&prog);
+    free(series);
+    char run[512], sub[512];
+    if (!rc) {
+        describe(sd, &params, &u, run, sizeof run);
+        snprintf(sub, sizeof sub, "%s; fills at %s; cash %g; commission %g bps; %g periods/year", u.source,
+                 o.sim.fill == QC_FILL_CLOSE ? "the signal bar's close" : "the next bar's open", o.kernel.cash,
+                 o.sim.costs.commission_bps, r.periods_per_year);
+        out_ctx oc = {&r, &u, run, sub};
+        t0 = mono_ns();
+        rc = write_outputs(a, &oc, &err);
+        int64_t out_ns = mono_ns() - t0;
+        const char *json = qc_args_get(a, "json");
+        if (!rc && !cli->quiet && !(json && strcmp(json, "-") == 0)) {
+            summary(stdout, &r, run, &u, load_ns, out_ns);
+            const char *rep = qc_args_get(a, "report");
+            if (rep) printf("  report: %s\n", rep);
+        }
+    }
+    universe_free(&u);
+    qc_backtest_result_free(&r);
+    return rc ? qc_cli_fail(&err) : 0;
+}
+
+static const qc_opt_spec k_opts[] = {
+    {"data", "FILE.csv", "bars from a CSV (OHLCV, or close columns: one symbol each)"},
+    {"symbol", "SYM[,SYM]", "symbols from the store (repeatable); with --data: the name of an OHLCV file's series"},
+    {"from", "DATE", "first date or date-time (inclusive)"},
+    {"to", "DATE", "last date or date-time (inclusive)"},
+    {"interval", "IV", "bar interval to load from the store (default: the smallest stored)"},
+    {"calendar", "CAL", "trading calendar (default NYSE) [data.calendar]"},
+    {"tz", "TZ", "zone of CSV date-times without offset [data.tz]"},
+    {"strategy", "NAME", "strategy (default sma_cross); see the list below"},
+    {"param", "NAME=VALUE", "strategy parameter (repeatable)"},
+    {"cash", "X", "starting cash (default 100000)"},
+    {"fill", "MODE", "next_open (default): fill at the next bar's open; close: at the signal bar's close"},
+    {"commission-bps", "X", "commission in basis points of notional (default 0)"},
+    {"per-share", "X", "commission per share (default 0)"},
+    {"min-commission", "X", "minimum commission per fill when per-share is set"},
+    {"max-commission-pct", "X", "maximum commission per fill as a fraction of notional"},
+    {"spread-bps", "X", "half spread paid on every fill, basis points"},
+    {"slippage-bps", "X", "fixed adverse slippage, basis points"},
+    {"impact-k", "X", "square-root impact: k * sigma * sqrt(qty / ADV) (20-bar sigma, ADV)"},
+    {"participation", "X", "max fill per bar as a fraction of its volume (default 1; 0 = no cap)"},
+    {"integer-shares", NULL, "round cash orders down to whole shares"},
+    {"leverage", "X", "max gross exposure / equity for new orders (default 1; 0 = no limit)"},
+    {"borrow-rate", "X", "annual borrow cost on short notional (default 0)"},
+    {"periods", "N", "periods per year for annualisation (default: 252 daily, else from the calendar)"},
+    {"rf", "X", "annual risk-free rate, applied per period as (1+rf)^(1/periods)-1 (default 0)"},
+    {"benchmark-sr", "X", "per-period Sharpe the PSR tests against (default 0)"},
+    {"json", "FILE", "write the result document (metrics, trades, equity) as JSON; - for stdout"},
+    {"report", "FILE.html", "write the self-contained HTML tear sheet"},
+    {"trades", "FILE.csv", "write the round-trip trades"},
+    {"equity", "FILE.csv", "write the equity curve (and per-symbol P&L for up to 100 symbols)"},
+};
+
+const qc_command qc_cmd_backtest[] = {
+    {"backtest", "(--data FILE.csv | --symbol SYM...) [--strategy NAME] [--param k=v]... [options]",
+     "Run a strategy over historical bars and report its performance.",
+     "Strategies: buy_and_hold; sma_cross (fast=10, slow=50: long when SMA(fast) crosses above\n"
+     "SMA(slow) at a bar's close, flat when it crosses below; all-in cash orders).\n"
+     "Fills: market orders at the next bar's open (close-only data: the next close) or, with\n"
+     "--fill close, at the signal bar's close; limits fill at their price, never better; stops at\n"
+     "the stop or the gap open. Statistics: r_t = E_t/E_{t-1} - 1; Sharpe = mean(r - rf)/std(r)\n"
+     "* sqrt(periods); Sortino uses sqrt(mean(min(r - MAR, 0)^2)); the periods per year used are\n"
+     "printed in every report. See docs/BACKTEST.md and docs/METRICS.md.",
+     k_opts, sizeof k_opts / sizeof k_opts[0], 0, 0, cmd_backtest},
+};
+const size_t qc_cmd_backtest_n = 1;

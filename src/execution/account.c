@@ -1,0 +1,147 @@
+/* account.c: cash, positions with average cost, realised P&L and round trips, from fills.
+ * Fill prices already include spread, slippage and impact (the venue applies them); commission is
+ * charged to cash separately. A round trip runs from flat to flat; a reversal fill is split into a
+ * closing part and an opening part, its commission shared pro rata. */
+#include "execution/account.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+qc_err qc_account_init(qc_account *a, size_t n_symbols, double cash, qc_error *err) {
+    memset(a, 0, sizeof *a);
+    a->pos = calloc(n_symbols ? n_symbols : 1, sizeof *a->pos);
+    if (!a->pos) return qc_err_set(err, QC_ERR_NOMEM, "out of memory for positions");
+    a->n_symbols = n_symbols;
+    a->initial_cash = a->cash = cash;
+    for (size_t s = 0; s < n_symbols; s++) a->pos[s].last_price = NAN;
+    return QC_OK;
+}
+
+void qc_account_free(qc_account *a) {
+    free(a->pos);
+    free(a->trades);
+    memset(a, 0, sizeof *a);
+}
+
+static void open_leg(qc_position *p, int sign, double qty, double price, double commission, double costs,
+                     int64_t ts, size_t bar) {
+    if (p->qty == 0) {
+        p->entry_ts = ts;
+        p->entry_bar = bar;
+        p->rt_entry_qty = p->rt_entry_notional = p->rt_exit_qty = p->rt_exit_notional = 0;
+        p->rt_gross = p->rt_commission = p->rt_costs = 0;
+        p->avg_cost = price;
+    } else {
+        p->avg_cost = (fabs(p->qty) * p->avg_cost + qty * price) / (fabs(p->qty) + qty);
+    }
+    p->qty += sign * qty;
+    p->rt_entry_qty += qty;
+    p->rt_entry_notional += qty * price;
+    p->rt_commission += commission;
+    p->rt_costs += costs;
+}
+
+static qc_err push_trade(qc_account *a, uint32_t s, const qc_position *p, int side, int64_t ts, size_t bar,
+                         qc_error *err) {
+    if (a->n_trades == a->cap_trades) {
+        size_t cap = a->cap_trades ? a->cap_trades * 2 : 64;
+        qc_roundtrip *t = realloc(a->trades, cap * sizeof *t);
+        if (!t) return qc_err_set(err, QC_ERR_NOMEM, "out of memory recording trades");
+        a->trades = t;
+        a->cap_trades = cap;
+    }
+    qc_roundtrip *t = &a->trades[a->n_trades++];
+    t->symbol = s;
+    t->side = side;
+    t->qty = p->rt_entry_qty;
+    t->entry_ts = p->entry_ts;
+    t->exit_ts = ts;
+    t->entry_price = p->rt_entry_notional / p->rt_entry_qty;
+    t->exit_price = p->rt_exit_notional / p->rt_exit_qty;
+    t->costs = p->rt_costs;
+    t->pnl = p->rt_gross - p->rt_commission;
+    t->ret = t->pnl / p->rt_entry_notional;
+    t->bars_held = bar - p->entry_bar;
+    return QC_OK;
+}
+
+qc_err qc_account_apply_fill(qc_account *a, const qc_fill *f, size_t bar, qc_error *err) {
+    if (f->symbol >= a->n_symbols || !(f->qty > 0) || !isfinite(f->price))
+        return qc_err_set(err, QC_ERR_EXECUTION, "bad fill (symbol %u, qty %g, price %g)", f->symbol, f->qty, f->price);
+    qc_position *p = &a->pos[f->symbol];
+    int sign = f->side == QC_BUY ? 1 : -1;
+    double all_costs = f->costs.commission + f->costs.spread + f->costs.slippage + f->costs.impact;
+    a->cash -= sign * f->qty * f->price + f->costs.commission;
+    a->traded_notional += f->qty * f->price;
+    p->costs += all_costs;
+    p->realized -= f->costs.commission;
+    p->last_price = f->price;
+    if (p->qty == 0 || (p->qty > 0) == (sign > 0)) {
+        open_leg(p, sign, f->qty, f->price, f->costs.commission, all_costs, f->ts, bar);
+        return QC_OK;
+    }
+    /* reducing, closing or reversing */
+    double held = fabs(p->qty), closed = f->qty < held ? f->qty : held, share = closed / f->qty;
+    int pos_sign = p->qty > 0 ? 1 : -1;
+    double gross = closed * (f->price - p->avg_cost) * pos_sign;
+    p->realized += gross;
+    p->rt_gross += gross;
+    p->rt_exit_qty += closed;
+    p->rt_exit_notional += closed * f->price;
+    p->rt_commission += f->costs.commission * share;
+    p->rt_costs += all_costs * share;
+    p->qty += sign * closed;
+    if (fabs(p->qty) <= 1e-12 * held) { /* flat: the round trip is complete */
+        p->qty = 0;
+        qc_err rc = push_trade(a, f->symbol, p, pos_sign, f->ts, bar, err);
+        if (rc) return rc;
+    }
+    double rest = f->qty - closed;
+    if (rest > 0)
+        open_leg(p, sign, rest, f->price, f->costs.commission * (1 - share), all_costs * (1 - share), f->ts, bar);
+    return QC_OK;
+}
+
+void qc_account_mark(qc_account *a, uint32_t s, double price) {
+    if (s < a->n_symbols && isfinite(price)) a->pos[s].last_price = price;
+}
+
+static double mark_of(const qc_position *p) { return isfinite(p->last_price) ? p->last_price : p->avg_cost; }
+
+void qc_account_accrue_borrow(qc_account *a, double years) {
+    if (a->borrow_rate <= 0) return;
+    double short_notional = 0;
+    for (size_t s = 0; s < a->n_symbols; s++)
+        if (a->pos[s].qty < 0) short_notional += -a->pos[s].qty * mark_of(&a->pos[s]);
+    double charge = short_notional * a->borrow_rate * years;
+    a->cash -= charge;
+    a->borrow_paid += charge;
+}
+
+double qc_account_equity(const qc_account *a) {
+    double e = a->cash;
+    for (size_t s = 0; s < a->n_symbols; s++)
+        if (a->pos[s].qty != 0) e += a->pos[s].qty * mark_of(&a->pos[s]);
+    return e;
+}
+
+double qc_account_gross_exposure(const qc_account *a) {
+    double g = 0;
+    for (size_t s = 0; s < a->n_symbols; s++)
+        if (a->pos[s].qty != 0) g += fabs(a->pos[s].qty * mark_of(&a->pos[s]));
+    return g;
+}
+
+double qc_account_net_exposure(const qc_account *a) {
+    double g = 0;
+    for (size_t s = 0; s < a->n_symbols; s++)
+        if (a->pos[s].qty != 0) g += a->pos[s].qty * mark_of(&a->pos[s]);
+    return g;
+}
+
+double qc_account_unrealized(const qc_account *a, uint32_t s) {
+    if (s >= a->n_symbols || a->pos[s].qty == 0) return 0;
+    const qc_position *p = &a->pos[s];
+    return p->qty * (mark_of(p) - p->avg_cost);
+}

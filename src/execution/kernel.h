@@ -1,0 +1,152 @@
+/* kernel.h: the event loop that backtests and live trading share, and the interfaces it drives.
+ * A qc_kernel owns the account, the order table and the per-symbol history of closed bars; a
+ * qc_clock says when it is, a qc_venue executes orders (simulated in src/backtest, a broker later),
+ * and a qc_strategy_def is user logic. Per event (all bars closing at one timestamp):
+ *   1. each new bar is appended to its symbol's history, and the venue sees it before the strategy
+ *      does and fills resting orders on it (fills -> account, on_fill); positions are marked at
+ *      the bar's close;
+ *   2. the strategy's on_bar runs; it sees only history up to now (no look-ahead: the future is
+ *      not in memory it can reach), and submits orders through qc_ctx_* calls;
+ *   3. the venue's end-of-event hook fills orders meant for this close; the equity point for the event is recorded.
+ * Orders submitted in on_bar are queued and handed to the venue after on_bar returns, never
+ * re-entering the strategy while it is inside its handler. */
+#ifndef QC_EXECUTION_KERNEL_H
+#define QC_EXECUTION_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "data/series.h"
+#include "execution/account.h"
+#include "execution/order.h"
+
+/* ---- parameters ------------------------------------------------------------------------------- */
+
+typedef enum { QC_PARAM_INT = 0, QC_PARAM_DOUBLE, QC_PARAM_BOOL } qc_param_type;
+
+typedef struct {
+    const char *name;
+    qc_param_type type;
+    const char *def;     /* default as text */
+    double min, max;     /* inclusive range for numbers */
+    const char *help;
+} qc_param_spec;
+
+#define QC_MAX_PARAMS 32
+typedef struct {
+    const qc_param_spec *spec;
+    size_t n;
+    double value[QC_MAX_PARAMS];
+} qc_params;
+
+/* Fills p from "name=value" strings over the defaults; QC_ERR_INPUT naming the parameter for an
+ * unknown name, a wrong type or a value out of range. */
+qc_err qc_params_parse(const qc_param_spec *spec, size_t n_spec, const char *const *kv, size_t n_kv,
+                       const char *strategy, qc_params *p, qc_error *err);
+double qc_params_get(const qc_params *p, const char *name);
+
+/* ---- strategy interface ----------------------------------------------------------------------- */
+
+typedef struct qc_ctx qc_ctx;
+
+typedef struct {
+    const char *name;
+    const char *summary;
+    const qc_param_spec *params;
+    size_t n_params;
+    size_t state_size; /* bytes of zeroed state the kernel allocates for the strategy */
+    /* Checks parameters together (e.g. fast < slow) and prepares state; may reserve memory. */
+    qc_err (*init)(void *state, const qc_params *p, const qc_ctx *ctx, qc_error *err);
+    void (*on_bar)(void *state, qc_ctx *ctx);
+    void (*on_fill)(void *state, qc_ctx *ctx, const qc_fill *fill);     /* may be NULL */
+    void (*on_finish)(void *state, qc_ctx *ctx);                       /* may be NULL */
+    void (*free_state)(void *state);                                   /* may be NULL */
+} qc_strategy_def;
+
+/* What a strategy may ask of the kernel while it runs. Symbols are indices 0..n-1. */
+int64_t qc_ctx_now(const qc_ctx *ctx);
+size_t qc_ctx_n_symbols(const qc_ctx *ctx);
+const char *qc_ctx_symbol(const qc_ctx *ctx, uint32_t s);
+/* 1 if symbol s has a bar closing at the current event. */
+int qc_ctx_has_bar(const qc_ctx *ctx, uint32_t s);
+/* Bars seen so far for s (the current one included). */
+size_t qc_ctx_history_len(const qc_ctx *ctx, uint32_t s);
+/* Field of the bar `lag` bars back (0 = the bar that just closed); NaN when lag < 0 (the future is
+ * never available) or beyond the history. */
+double qc_ctx_close(const qc_ctx *ctx, uint32_t s, long lag);
+double qc_ctx_open(const qc_ctx *ctx, uint32_t s, long lag);
+double qc_ctx_high(const qc_ctx *ctx, uint32_t s, long lag);
+double qc_ctx_low(const qc_ctx *ctx, uint32_t s, long lag);
+double qc_ctx_volume(const qc_ctx *ctx, uint32_t s, long lag);
+double qc_ctx_position(const qc_ctx *ctx, uint32_t s);
+double qc_ctx_cash(const qc_ctx *ctx);
+double qc_ctx_equity(const qc_ctx *ctx);
+/* Queues an order; returns its id (> 0), or 0 when refused (the reason via qc_ctx_last_error). */
+uint64_t qc_ctx_submit(qc_ctx *ctx, const qc_order_req *req);
+qc_err qc_ctx_cancel(qc_ctx *ctx, uint64_t order_id);
+/* Replaces quantity and prices of an open order (cancel/replace semantics, the id is kept). */
+qc_err qc_ctx_replace(qc_ctx *ctx, uint64_t order_id, double qty, double limit_price, double stop_price);
+const qc_order *qc_ctx_order(const qc_ctx *ctx, uint64_t order_id);
+const qc_error *qc_ctx_last_error(const qc_ctx *ctx);
+
+/* ---- clock and venue -------------------------------------------------------------------------- */
+
+/* Time source: replayed bar times in a backtest, the wall clock live. */
+typedef struct qc_clock {
+    int64_t (*now)(const struct qc_clock *c);
+} qc_clock;
+
+typedef struct qc_venue qc_venue;
+/* Callbacks a venue uses to report back to the kernel. */
+typedef struct {
+    void (*fill)(void *kernel, const qc_fill *f);
+    void (*status)(void *kernel, qc_order *o); /* order changed state (expired, rejected, ...) */
+} qc_venue_sink;
+
+typedef struct {
+    /* Accepts an order (status NEW) or rejects it. The order lives in the kernel's table. */
+    qc_err (*submit)(qc_venue *v, qc_order *o, qc_error *err);
+    qc_err (*cancel)(qc_venue *v, qc_order *o, qc_error *err);
+    qc_err (*replace)(qc_venue *v, qc_order *o, double qty, double limit_price, double stop_price,
+                      qc_error *err);
+    /* Market data: a bar of symbol s closed. A simulated venue matches resting orders on it
+     * (before the strategy sees it); a live venue may ignore it. */
+    void (*on_bar)(qc_venue *v, uint32_t s, const qc_bars *hist, size_t i);
+    /* The event's strategy calls are done: a simulated venue fills close-mode orders now. */
+    void (*on_event_end)(qc_venue *v, int64_t ts);
+} qc_venue_vt;
+
+struct qc_venue {
+    const qc_venue_vt *vt;
+    qc_venue_sink sink;
+    void *kernel;
+};
+
+/* ---- the kernel ------------------------------------------------------------------------------- */
+
+typedef struct qc_kernel qc_kernel;
+
+typedef struct {
+    double cash;
+    double leverage_limit;   /* max gross exposure / equity for new orders (0 = no limit) */
+    double borrow_rate;      /* annual, on short notional */
+    double periods_per_year; /* for borrow accrual per event */
+} qc_kernel_opts;
+
+/* The strategy's state is allocated and owned by the kernel. Symbols are copied. */
+qc_err qc_kernel_new(const qc_kernel_opts *o, const char *const *symbols, size_t n_symbols,
+                     size_t history_cap, const qc_strategy_def *strat, const qc_params *params,
+                     qc_venue *venue, const qc_clock *clock, qc_kernel **out, qc_error *err);
+void qc_kernel_free(qc_kernel *k);
+/* One event: the bars (bar i of series[s] for each s with has[s] != 0) closing at ts. */
+qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, const size_t *idx,
+                       const uint8_t *has, qc_error *err);
+/* Calls on_finish. */
+void qc_kernel_finish(qc_kernel *k);
+const qc_account *qc_kernel_account(const qc_kernel *k);
+/* Orders ever created: ids 1..qc_kernel_n_orders(); order pointers stay valid for the kernel's life. */
+size_t qc_kernel_n_orders(const qc_kernel *k);
+const qc_order *qc_kernel_order(const qc_kernel *k, uint64_t id);
+
+#endif

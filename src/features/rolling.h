@@ -1,0 +1,32 @@
+/* rolling.h: streaming rolling-window statistics in O(1) per value with no allocation after init:
+ * the simple moving average with a compensated (Neumaier) running sum that is re-summed exactly
+ * every window length of updates, so it never drifts; a window whose values are all equal returns
+ * that value exactly, so two averages of a flat stretch are equal (no spurious crossover).
+ * The feature library grows from here. */
+#ifndef QC_FEATURES_ROLLING_H
+#define QC_FEATURES_ROLLING_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+
+typedef struct {
+    size_t n;        /* window length */
+    size_t count;    /* values seen */
+    size_t head;     /* ring position */
+    double *ring;    /* last n values */
+    double sum, comp;/* Neumaier sum and its compensation */
+    size_t since_exact;
+    size_t run;      /* how many of the latest values are equal: a flat window returns its value */
+} qc_sma;
+
+/* QC_ERR_INPUT when n == 0, QC_ERR_NOMEM. */
+qc_err qc_sma_init(qc_sma *s, size_t n, qc_error *err);
+void qc_sma_free(qc_sma *s);
+/* Adds x; returns the mean of the last n values, NaN until n values were seen. */
+double qc_sma_update(qc_sma *s, double x);
+/* Batch form over an array: out[i] = mean(x[i-n+1..i]), NaN for i < n-1 (all NaN when n == 0).
+ * Bit for bit equal to the stream. */
+void qc_sma_batch(const double *x, size_t len, size_t n, double *out);
+
+#endif

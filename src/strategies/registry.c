@@ -1,0 +1,22 @@
+/* registry.c: the table of built-in strategies, kept sorted by name (a unit test checks the order),
+ * which `backtest --strategy`, `strategies list` and the docs all read. */
+#include "strategies/strategies.h"
+
+#include <string.h>
+
+static const qc_strategy_def *const k_all[] = {
+    &qc_strategy_buy_and_hold,
+    &qc_strategy_sma_cross,
+};
+
+const qc_strategy_def *const *qc_strategies_all(size_t *n) {
+    *n = sizeof k_all / sizeof k_all[0];
+    return k_all;
+}
+
+const qc_strategy_def *qc_strategy_find(const char *name) {
+    if (!name) return NULL;
+    for (size_t i = 0; i < sizeof k_all / sizeof k_all[0]; i++)
+        if (strcmp(k_all[i]->name, name) == 0) return k_all[i];
+    return NULL;
+}
