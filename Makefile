@@ -23,6 +23,7 @@ test: deps
 
 bench: all
 	$(BUILD)/bench_data
+	$(BUILD)/bench_backtest
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

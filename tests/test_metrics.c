@@ -610,8 +610,40 @@ static void test_bad_input(void **state) {
     assert_int_equal(qc_metrics_from_returns(NULL, ok, 2, &bad, &m, &err), QC_ERR_INPUT);
 }
 
+static int cmp_dbl_q(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Selection-based quantile equals numpy's linear interpolation over a sorted copy, with ties. */
+static void test_quantile_selection(void **state) {
+    (void)state;
+    uint64_t x = 7;
+    double a[257], b[257];
+    for (size_t n = 1; n <= 257; n += 8) {
+        for (int round = 0; round < 20; round++) {
+            for (size_t i = 0; i < n; i++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                a[i] = round % 2 ? (double)(x % 5) : (double)(x >> 11) / 9007199254740992.0 - 0.5;
+                b[i] = a[i];
+            }
+            qsort(b, n, sizeof b[0], cmp_dbl_q);
+            const double qs[] = {0, 0.05, 0.25, 0.5, 0.75, 0.95, 1};
+            for (size_t k = 0; k < 7; k++) {
+                double h = (double)(n - 1) * qs[k];
+                size_t i = (size_t)h;
+                double want = i + 1 < n ? b[i] + (h - (double)i) * (b[i + 1] - b[i]) : b[i];
+                double c[257];
+                memcpy(c, a, n * sizeof c[0]);
+                assert_true(qc_quantile_inplace(c, n, qs[k]) == want);
+            }
+        }
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quantile_selection),
         cmocka_unit_test(test_golden_ttrc),
         cmocka_unit_test(test_prices_and_returns_agree),
         cmocka_unit_test(test_norm_golden),

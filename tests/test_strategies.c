@@ -230,7 +230,7 @@ static qc_err run_strategy(run *r, const qc_strategy_def *d, const char *const *
     qc_err rc = qc_params_parse(d->params, d->n_params, kv, n_kv, d->name, &p, err);
     if (rc) return rc;
     qc_kernel_opts o = {.cash = 100000};
-    rc = qc_kernel_new(&o, names, n_sym, 64, d, &p, &r->venue.base, NULL, &r->k, err);
+    rc = qc_kernel_new(&o, names, n_sym, d, &p, &r->venue.base, NULL, &r->k, err);
     if (rc) return rc;
     for (size_t e = 0; e < r->n_events; e++) {
         const qc_bars *series[2] = {&r->bars[0], &r->bars[1]};

@@ -192,11 +192,8 @@ qc_err qc_backtest_run(const qc_bars *const *series, const char *const *symbols,
     memset(r, 0, sizeof *r);
     qc_err rc = check_series(series, symbols, n_sym, err);
     if (rc) return rc;
-    size_t cap = 0, longest = 0;
-    for (size_t s = 0; s < n_sym; s++) {
-        cap += series[s]->n;
-        if (series[s]->n > longest) longest = series[s]->n;
-    }
+    size_t cap = 0;
+    for (size_t s = 0; s < n_sym; s++) cap += series[s]->n;
     qc_metrics_opts mo = o->metrics;
     if (!(mo.periods_per_year > 0)) mo.periods_per_year = qc_backtest_periods_per_year(o->cal, o->interval_s);
     r->periods_per_year = mo.periods_per_year;
@@ -218,7 +215,7 @@ qc_err qc_backtest_run(const qc_bars *const *series, const char *const *symbols,
         rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     if (!rc) rc = alloc_result(r, symbols, n_sym, cap, o->keep_symbol_curves, err);
     if (!rc) rc = qc_sim_venue_new(&so, n_sym, &st.venue, err);
-    if (!rc) rc = qc_kernel_new(&ko, symbols, n_sym, longest, o->strategy, o->params, st.venue, &clk.base, &st.k, err);
+    if (!rc) rc = qc_kernel_new(&ko, symbols, n_sym, o->strategy, o->params, st.venue, &clk.base, &st.k, err);
     int64_t t0 = mono_ns();
     if (!rc) rc = replay(&st, series, n_sym, o, &clk, r, err);
     if (!rc) qc_kernel_finish(st.k);

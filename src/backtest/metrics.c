@@ -193,9 +193,42 @@ static void drawdown(const curve *c, qc_metrics *m) {
     else m->dd_duration = (size_t)((rec >= 0 ? rec : (long)c->n - 1) - best_peak);
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+/* Moves the k-th smallest of x[0..n) to x[k], smaller ones before it (Hoare quickselect,
+ * median-of-three pivots): O(n) where a full sort of a 10M-period curve would cost a second. */
+static void select_kth(double *x, size_t n, size_t k) {
+    size_t lo = 0, hi = n - 1;
+    while (hi > lo) {
+        size_t mid = lo + (hi - lo) / 2;
+        double a = x[lo], b = x[mid], c = x[hi];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < pivot) i++;
+            while (x[j] > pivot) j--;
+            if (i <= j) {
+                double t = x[i];
+                x[i] = x[j];
+                x[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else return;
+    }
+}
+
+double qc_quantile_inplace(double *x, size_t n, double q) {
+    double h = (double)(n - 1) * q, lo = floor(h);
+    size_t k = (size_t)lo;
+    select_kth(x, n, k);
+    if (k + 1 >= n) return x[k];
+    double next = x[k + 1]; /* the next order statistic: the smallest of the upper part */
+    for (size_t i = k + 2; i < n; i++)
+        if (x[i] < next) next = x[i];
+    return x[k] + (h - lo) * (next - x[k]);
 }
 
 /* Historical VaR and CVaR: VaR = -quantile(r, 1 - level) with numpy's default (linear
@@ -203,13 +236,11 @@ static int cmp_double(const void *a, const void *b) {
 static void tail_risk(const curve *c, double level, qc_metrics *m) {
     double *x = c->scratch;
     memcpy(x, c->r, c->n * sizeof *x);
-    qsort(x, c->n, sizeof *x, cmp_double);
-    double h = (double)(c->n - 1) * (1 - level), lo = floor(h);
-    size_t k = (size_t)lo;
-    double q = k + 1 < c->n ? x[k] + (h - lo) * (x[k + 1] - x[k]) : x[k];
+    double q = qc_quantile_inplace(x, c->n, 1 - level);
     double s = 0;
     size_t cnt = 0;
-    for (; cnt < c->n && x[cnt] <= q; cnt++) s += x[cnt];
+    for (size_t i = 0; i < c->n; i++) /* in series order, as numpy's mask-then-mean sums */
+        if (c->r[i] <= q) s += c->r[i], cnt++;
     m->var = -q;
     m->cvar = -s / (double)cnt; /* cnt >= 1: q >= x[0] */
 }

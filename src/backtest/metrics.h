@@ -67,6 +67,10 @@ qc_err qc_metrics_compute(const qc_perf_input *in, const qc_metrics_opts *o, qc_
 qc_err qc_metrics_from_returns(const int64_t *ts, const double *r, size_t n, const qc_metrics_opts *o,
                                qc_metrics *m, qc_error *err);
 
+/* The q-quantile of x[0..n) with numpy's default linear interpolation (h = (n-1)q), found by
+ * selection in O(n); x is reordered. n >= 1. */
+double qc_quantile_inplace(double *x, size_t n, double q);
+
 /* Probabilistic Sharpe Ratio: P(SR* > sr_benchmark) for an observed per-period Sharpe sr over n
  * observations with the given skewness and (non-excess) kurtosis. */
 double qc_psr(double sr, double sr_benchmark, size_t n, double skew, double kurtosis);

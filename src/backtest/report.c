@@ -520,16 +520,6 @@ typedef struct {
     double lo, hi, mean, min, max; /* percent */
 } histogram;
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double quantile(const double *sorted, size_t n, double q) {
-    double h = (double)(n - 1) * q;
-    size_t i = (size_t)h;
-    return i + 1 < n ? sorted[i] + (sorted[i + 1] - sorted[i]) * (h - (double)i) : sorted[i];
-}
 
 static void hist_build(const double *r, size_t n, double *scratch, histogram *hg) {
     memset(hg, 0, sizeof *hg);
@@ -538,11 +528,14 @@ static void hist_build(const double *r, size_t n, double *scratch, histogram *hg
         if (!isnan(r[i])) sum += scratch[hg->cnt++] = r[i] * 100;
     double lo = 0, hi = 0;
     if (hg->cnt) {
-        qsort(scratch, hg->cnt, sizeof *scratch, cmp_double);
         hg->mean = sum / (double)hg->cnt;
-        hg->min = scratch[0];
-        hg->max = scratch[hg->cnt - 1];
-        double q1 = quantile(scratch, hg->cnt, 0.25), q3 = quantile(scratch, hg->cnt, 0.75), iqr = q3 - q1;
+        hg->min = hg->max = scratch[0];
+        for (size_t i = 1; i < hg->cnt; i++) {
+            hg->min = fmin(hg->min, scratch[i]);
+            hg->max = fmax(hg->max, scratch[i]);
+        }
+        double q1 = qc_quantile_inplace(scratch, hg->cnt, 0.25), q3 = qc_quantile_inplace(scratch, hg->cnt, 0.75);
+        double iqr = q3 - q1;
         double flo = q1 - 3 * iqr, fhi = q3 + 3 * iqr, kept_lo = INFINITY, kept_hi = -INFINITY;
         size_t out = 0;
         for (size_t i = 0; i < hg->cnt; i++) {

@@ -15,12 +15,19 @@ struct qc_ctx {
     qc_kernel *k;
 };
 
+/* What a symbol's strategy-visible history is: the first n bars of src (the caller's series). The
+ * accessors below never index at or past n, so the future is unreachable through the API. */
+typedef struct {
+    const qc_bars *src;
+    size_t n;
+} qc_bar_view;
+
 struct qc_kernel {
     qc_ctx ctx;
     qc_kernel_opts opts;
     size_t n_sym;
     char **symbols;
-    qc_bars *hist;          /* closed bars seen so far, per symbol */
+    qc_bar_view *hist;      /* closed bars seen so far, per symbol: a bounded view of the caller's series */
     uint8_t *has;           /* symbol has a bar at the current event */
     qc_account acct;
     qc_order **blocks;      /* orders in fixed blocks, so pointers stay valid: id = index + 1 */
@@ -115,9 +122,9 @@ size_t qc_ctx_history_len(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym 
 /* The only way a strategy reads prices: lag >= 0 into what has closed; the future is not there. */
 static double hist_field(const qc_ctx *c, uint32_t s, long lag, size_t field) {
     if (s >= c->k->n_sym || lag < 0) return NAN;
-    const qc_bars *h = &c->k->hist[s];
+    const qc_bar_view *h = &c->k->hist[s];
     if ((size_t)lag >= h->n) return NAN;
-    const double *col[5] = {h->open, h->high, h->low, h->close, h->volume};
+    const double *col[5] = {h->src->open, h->src->high, h->src->low, h->src->close, h->src->volume};
     return col[field][h->n - 1 - (size_t)lag];
 }
 
@@ -144,7 +151,8 @@ const qc_order *qc_ctx_order(const qc_ctx *c, uint64_t id) { return order_at(c->
 static int breaches_leverage(const qc_kernel *k, const qc_order_req *r) {
     if (k->opts.leverage_limit <= 0 || r->reduce_only) return 0;
     const qc_position *p = &k->acct.pos[r->symbol];
-    double px = k->hist[r->symbol].n ? k->hist[r->symbol].close[k->hist[r->symbol].n - 1] : p->avg_cost;
+    const qc_bar_view *h = &k->hist[r->symbol];
+    double px = h->n ? h->src->close[h->n - 1] : p->avg_cost;
     double notional = r->cash > 0 ? r->cash : r->qty * px;
     double signed_after = p->qty * px + (r->side == QC_BUY ? notional : -notional);
     double gross = qc_account_gross_exposure(&k->acct) - fabs(p->qty * px) + fabs(signed_after);
@@ -253,7 +261,7 @@ static void on_venue_status(void *vk, qc_order *o) {
 
 /* ---- lifecycle -------------------------------------------------------------------------------- */
 
-qc_err qc_kernel_new(const qc_kernel_opts *o, const char *const *symbols, size_t n_symbols, size_t history_cap,
+qc_err qc_kernel_new(const qc_kernel_opts *o, const char *const *symbols, size_t n_symbols,
                      const qc_strategy_def *strat, const qc_params *params, qc_venue *venue,
                      const qc_clock *clock, qc_kernel **out, qc_error *err) {
     *out = NULL;
@@ -275,7 +283,6 @@ qc_err qc_kernel_new(const qc_kernel_opts *o, const char *const *symbols, size_t
     for (size_t s = 0; !rc && s < n_symbols; s++) {
         k->symbols[s] = qc_strdup(symbols[s]);
         if (!k->symbols[s]) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
-        if (!rc) rc = qc_bars_reserve(&k->hist[s], history_cap ? history_cap : 256, err);
     }
     k->acct.borrow_rate = o->borrow_rate;
     venue->sink.fill = on_venue_fill;
@@ -298,7 +305,6 @@ void qc_kernel_free(qc_kernel *k) {
     free(k->state);
     for (size_t s = 0; s < k->n_sym; s++) {
         if (k->symbols) free(k->symbols[s]);
-        if (k->hist) qc_bars_free(&k->hist[s]);
     }
     free(k->symbols);
     free(k->hist);
@@ -321,14 +327,15 @@ static void flush_queue(qc_kernel *k) {
 
 qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, const size_t *idx,
                        const uint8_t *has, qc_error *err) {
+    (void)err; /* nothing here fails while histories are views; kept for venues that can */
     k->now = ts; /* event time: the close of the bars in this event */
     for (size_t s = 0; s < k->n_sym; s++) {
         k->has[s] = has[s];
         if (!has[s]) continue;
-        qc_err rc = qc_bars_push_row(&k->hist[s], series[s], idx[s], err);
-        if (rc) return rc;
-        k->venue->vt->on_bar(k->venue, (uint32_t)s, &k->hist[s], k->hist[s].n - 1);
-        qc_account_mark(&k->acct, (uint32_t)s, k->hist[s].close[k->hist[s].n - 1]);
+        k->hist[s].src = series[s];
+        k->hist[s].n = idx[s] + 1;
+        k->venue->vt->on_bar(k->venue, (uint32_t)s, series[s], idx[s]);
+        qc_account_mark(&k->acct, (uint32_t)s, series[s]->close[idx[s]]);
     }
     if (k->opts.borrow_rate > 0 && k->opts.periods_per_year > 0)
         qc_account_accrue_borrow(&k->acct, 1.0 / k->opts.periods_per_year);

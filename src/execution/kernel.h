@@ -2,11 +2,12 @@
  * A qc_kernel owns the account, the order table and the per-symbol history of closed bars; a
  * qc_clock says when it is, a qc_venue executes orders (simulated in src/backtest, a broker later),
  * and a qc_strategy_def is user logic. Per event (all bars closing at one timestamp):
- *   1. each new bar is appended to its symbol's history, and the venue sees it before the strategy
- *      does and fills resting orders on it (fills -> account, on_fill); positions are marked at
- *      the bar's close;
- *   2. the strategy's on_bar runs; it sees only history up to now (no look-ahead: the future is
- *      not in memory it can reach), and submits orders through qc_ctx_* calls;
+ *   1. each new bar extends its symbol's history, and the venue sees it before the strategy does
+ *      and fills resting orders on it (fills -> account, on_fill); positions are marked at the
+ *      bar's close;
+ *   2. the strategy's on_bar runs; it sees only history up to now (no look-ahead: the history is
+ *      a bounded view of the caller's series, and the qc_ctx accessors never reach past the bar
+ *      that just closed), and submits orders through qc_ctx_* calls;
  *   3. the venue's end-of-event hook fills orders meant for this close; the equity point for the event is recorded.
  * Orders submitted in on_bar are queued and handed to the venue after on_bar returns, never
  * re-entering the strategy while it is inside its handler. */
@@ -136,10 +137,12 @@ typedef struct {
 
 /* The strategy's state is allocated and owned by the kernel. Symbols are copied. */
 qc_err qc_kernel_new(const qc_kernel_opts *o, const char *const *symbols, size_t n_symbols,
-                     size_t history_cap, const qc_strategy_def *strat, const qc_params *params,
+                     const qc_strategy_def *strat, const qc_params *params,
                      qc_venue *venue, const qc_clock *clock, qc_kernel **out, qc_error *err);
 void qc_kernel_free(qc_kernel *k);
-/* One event: the bars (bar i of series[s] for each s with has[s] != 0) closing at ts. */
+/* One event: the bars (bar idx[s] of series[s] for each s with has[s] != 0) closing at ts. A
+ * symbol's series must be the same object at every event, holding at least bars 0..idx[s] (a live
+ * feed appends to it); bars before idx[s] are the history strategies may read. */
 qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, const size_t *idx,
                        const uint8_t *has, qc_error *err);
 /* Calls on_finish. */

@@ -1,0 +1,148 @@
+/* bench_backtest.c: backtest engine throughput (make bench). sma_cross(10, 50) over 1M and 10M
+ * one-minute bars of one symbol, and over 500 symbols x 2,520 daily bars of the synthetic market:
+ * bar events per second of the simulation (indicators, signals, orders, fills, accounting, equity
+ * curve; data already in memory), the statistics and report times, and peak memory. Prints the
+ * ratio to the anchors in ../shared/ANCHORS.md (backtrader ~20,400 events/s; vectorbt ~10.5M/s;
+ * QuantCLI's goal 50M/s). Medians of --runs runs (default 3). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "backtest/backtest.h"
+#include "backtest/report.h"
+#include "data/synth.h"
+#include "strategies/strategies.h"
+
+#define BACKTRADER_EVENTS_PER_S 20400.0
+#define VECTORBT_EVENTS_PER_S 10500000.0
+#define GOAL_EVENTS_PER_S 50000000.0
+
+static int64_t mono_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static int cmp_dbl(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* A random walk of minute bars (deterministic). */
+static void minute_bars(qc_bars *b, size_t n) {
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    double p = 100;
+    int64_t t0 = INT64_C(1262304000) * 1000000000; /* 2010-01-01 */
+    qc_bars_reserve(b, n, NULL);
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double u = (double)(x >> 11) / 9007199254740992.0 - 0.5;
+        double o = p;
+        p *= 1 + 0.002 * u;
+        double hi = fmax(o, p) * 1.0005, lo = fmin(o, p) * 0.9995;
+        int64_t ts = t0 + (int64_t)(i + 1) * 60 * 1000000000;
+        qc_bars_push(b, ts, ts - 60 * 1000000000LL, o, hi, lo, p, 1000 + (double)(x % 1000), NAN, 0, NULL);
+    }
+}
+
+typedef struct {
+    double events_per_s, simulate_ms, stats_ms, report_ms;
+} run_figs;
+
+static int run_once(const qc_bars *const *series, const char *const *names, size_t n_sym, const qc_calendar *cal,
+                    int64_t interval_s, run_figs *f) {
+    qc_backtest_opts o;
+    qc_backtest_opts_init(&o);
+    qc_params p;
+    const char *kv[] = {"fast=10", "slow=50"};
+    qc_error e = {0};
+    if (qc_params_parse(qc_strategy_sma_cross.params, qc_strategy_sma_cross.n_params, kv, 2, "sma_cross", &p, &e))
+        return fprintf(stderr, "bench: %s\n", e.msg), -1;
+    o.strategy = &qc_strategy_sma_cross;
+    o.params = &p;
+    o.cal = cal;
+    o.interval_s = interval_s;
+    o.sim.costs.commission_bps = 10;
+    qc_backtest_result r;
+    if (qc_backtest_run(series, names, n_sym, &o, &r, &e)) return fprintf(stderr, "bench: %s\n", e.msg), -1;
+    f->simulate_ms = (double)r.simulate_ns / 1e6;
+    f->stats_ms = (double)r.stats_ns / 1e6;
+    f->events_per_s = (double)r.n_bar_events / ((double)r.simulate_ns / 1e9);
+    FILE *dev = fopen("/dev/null", "w");
+    int64_t t0 = mono_ns();
+    qc_report_input in = {.title = "bench", .ts = r.ts, .equity = r.equity, .benchmark = r.benchmark, .n = r.n,
+                          .initial_equity = r.initial_equity, .metrics = &r.metrics, .trades = r.trades,
+                          .n_trades = r.n_trades, .symbols = (const char *const *)r.symbols,
+                          .n_symbols = r.n_symbols, .interval_s = interval_s, .cal = cal};
+    if (dev) qc_report_html(dev, &in, &e);
+    f->report_ms = (double)(mono_ns() - t0) / 1e6;
+    if (dev) fclose(dev);
+    qc_backtest_result_free(&r);
+    return 0;
+}
+
+static void bench_case(const char *label, const qc_bars *const *series, const char *const *names, size_t n_sym,
+                       const qc_calendar *cal, int64_t interval_s, double load_ms, int runs) {
+    double ev[16], sim[16], st[16], rep[16];
+    for (int k = 0; k < runs; k++) {
+        run_figs f;
+        if (run_once(series, names, n_sym, cal, interval_s, &f)) return;
+        ev[k] = f.events_per_s, sim[k] = f.simulate_ms, st[k] = f.stats_ms, rep[k] = f.report_ms;
+    }
+    qsort(ev, (size_t)runs, sizeof(double), cmp_dbl);
+    qsort(sim, (size_t)runs, sizeof(double), cmp_dbl);
+    qsort(st, (size_t)runs, sizeof(double), cmp_dbl);
+    qsort(rep, (size_t)runs, sizeof(double), cmp_dbl);
+    double med = ev[runs / 2];
+    printf("%-34s %12.1fM %8.1fx %9.0fx %7.2fx %9.1f %9.1f %8.1f %8.1f%s\n", label, med / 1e6, med / GOAL_EVENTS_PER_S * 1,
+           med / BACKTRADER_EVENTS_PER_S, med / VECTORBT_EVENTS_PER_S, load_ms, sim[runs / 2], st[runs / 2],
+           rep[runs / 2], med < GOAL_EVENTS_PER_S ? "  BELOW GOAL" : "");
+}
+
+int main(int argc, char **argv) {
+    int runs = 3;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
+    if (runs < 1 || runs > 15) runs = 3;
+    const qc_calendar *always = qc_calendar_get("24/7", NULL), *nyse = qc_calendar_get("NYSE", NULL);
+    printf("bench_backtest: sma_cross(10, 50), 10 bps commission, next-open fills; median of %d runs\n", runs);
+    printf("anchors: backtrader %.0f events/s, vectorbt %.1fM/s, goal %.0fM/s (../shared/ANCHORS.md)\n\n",
+           BACKTRADER_EVENTS_PER_S, VECTORBT_EVENTS_PER_S / 1e6, GOAL_EVENTS_PER_S / 1e6);
+    printf("%-34s %13s %9s %10s %8s %9s %9s %8s %8s\n", "case", "events/s", "vs goal", "vs btrader", "vs vbt",
+           "data ms", "sim ms", "stats ms", "report");
+    size_t sizes[2] = {1000000, 10000000};
+    for (int c = 0; c < 2; c++) {
+        qc_bars b = {0};
+        int64_t t0 = mono_ns();
+        minute_bars(&b, sizes[c]);
+        double load_ms = (double)(mono_ns() - t0) / 1e6;
+        const qc_bars *series[1] = {&b};
+        const char *names[1] = {"MIN"};
+        char label[64];
+        snprintf(label, sizeof label, "1 symbol x %zuM minute bars", sizes[c] / 1000000);
+        bench_case(label, series, names, 1, always, 60, load_ms, runs);
+        qc_bars_free(&b);
+    }
+    qc_synth_opts so;
+    qc_synth_opts_init(&so);
+    so.n_symbols = 500;
+    so.n_bars = 2520;
+    qc_synth_market *m = NULL;
+    qc_error e = {0};
+    int64_t t0 = mono_ns();
+    if (qc_synth_generate(&so, &m, &e)) return fprintf(stderr, "bench: %s\n", e.msg), 1;
+    double gen_ms = (double)(mono_ns() - t0) / 1e6;
+    const qc_bars **series = malloc(500 * sizeof *series);
+    for (size_t s = 0; s < 500; s++) series[s] = &m->bars[s];
+    bench_case("500 symbols x 2,520 days", series, (const char *const *)m->symbols, 500, nyse, 86400, gen_ms, runs);
+    free(series);
+    qc_synth_free(m);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("\npeak memory (max RSS of the whole benchmark): %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
+    printf("data ms: generating the bars in memory (the load step); sim ms: the event loop; report: HTML to /dev/null\n");
+    return 0;
+}
