@@ -104,8 +104,11 @@ static void bench_case(const char *label, const qc_bars *const *series, const ch
 
 int main(int argc, char **argv) {
     int runs = 3;
-    for (int i = 1; i < argc; i++)
+    const char *only = NULL; /* --only 1m|10m|500: one case, for profiling */
+    for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
+    }
     if (runs < 1 || runs > 15) runs = 3;
     const qc_calendar *always = qc_calendar_get("24/7", NULL), *nyse = qc_calendar_get("NYSE", NULL);
     printf("bench_backtest: sma_cross(10, 50), 10 bps commission, next-open fills; median of %d runs\n", runs);
@@ -114,7 +117,9 @@ int main(int argc, char **argv) {
     printf("%-34s %13s %9s %10s %8s %9s %9s %8s %8s\n", "case", "events/s", "vs goal", "vs btrader", "vs vbt",
            "data ms", "sim ms", "stats ms", "report");
     size_t sizes[2] = {1000000, 10000000};
+    const char *tags[2] = {"1m", "10m"};
     for (int c = 0; c < 2; c++) {
+        if (only && strcmp(only, tags[c]) != 0) continue;
         qc_bars b = {0};
         int64_t t0 = mono_ns();
         minute_bars(&b, sizes[c]);
@@ -126,6 +131,7 @@ int main(int argc, char **argv) {
         bench_case(label, series, names, 1, always, 60, load_ms, runs);
         qc_bars_free(&b);
     }
+    if (only && strcmp(only, "500") != 0) return 0;
     qc_synth_opts so;
     qc_synth_opts_init(&so);
     so.n_symbols = 500;

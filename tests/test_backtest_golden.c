@@ -255,13 +255,10 @@ static void check_order_independent(qc_fill_mode fill) {
         }
     }
     assert_int_equal(r1.n, r2.n);
-    size_t differ = 0;
-    double worst = 0;
-    for (size_t e = 0; e < r1.n; e++) {
-        differ += r1.equity[e] != r2.equity[e];
-        worst = fmax(worst, fabs(r1.equity[e] - r2.equity[e]) / r1.equity[e]);
-    }
-    print_message("equity differs at %zu of %zu events, worst %.3g relative\n", differ, r1.n, worst);
+    /* The equity curve sums cash + qty x mark over symbols in registration order, so it may differ
+     * in the last bit (measured: a few dozen of the 5550 events, at most 2.2e-16 relative); the
+     * fills above are identical. */
+    for (size_t e = 0; e < r1.n; e++) assert_true(rel_close(r1.equity[e], r2.equity[e], 1e-15));
     /* the first half really shares the cash: A's first trade got half of it */
     const qc_roundtrip *first = NULL;
     for (size_t i = 0; i < r1.n_trades && !first; i++)
@@ -292,7 +289,9 @@ typedef struct {
 
 static struct {
     size_t buys, negative, too_much;
-    double worst_cash, worst_ratio;
+    double worst_cash;
+    qc_fill first_negative; /* the first buy that left cash < 0 */
+    double first_negative_cash;
 } g_spy;
 
 static qc_err spy_init(void *st, const qc_params *p, const qc_ctx *ctx, qc_error *err) {
@@ -309,10 +308,12 @@ static void spy_on_fill(void *st, qc_ctx *ctx, const qc_fill *f) {
     if (f->side != QC_BUY) return;
     double cash = qc_ctx_cash(ctx), eq = qc_ctx_equity(ctx);
     g_spy.buys++;
-    if (cash < 0) g_spy.negative++;
+    if (cash < 0 && g_spy.negative++ == 0) {
+        g_spy.first_negative = *f;
+        g_spy.first_negative_cash = cash;
+    }
     if (!(cash < 1e-6 * eq)) g_spy.too_much++;
     if (cash < g_spy.worst_cash) g_spy.worst_cash = cash;
-    if (fabs(cash) / eq > g_spy.worst_ratio) g_spy.worst_ratio = fabs(cash) / eq;
 }
 
 static void spy_free(void *st) {
@@ -325,26 +326,37 @@ static void spy_free(void *st) {
 static const qc_strategy_def k_spy = {"spy", "sma_cross watched", NULL, 0, sizeof(spy_state), spy_init,
                                       spy_on_bar, spy_on_fill, NULL, spy_free};
 
-static void check_all_in(qc_fill_mode fill, const char *fast, const char *slow) {
+/* Runs the watched strategy on ttrc at 10 bps; returns how many buys left the cash negative. */
+static size_t check_all_in(qc_fill_mode fill, const char *fast, const char *slow) {
     memset(&g_spy, 0, sizeof g_spy);
     const qc_bars *series[1] = {&g_ttrc};
     const char *names[1] = {"TTRC"};
     qc_backtest_result r = run_sma(series, names, 1, fast, slow, &k_spy, fill, 10, 1);
     assert_true(g_spy.buys > 60);
-    if (g_spy.negative || g_spy.too_much)
-        print_message("all-in buys: %zu, cash < 0 after %zu (worst %.17g), cash >= 1e-6 x equity after %zu\n",
-                      g_spy.buys, g_spy.negative, g_spy.worst_cash, g_spy.too_much);
-    assert_int_equal(g_spy.too_much, 0);  /* all the cash is used */
-    assert_int_equal(g_spy.negative, 0);  /* and never more than the cash */
+    if (g_spy.negative || g_spy.too_much) {
+        char d[48];
+        stamp(g_spy.first_negative.ts, d, sizeof d);
+        print_message("%s %s %s: all-in buys %zu, cash < 0 after %zu (worst %.17g; first %s at %.17g, qty %.17g, "
+                      "commission %.17g, cash after %.17g), cash >= 1e-6 x equity after %zu\n",
+                      fill == QC_FILL_CLOSE ? "close" : "next_open", fast, slow, g_spy.buys, g_spy.negative,
+                      g_spy.worst_cash, d, g_spy.first_negative.price, g_spy.first_negative.qty,
+                      g_spy.first_negative.costs.commission, g_spy.first_negative_cash, g_spy.too_much);
+    }
+    assert_int_equal(g_spy.too_much, 0); /* all the cash is used */
     qc_backtest_result_free(&r);
+    return g_spy.negative;
 }
 
 static void test_all_in_uses_all_cash(void **state) {
     (void)state;
-    check_all_in(QC_FILL_NEXT_OPEN, "fast=10", "slow=50");
-    check_all_in(QC_FILL_CLOSE, "fast=10", "slow=50");
-    check_all_in(QC_FILL_NEXT_OPEN, "fast=5", "slow=20");
-    check_all_in(QC_FILL_CLOSE, "fast=5", "slow=20");
+    size_t negative = check_all_in(QC_FILL_NEXT_OPEN, "fast=10", "slow=50") +
+                      check_all_in(QC_FILL_CLOSE, "fast=10", "slow=50") +
+                      check_all_in(QC_FILL_NEXT_OPEN, "fast=5", "slow=20") +
+                      check_all_in(QC_FILL_CLOSE, "fast=5", "slow=20");
+    /* Regression: sizing qty = cash / (price * (1 + rate)) alone let rounding overdraw the cash by
+     * an ulp or two (the first ttrc buy left -1.46e-11); the venue now steps qty down until
+     * qty * price + commission fits. Cash must never go below 0. */
+    assert_int_equal(negative, 0);
 }
 
 int main(void) {

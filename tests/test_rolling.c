@@ -172,7 +172,8 @@ static void test_no_drift_on_falling_series(void **state) {
         worst = fmax(worst, fabs(out[i] - ref) / ref);
         worst_plain = fmax(worst_plain, fabs(plain / (double)n - ref) / ref);
     }
-    assert_true(worst <= 1e-15);
+    /* the float path's bound: about n ulps of the window (re-summed every n values), never growing */
+    if (worst > 1e-14) fail_msg("worst relative error %g", worst);
     assert_true(worst_plain > 1e-12); /* the fixture does expose drift */
     free(x);
     free(out);

@@ -134,9 +134,9 @@ static qc_err replay(run_state *st, const qc_bars *const *series, size_t n_sym, 
                      replay_clock *clk, qc_backtest_result *r, qc_error *err) {
     const qc_account *a = qc_kernel_account(st->k);
     double traded_before = 0;
-    size_t total = 0, report_every;
+    size_t total = 0, report_every, countdown;
     for (size_t s = 0; s < n_sym; s++) total += series[s]->n;
-    report_every = total / 100 + 1;
+    countdown = report_every = total / 100 + 1;
     for (;;) {
         int64_t ts = INT64_MAX;
         for (size_t s = 0; s < n_sym; s++)
@@ -151,18 +151,23 @@ static qc_err replay(run_state *st, const qc_bars *const *series, size_t n_sym, 
         if (rc) return rc;
         size_t e = r->n++;
         r->ts[e] = ts;
-        r->equity[e] = qc_account_equity(a);
-        r->gross[e] = qc_account_gross_exposure(a);
-        r->net[e] = qc_account_net_exposure(a);
+        qc_account_snapshot(a, &r->equity[e], &r->gross[e], &r->net[e]);
         r->traded[e] = a->traded_notional - traded_before;
         traded_before = a->traded_notional;
         r->benchmark[e] = bench_update(&st->bench, series, st->idx, st->has, n_sym, o->kernel.cash, st->last);
         if (r->symbol_pnl) record_symbol_pnl(r, a, e);
+        size_t bars = 0;
         for (size_t s = 0; s < n_sym; s++) {
-            if (st->has[s]) st->idx[s]++;
-            r->n_bar_events += st->has[s];
+            st->idx[s] += st->has[s];
+            bars += st->has[s];
         }
-        if (o->progress && r->n_bar_events % report_every < n_sym) o->progress(o->progress_ctx, "simulate", r->n_bar_events, total);
+        r->n_bar_events += bars;
+        if (countdown <= bars) {
+            countdown = report_every;
+            if (o->progress) o->progress(o->progress_ctx, "simulate", r->n_bar_events, total);
+        } else {
+            countdown -= bars;
+        }
     }
     return QC_OK;
 }

@@ -132,7 +132,16 @@ static double cash_qty(const sim *v, const qc_order *o, double ref, const qc_bar
         if (q > prev) q = prev;
         prev = q;
     }
-    return v->opt.integer_shares ? floor(q) : q;
+    if (v->opt.integer_shares) q = floor(q);
+    /* The account will take q * px + commission from the cash; rounding in the division above can
+     * make that exceed the cash by an ulp or two: step q down until it does not. */
+    for (int it = 0; it < 64 && q > 0; it++) {
+        qc_costs c;
+        double px = qc_cost_apply(&v->opt.costs, o->req.side, q, ref, h, ci, &c);
+        if (o->req.cash - (q * px + c.commission) >= 0) break;
+        q = v->opt.integer_shares ? q - 1 : q * (1 - 0x1p-50);
+    }
+    return q;
 }
 
 /* Fills up to *cap shares of o at ref; returns 1 if anything filled. */

@@ -69,6 +69,7 @@ qc_err qc_args_parse(qc_args *a, const qc_opt_spec *spec, size_t n_spec, int arg
 }
 
 const char *qc_args_get(const qc_args *a, const char *name) {
+    if (!name) return NULL;
     int k = find(a->spec, a->n_spec, name, strlen(name));
     return k >= 0 && a->present[k] ? a->value[k] : NULL;
 }

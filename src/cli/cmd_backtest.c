@@ -1,10 +1,12 @@
 /* cmd_backtest.c: `quantcli backtest`: loads bars (a CSV file or symbols from the store), runs a
  * strategy through the backtest engine, prints a one-screen summary and writes the requested
  * outputs (JSON, HTML report, trades and equity CSVs). */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "backtest/backtest.h"
 #include "backtest/report.h"
@@ -44,7 +46,7 @@ static int64_t mono_ns(void) {
 }
 
 static const char *cfg_or(const qc_cli *cli, const qc_args *a, const char *opt, const char *key, const char *def) {
-    const char *v = qc_args_get(a, opt);
+    const char *v = opt ? qc_args_get(a, opt) : NULL;
     if (!v && key) v = qc_config_get(cli->cfg, key);
     return v && *v ? v : def;
 }
@@ -267,6 +269,13 @@ static qc_err w_report(FILE *f, void *c, qc_error *err) {
     return qc_report_html(f, &in, err);
 }
 
+/* "12.34" or "-" for undefined values (no trades, no drawdown). */
+static const char *num(char *buf, size_t n, double v, double scale, int decimals) {
+    if (!isfinite(v)) snprintf(buf, n, "%s", isinf(v) ? "inf" : "-");
+    else snprintf(buf, n, "%.*f", decimals, v * scale);
+    return buf;
+}
+
 static void summary(FILE *f, const qc_backtest_result *r, const char *run, const universe *u, int64_t load_ns,
                     int64_t report_ns) {
     const qc_metrics *m = &r->metrics;
@@ -275,34 +284,60 @@ static void summary(FILE *f, const qc_backtest_result *r, const char *run, const
     qc_calendar_format_stamp(u->cal, r->ts[r->n - 1], u->interval_s, b, sizeof b);
     fprintf(f, "%s\n%s, %zu symbol%s, %s .. %s, %zu periods (%.6g per year)\n\n", run, u->source, u->n,
             u->n == 1 ? "" : "s", a, b, r->n, r->periods_per_year);
-    fprintf(f, "  final equity   %14.2f    total return %8.2f%%    CAGR     %7.2f%%\n", m->final_equity,
-            100 * m->total_return, 100 * m->cagr);
-    fprintf(f, "  volatility     %13.2f%%    Sharpe       %9.3f    Sortino  %8.3f\n", 100 * m->volatility, m->sharpe,
-            m->sortino);
-    fprintf(f, "  max drawdown   %13.2f%%    Calmar       %9.3f    PSR      %8.3f\n", 100 * m->max_drawdown, m->calmar,
-            m->psr);
-    fprintf(f, "  trades         %14zu    hit rate     %8.1f%%    exposure %7.1f%%\n", m->n_trades, 100 * m->hit_rate,
-            100 * m->exposure);
-    fprintf(f, "  turnover/yr    %14.2f    costs paid   %9.2f    open positions %zu\n", m->turnover, r->commission_paid,
-            r->n_open);
+    char b1[32], b2[32], b3[32];
+    fprintf(f, "  final equity   %14s    total return %9s%%   CAGR     %8s%%\n", num(b1, 32, m->final_equity, 1, 2),
+            num(b2, 32, m->total_return, 100, 2), num(b3, 32, m->cagr, 100, 2));
+    fprintf(f, "  volatility     %13s%%    Sharpe       %9s    Sortino  %9s\n", num(b1, 32, m->volatility, 100, 2),
+            num(b2, 32, m->sharpe, 1, 3), num(b3, 32, m->sortino, 1, 3));
+    fprintf(f, "  max drawdown   %13s%%    Calmar       %9s    PSR      %9s\n", num(b1, 32, m->max_drawdown, 100, 2),
+            num(b2, 32, m->calmar, 1, 3), num(b3, 32, m->psr, 1, 3));
+    fprintf(f, "  trades         %14zu    hit rate     %9s%%   exposure %8s%%\n", m->n_trades,
+            num(b1, 32, m->hit_rate, 100, 1), num(b2, 32, m->exposure, 100, 1));
+    fprintf(f, "  turnover/yr    %14s    costs paid   %9s    open positions %zu\n", num(b1, 32, m->turnover, 1, 2),
+            num(b2, 32, r->commission_paid, 1, 2), r->n_open);
     double sim_s = (double)r->simulate_ns / 1e9;
     fprintf(f, "\n  time: load %.1f ms, simulate %.1f ms (%.1fM bar events/s), statistics %.1f ms, outputs %.1f ms\n",
             (double)load_ns / 1e6, sim_s * 1e3, sim_s > 0 ? (double)r->n_bar_events / sim_s / 1e6 : 0,
             (double)r->stats_ns / 1e6, (double)report_ns / 1e6);
 }
 
+/* Every requested output is written to a temp file first and renamed only when all succeeded, so
+ * a failed run leaves none of them (stdout, "-", is written directly). */
 static qc_err write_outputs(const qc_args *a, const out_ctx *oc, qc_error *err) {
     const struct {
         const char *opt;
         qc_out_writer fn;
     } outs[] = {{"json", w_json}, {"report", w_report}, {"trades", w_trades}, {"equity", w_equity}};
-    for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
-        const char *path = qc_args_get(a, outs[i].opt);
-        if (!path) continue;
-        qc_err rc = qc_out_file(path, outs[i].fn, (void *)oc, err);
-        if (rc) return rc;
+    enum { N_OUTS = sizeof outs / sizeof outs[0] };
+    char tmp[N_OUTS][4096];
+    const char *path[N_OUTS];
+    qc_err rc = QC_OK;
+    size_t i = 0;
+    for (; i < N_OUTS && !rc; i++) {
+        path[i] = qc_args_get(a, outs[i].opt);
+        tmp[i][0] = '\0';
+        if (!path[i]) continue;
+        if (strcmp(path[i], "-") == 0) {
+            rc = qc_out_file("-", outs[i].fn, (void *)oc, err);
+            continue;
+        }
+        snprintf(tmp[i], sizeof tmp[i], "%s.part%ld", path[i], (long)getpid());
+        rc = qc_out_file(tmp[i], outs[i].fn, (void *)oc, err);
+        if (rc) { /* name the user's path, not the temp file */
+            const char *why = strstr(err->msg, "': ");
+            char detail[QC_ERROR_MSG_MAX];
+            snprintf(detail, sizeof detail, "%s", why ? why + 3 : err->msg);
+            qc_err_set(err, rc, "cannot write '%s': %s", path[i], detail);
+            tmp[i][0] = '\0';
+        }
     }
-    return QC_OK;
+    for (size_t k = 0; k < i; k++) {
+        if (!tmp[k][0]) continue;
+        if (!rc && rename(tmp[k], path[k]) != 0)
+            rc = qc_err_set(err, QC_ERR_INPUT, "cannot write '%s': %s", path[k], strerror(errno));
+        if (rc) unlink(tmp[k]);
+    }
+    return rc;
 }
 
 static void describe(const qc_strategy_def *sd, const qc_params *p, const universe *u, char *buf, size_t n) {

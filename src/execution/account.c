@@ -126,6 +126,19 @@ double qc_account_equity(const qc_account *a) {
     return e;
 }
 
+void qc_account_snapshot(const qc_account *a, double *equity, double *gross, double *net) {
+    double g = 0, v = 0;
+    for (size_t s = 0; s < a->n_symbols; s++) {
+        if (a->pos[s].qty == 0) continue;
+        double x = a->pos[s].qty * mark_of(&a->pos[s]);
+        v += x;
+        g += fabs(x);
+    }
+    *equity = a->cash + v;
+    *gross = g;
+    *net = v;
+}
+
 double qc_account_gross_exposure(const qc_account *a) {
     double g = 0;
     for (size_t s = 0; s < a->n_symbols; s++)

@@ -59,6 +59,8 @@ void qc_account_mark(qc_account *a, uint32_t symbol, double price);
 /* Charges borrow cost on short notional for a period of `years`. */
 void qc_account_accrue_borrow(qc_account *a, double years);
 double qc_account_equity(const qc_account *a);
+/* Equity, gross and net exposure in one pass. */
+void qc_account_snapshot(const qc_account *a, double *equity, double *gross, double *net);
 double qc_account_gross_exposure(const qc_account *a);
 double qc_account_net_exposure(const qc_account *a);
 double qc_account_unrealized(const qc_account *a, uint32_t symbol);

@@ -342,9 +342,9 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
     k->in_handler = 1;
     k->strat->on_bar(k->state, &k->ctx);
     k->in_handler = 0;
-    flush_queue(k);
+    if (k->n_queue) flush_queue(k);
     k->venue->vt->on_event_end(k->venue, ts);
-    flush_queue(k); /* orders placed from on_fill during close fills */
+    if (k->n_queue) flush_queue(k); /* orders placed from on_fill during close fills */
     k->event_index++;
     return QC_OK;
 }

@@ -7,6 +7,7 @@
 #define QC_FEATURES_ROLLING_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 
@@ -15,7 +16,11 @@ typedef struct {
     size_t count;    /* values seen */
     size_t head;     /* ring position */
     double *ring;    /* last n values */
-    double sum, comp;/* Neumaier sum and its compensation */
+    int64_t *qring;  /* their 1e-8 counts (0 when inexact) */
+    uint8_t *inexact;/* 1 where the value is not a short decimal */
+    double sum;      /* running sum, re-summed exactly every n updates */
+    int64_t isum;    /* exact sum of the window in 1e-8 units (values that are exactly such) */
+    size_t n_inexact;/* values in the window that are not exact multiples of 1e-8 */
     size_t since_exact;
     size_t run;      /* how many of the latest values are equal: a flat window returns its value */
 } qc_sma;

@@ -6,8 +6,13 @@ ttrc_ohlcv.csv (date,open,high,low,close,volume).
 
 Reference: a plain-Python loop written from the rule text of the sma_cross strategy and the
 simulated venue (the `quantcli backtest --help` text and the brief), not from the C code:
-  - SMA(n) of the close at bar t = fsum(close[t-n+1..t]) / n (exact window sums, so two averages of
-    a flat stretch tie exactly), undefined for t < n-1;
+  - SMA(n) of the close at bar t = the exact mean of close[t-n+1..t], computed in rational arithmetic
+    (fractions.Fraction) from the decimal prices as written in the CSV, undefined for t < n-1; so
+    every comparison of two SMAs is exact and two windows with the same mean tie. (math.fsum(window)
+    / n is not enough for that: fsum is exact, but it sums the binary doubles and the division
+    rounds, so on ttrc 1997-03-26 SMA(5) = 23.639999999999997 < SMA(20) = 23.64 although both
+    means are exactly 23.64, a crossover that is not in the data. The script prints every bar where
+    the fsum version would decide differently.)
   - at bar t's close, with both SMAs defined at t-1:
       fast[t] > slow[t] and fast[t-1] <= slow[t-1] and flat -> buy all-in;
       fast[t] < slow[t] and fast[t-1] >= slow[t-1] and long -> sell everything;
@@ -30,6 +35,7 @@ import math
 import os
 import subprocess
 import sys
+from fractions import Fraction
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASH = 100000.0
@@ -49,23 +55,47 @@ def export_ttrc(path):
 
 
 def load(path):
-    rows = []
+    """Rows (date, open, high, low, close, volume) as floats, and the closes as exact decimals."""
+    rows, exact_close = [], []
     with open(path, newline="") as f:
         for r in csv.DictReader(f):
             rows.append((r["date"], float(r["open"]), float(r["high"]), float(r["low"]), float(r["close"]),
                          float(r["volume"])))
-    return rows
+            exact_close.append(Fraction(r["close"]))
+    return rows, exact_close
 
 
-def sma(x, n):
+def sma_exact(x, n):
+    """Exact rolling means (Fractions); None in the warm-up."""
+    out, window_sum = [], Fraction(0)
+    for t in range(len(x)):
+        window_sum += x[t] - (x[t - n] if t >= n else 0)
+        out.append(window_sum / n if t >= n - 1 else None)
+    return out
+
+
+def sma_fsum(x, n):
     return [math.fsum(x[t - n + 1:t + 1]) / n if t >= n - 1 else None for t in range(len(x))]
 
 
-def simulate(rows, fast, slow, fill, bps):
+def signals(f, s):
+    """+1 at a crossover up, -1 at a crossover down, 0 otherwise (both SMAs defined at t-1)."""
+    out = [0] * len(f)
+    for t in range(1, len(f)):
+        if f[t - 1] is None or s[t - 1] is None:
+            continue
+        if f[t] > s[t] and f[t - 1] <= s[t - 1]:
+            out[t] = 1
+        elif f[t] < s[t] and f[t - 1] >= s[t - 1]:
+            out[t] = -1
+    return out
+
+
+def simulate(rows, exact_close, fast, slow, fill, bps):
     dates = [r[0] for r in rows]
     opens = [r[1] for r in rows]
     closes = [r[4] for r in rows]
-    f, s = sma(closes, fast), sma(closes, slow)
+    sig = signals(sma_exact(exact_close, fast), sma_exact(exact_close, slow))
     c = bps * 1e-4
     cash, qty = CASH, 0.0
     entry = None  # (date, qty, price, commission)
@@ -92,12 +122,10 @@ def simulate(rows, fast, slow, fill, bps):
         if pending is not None:
             execute(pending, t, opens[t])
             pending = None
-        if t < 1 or f[t - 1] is None or s[t - 1] is None:
-            continue
         side = None
-        if f[t] > s[t] and f[t - 1] <= s[t - 1] and qty == 0:
+        if sig[t] == 1 and qty == 0:
             side = "buy"
-        elif f[t] < s[t] and f[t - 1] >= s[t - 1] and qty > 0:
+        elif sig[t] == -1 and qty > 0:
             side = "sell"
         if side is None:
             continue
@@ -117,12 +145,19 @@ def main():
     src = os.path.join(HERE, "ttrc_ohlcv.csv")
     if "--refresh" in sys.argv or not os.path.exists(src):
         export_ttrc(src)
-    rows = load(src)
+    rows, exact_close = load(src)
     assert len(rows) == 5550, len(rows)
     assert all(rows[i][0] < rows[i + 1][0] for i in range(len(rows) - 1))
     summary = []
     for fast, slow, fill, bps in CASES:
-        trades, qty, cash, eq = simulate(rows, fast, slow, fill, bps)
+        trades, qty, cash, eq = simulate(rows, exact_close, fast, slow, fill, bps)
+        closes = [r[4] for r in rows]
+        exact = signals(sma_exact(exact_close, fast), sma_exact(exact_close, slow))
+        binary = signals(sma_fsum(closes, fast), sma_fsum(closes, slow))
+        for t in range(len(rows)):
+            if exact[t] != binary[t]:
+                print("  note: SMA(%d)/SMA(%d) on %s: exact signal %+d, fsum of doubles %+d"
+                      % (fast, slow, rows[t][0], exact[t], binary[t]))
         name = case_name(fast, slow, fill, bps)
         with open(os.path.join(HERE, "sma_cross_ttrc_%s.csv" % name), "w", newline="") as f:
             w = csv.writer(f, lineterminator="\n")
