@@ -27,6 +27,10 @@ typedef struct {
     double peeked;            /* what it got */
     size_t hist_len[MAX_STEPS];
     size_t cur;
+    /* cancel or replace step k's order at event act_at[k] (0 = never; events count from 1 here) */
+    size_t cancel_at[MAX_STEPS], replace_at[MAX_STEPS];
+    double replace_qty[MAX_STEPS], replace_limit[MAX_STEPS];
+    qc_err act_rc[MAX_STEPS];
 } script;
 
 static script g_script;
@@ -43,8 +47,12 @@ static void s_on_bar(void *st, qc_ctx *ctx) {
     size_t e = s->cur++;
     if (e < MAX_STEPS) s->hist_len[e] = qc_ctx_history_len(ctx, 0);
     if (s->peek) s->peeked = qc_ctx_close(ctx, 0, -1);
-    for (size_t k = 0; k < s->n; k++)
+    for (size_t k = 0; k < s->n; k++) {
         if (s->event[k] == e) s->ids[k] = qc_ctx_submit(ctx, &s->req[k]);
+        if (s->cancel_at[k] == e + 1) s->act_rc[k] = qc_ctx_cancel(ctx, s->ids[k]);
+        if (s->replace_at[k] == e + 1)
+            s->act_rc[k] = qc_ctx_replace(ctx, s->ids[k], s->replace_qty[k], s->replace_limit[k], 0);
+    }
 }
 
 static const qc_strategy_def k_script = {"script", "test", NULL, 0, 1, s_init, s_on_bar, NULL, NULL, NULL};
@@ -288,6 +296,63 @@ static void test_leverage_limit(void **state) {
     qc_backtest_result_free(&r);
 }
 
+/* A resting limit is cancelled before it can fill; another is replaced to a marketable price and
+ * larger size, keeping its id. */
+static void test_cancel_and_replace(void **state) {
+    (void)state;
+    reset();
+    bar(10, 10.2, 9.9, 10, 1e9);
+    bar(10, 10.2, 9.9, 10, 1e9);
+    bar(10, 10.2, 9.0, 9.5, 1e9); /* would fill a 9.5 buy limit */
+    bar(10, 10.2, 9.0, 9.5, 1e9);
+    size_t a = at(0, QC_BUY, QC_ORD_LIMIT, QC_TIF_GTC, 10, 0, 9.5, 0);
+    g_script.cancel_at[a] = 2; /* at event 1, before bar 2 */
+    qc_backtest_result r = run(QC_FILL_NEXT_OPEN, 0, 0, 0);
+    assert_int_equal(g_script.act_rc[a], QC_OK);
+    assert_int_equal(r.n_open, 0);
+    assert_int_equal(r.sim.cancelled, 1);
+    qc_backtest_result_free(&r);
+    reset();
+    bar(10, 10.2, 9.9, 10, 1e9);
+    bar(10, 10.2, 9.9, 10, 1e9);
+    bar(10, 10.2, 9.6, 9.8, 1e9);
+    size_t b = at(0, QC_BUY, QC_ORD_LIMIT, QC_TIF_GTC, 10, 0, 9.0, 0);
+    g_script.replace_at[b] = 2;
+    g_script.replace_qty[b] = 25;
+    g_script.replace_limit[b] = 9.7;
+    r = run(QC_FILL_NEXT_OPEN, 0, 0, 0);
+    assert_int_equal(g_script.act_rc[b], QC_OK);
+    assert_true(r.open[0].qty == 25 && r.open[0].avg_cost == 9.7);
+    assert_int_equal(r.n_orders, 1); /* same order, same id */
+    qc_backtest_result_free(&r);
+}
+
+/* Borrow cost accrues on short notional each period at the annual rate / periods per year. */
+static void test_borrow_cost(void **state) {
+    (void)state;
+    reset();
+    for (int i = 0; i < 12; i++) bar(10, 10, 10, 10, 1e9);
+    at(0, QC_SELL, QC_ORD_MARKET, QC_TIF_DAY, 100, 0, 0, 0); /* short $1,000 from bar 1 */
+    qc_backtest_opts o;
+    qc_backtest_opts_init(&o);
+    qc_params p = {0};
+    o.strategy = &k_script;
+    o.params = &p;
+    o.cal = qc_calendar_get("24/7", NULL);
+    o.kernel.cash = 10000;
+    o.kernel.borrow_rate = 0.252; /* 0.1% of notional per period at 252 periods */
+    o.metrics.periods_per_year = 252;
+    const qc_bars *series[1] = {&g_bars};
+    const char *names[1] = {"T"};
+    qc_backtest_result r;
+    qc_error e = {0};
+    assert_int_equal(qc_backtest_run(series, names, 1, &o, &r, &e), QC_OK);
+    /* the short exists after bar 1's fill; events 1..11 each charge 1.0 */
+    assert_true(fabs(r.borrow_paid - 11.0) < 1e-9);
+    assert_true(fabs(r.equity[11] - (10000 - 11.0)) < 1e-9);
+    qc_backtest_result_free(&r);
+}
+
 static void test_order_state_machine(void **state) {
     (void)state;
     assert_true(qc_order_can_transition(QC_OS_PENDING_NEW, QC_OS_NEW));
@@ -318,6 +383,7 @@ int main(void) {
         cmocka_unit_test(test_stop_trigger_and_gap),      cmocka_unit_test(test_stop_and_target_pessimistic),
         cmocka_unit_test(test_participation_and_tif),     cmocka_unit_test(test_cash_order_commission),
         cmocka_unit_test(test_short_reversal_and_borrow), cmocka_unit_test(test_leverage_limit),
+        cmocka_unit_test(test_cancel_and_replace),        cmocka_unit_test(test_borrow_cost),
         cmocka_unit_test(test_order_state_machine),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
