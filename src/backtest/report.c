@@ -98,8 +98,21 @@ static int64_t local_day(const qc_calendar *cal, int64_t ts_ns) {
     return qc_calendar_local_day(cal, ts_ns);
 }
 
-static void local_ymd(const qc_calendar *cal, int64_t ts_ns, int *y, int *m, int *d) {
-    qc_civil_from_days(local_day(cal, ts_ns), y, m, d);
+/* Local civil date of an instant; the cache skips the civil conversion while the day repeats
+ * (intraday curves have hundreds of points a day). */
+typedef struct {
+    int64_t day;
+    int y, m, d, valid;
+} ymd_cache;
+
+static void local_ymd(const qc_calendar *cal, int64_t ts_ns, int *y, int *m, int *d, ymd_cache *c) {
+    int64_t day = local_day(cal, ts_ns);
+    if (!c->valid || c->day != day) {
+        qc_civil_from_days(day, &c->y, &c->m, &c->d);
+        c->day = day;
+        c->valid = 1;
+    }
+    *y = c->y, *m = c->m, *d = c->d;
 }
 
 /* ---- scales and axes -------------------------------------------------------------------------- */
@@ -252,9 +265,10 @@ static int year_ticks(const qc_report_input *in, xticks *xt) {
     static const int max_shown = 12;
     size_t at[MAX_YEARS];
     int year[MAX_YEARS], cnt = 0, prev = INT_MIN;
+    ymd_cache ymd_c = {0};
     for (size_t i = 0; i < in->n; i++) {
         int y, m, d;
-        local_ymd(in->cal, in->ts[i], &y, &m, &d);
+        local_ymd(in->cal, in->ts[i], &y, &m, &d, &ymd_c);
         if (y == prev) continue;
         prev = y;
         /* the first bar starts a year only if it is in the year's first week */
@@ -630,10 +644,11 @@ typedef struct {
 
 static qc_err monthly_build(const qc_report_input *in, monthly *mo, qc_error *err) {
     int ymin = INT_MAX, ymax = INT_MIN;
+    ymd_cache ymd_c = {0};
     for (size_t i = 0; i < in->n; i++) {
         if (!plottable(in->equity[i])) continue;
         int y, m, d;
-        local_ymd(in->cal, in->ts[i], &y, &m, &d);
+        local_ymd(in->cal, in->ts[i], &y, &m, &d, &ymd_c);
         ymin = y < ymin ? y : ymin;
         ymax = y > ymax ? y : ymax;
     }
@@ -645,10 +660,11 @@ static qc_err monthly_build(const qc_report_input *in, monthly *mo, qc_error *er
     mo->ret = mo->end + cells * 12;
     for (size_t c = 0; c < cells * 25; c++)
         mo->end[c] = NAN;
+    ymd_c.valid = 0;
     for (size_t i = 0; i < in->n; i++) {
         if (!plottable(in->equity[i])) continue;
         int y, m, d;
-        local_ymd(in->cal, in->ts[i], &y, &m, &d);
+        local_ymd(in->cal, in->ts[i], &y, &m, &d, &ymd_c);
         mo->end[(size_t)(y - ymin) * 12 + (size_t)(m - 1)] = in->equity[i];
     }
     /* returns chain month-end to month-end (and year-end to year-end) from the initial equity */
