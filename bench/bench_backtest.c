@@ -31,7 +31,7 @@ static int cmp_dbl(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* A random walk of minute bars (deterministic). */
+/* A random walk of minute bars (deterministic), in cents like real quotes. */
 static void minute_bars(qc_bars *b, size_t n) {
     uint64_t x = 0x9E3779B97F4A7C15ull;
     double p = 100;
@@ -41,8 +41,9 @@ static void minute_bars(qc_bars *b, size_t n) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         double u = (double)(x >> 11) / 9007199254740992.0 - 0.5;
         double o = p;
-        p *= 1 + 0.002 * u;
-        double hi = fmax(o, p) * 1.0005, lo = fmin(o, p) * 0.9995;
+        p = round(p * (1 + 0.002 * u) * 100) / 100;
+        if (p < 1) p = 1;
+        double hi = round(fmax(o, p) * 1.0005 * 100) / 100, lo = round(fmin(o, p) * 0.9995 * 100) / 100;
         int64_t ts = t0 + (int64_t)(i + 1) * 60 * 1000000000;
         qc_bars_push(b, ts, ts - 60 * 1000000000LL, o, hi, lo, p, 1000 + (double)(x % 1000), NAN, 0, NULL);
     }
@@ -52,6 +53,8 @@ typedef struct {
     double events_per_s, simulate_ms, stats_ms, report_ms;
 } run_figs;
 
+static const qc_strategy_def *g_strategy = &qc_strategy_sma_cross;
+
 static int run_once(const qc_bars *const *series, const char *const *names, size_t n_sym, const qc_calendar *cal,
                     int64_t interval_s, run_figs *f) {
     qc_backtest_opts o;
@@ -59,9 +62,10 @@ static int run_once(const qc_bars *const *series, const char *const *names, size
     qc_params p;
     const char *kv[] = {"fast=10", "slow=50"};
     qc_error e = {0};
-    if (qc_params_parse(qc_strategy_sma_cross.params, qc_strategy_sma_cross.n_params, kv, 2, "sma_cross", &p, &e))
+    size_t nkv = g_strategy == &qc_strategy_sma_cross ? 2 : 0;
+    if (qc_params_parse(g_strategy->params, g_strategy->n_params, kv, nkv, g_strategy->name, &p, &e))
         return fprintf(stderr, "bench: %s\n", e.msg), -1;
-    o.strategy = &qc_strategy_sma_cross;
+    o.strategy = g_strategy;
     o.params = &p;
     o.cal = cal;
     o.interval_s = interval_s;
@@ -108,10 +112,15 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
         else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
+        else if (strcmp(argv[i], "--strategy") == 0 && i + 1 < argc) {
+            g_strategy = qc_strategy_find(argv[++i]);
+            if (!g_strategy) return fprintf(stderr, "bench: unknown strategy %s\n", argv[i]), 2;
+        }
     }
     if (runs < 1 || runs > 15) runs = 3;
     const qc_calendar *always = qc_calendar_get("24/7", NULL), *nyse = qc_calendar_get("NYSE", NULL);
-    printf("bench_backtest: sma_cross(10, 50), 10 bps commission, next-open fills; median of %d runs\n", runs);
+    printf("bench_backtest: %s%s, 10 bps commission, next-open fills; median of %d runs\n", g_strategy->name,
+           g_strategy == &qc_strategy_sma_cross ? "(10, 50)" : "", runs);
     printf("anchors: backtrader %.0f events/s, vectorbt %.1fM/s, goal %.0fM/s (../shared/ANCHORS.md)\n\n",
            BACKTRADER_EVENTS_PER_S, VECTORBT_EVENTS_PER_S / 1e6, GOAL_EVENTS_PER_S / 1e6);
     printf("%-34s %13s %9s %10s %8s %9s %9s %8s %8s\n", "case", "events/s", "vs goal", "vs btrader", "vs vbt",

@@ -61,20 +61,21 @@ void qc_sma_free(qc_sma *s) {
 
 #define EXACT_INT_MAX 9007199254740992.0 /* 2^53: int64 sums below it convert to double exactly */
 
-/* Mean of the window ending at the newest value x: exact while no inexact value is in the window. */
-static inline double mean_of(int64_t isum, size_t n_inexact, double *sum, size_t run, size_t n, double x,
+static inline int exact_window(int64_t isum, size_t n_inexact) {
+    return n_inexact == 0 && fabs((double)isum) < EXACT_INT_MAX;
+}
+
+/* Mean of a window: exact while no inexact value is in it; the float path re-sums a non-finite
+ * running sum from the window itself (a NaN or infinity is in the window or has just left it). */
+static inline double mean_of(int64_t isum, size_t n_inexact, double sum, size_t run, size_t n, double x,
                              const double *win_a, size_t na, const double *win_b, size_t nb) {
-    double exact = (double)isum;
-    if (n_inexact == 0 && fabs(exact) < EXACT_INT_MAX) return exact / ((double)n * FIXED_SCALE);
-    double m = *sum / (double)n;
-    if (!isfinite(m)) { /* rare: a NaN or infinity is in the window or has just left it */
-        *sum = resum(win_a, na, win_b, nb);
-        m = *sum / (double)n;
-    }
+    if (exact_window(isum, n_inexact)) return (double)isum / ((double)n * FIXED_SCALE);
+    double m = sum / (double)n;
+    if (!isfinite(m)) m = resum(win_a, na, win_b, nb) / (double)n;
     return run >= n ? x : m;
 }
 
-double qc_sma_update(qc_sma *s, double x) {
+void qc_sma_push(qc_sma *s, double x) {
     size_t n = s->n, h = s->head;
     double prev = s->ring[h ? h - 1 : n - 1];
     double old = s->ring[h];
@@ -95,8 +96,30 @@ double qc_sma_update(qc_sma *s, double x) {
         s->sum = resum(s->ring + h, n - h, s->ring, h);
         s->since_exact = 0;
     }
-    if (++s->count < n) return NAN;
-    return mean_of(s->isum, s->n_inexact, &s->sum, s->run, n, x, s->ring + h, n - h, s->ring, h);
+    s->count++;
+}
+
+double qc_sma_value(const qc_sma *s) {
+    if (s->count < s->n) return NAN;
+    size_t n = s->n, h = s->head;
+    double x = s->ring[h ? h - 1 : n - 1];
+    return mean_of(s->isum, s->n_inexact, s->sum, s->run, n, x, s->ring + h, n - h, s->ring, h);
+}
+
+double qc_sma_update(qc_sma *s, double x) {
+    qc_sma_push(s, x);
+    return qc_sma_value(s);
+}
+
+int qc_sma_cmp(const qc_sma *a, const qc_sma *b) {
+    if (a->count < a->n || b->count < b->n) return QC_SMA_UNDEFINED;
+    if (exact_window(a->isum, a->n_inexact) && exact_window(b->isum, b->n_inexact)) {
+        __int128 l = (__int128)a->isum * (__int128)b->n, r = (__int128)b->isum * (__int128)a->n;
+        return (l > r) - (l < r);
+    }
+    double x = qc_sma_value(a), y = qc_sma_value(b);
+    if (isnan(x) || isnan(y)) return QC_SMA_UNDEFINED;
+    return (x > y) - (x < y);
 }
 
 void qc_sma_batch(const double *x, size_t len, size_t n, double *out) {
@@ -123,6 +146,6 @@ void qc_sma_batch(const double *x, size_t len, size_t n, double *out) {
         } else if (i + 1 < n) {
             since++;
         }
-        out[i] = i + 1 < n ? NAN : mean_of(isum, n_inexact, &sum, run, n, xi, x + i + 1 - n, n, NULL, 0);
+        out[i] = i + 1 < n ? NAN : mean_of(isum, n_inexact, sum, run, n, xi, x + i + 1 - n, n, NULL, 0);
     }
 }

@@ -30,6 +30,14 @@ qc_err qc_sma_init(qc_sma *s, size_t n, qc_error *err);
 void qc_sma_free(qc_sma *s);
 /* Adds x; returns the mean of the last n values, NaN until n values were seen. */
 double qc_sma_update(qc_sma *s, double x);
+/* The same in two steps, for callers that compare averages rather than read them. */
+void qc_sma_push(qc_sma *s, double x);
+double qc_sma_value(const qc_sma *s);
+/* Compares two averages exactly when both windows are exact decimals (a.sum * b.n vs b.sum * a.n
+ * in 128-bit integers), else as doubles: -1, 0 or 1; QC_SMA_UNDEFINED while either is warming up
+ * or NaN. */
+#define QC_SMA_UNDEFINED 2
+int qc_sma_cmp(const qc_sma *a, const qc_sma *b);
 /* Batch form over an array: out[i] = mean(x[i-n+1..i]), NaN for i < n-1 (all NaN when n == 0).
  * Bit for bit equal to the stream. */
 void qc_sma_batch(const double *x, size_t len, size_t n, double *out);

@@ -20,7 +20,7 @@ static const qc_param_spec k_params[] = {
 
 typedef struct {
     qc_sma fast, slow;
-    double prev_fast, prev_slow; /* NaN until defined */
+    int prev_cmp;                /* sign of fast - slow at t-1, QC_SMA_UNDEFINED until defined */
     uint64_t buy_id, sell_id;    /* latest orders, 0 = none */
 } sym_state;
 
@@ -52,7 +52,7 @@ static qc_err sc_init(void *state, const qc_params *p, const qc_ctx *ctx, qc_err
     st->n_sym = n;
     for (size_t s = 0; s < n; s++) {
         sym_state *y = &st->sym[s];
-        y->prev_fast = y->prev_slow = NAN;
+        y->prev_cmp = QC_SMA_UNDEFINED;
         qc_err rc = qc_sma_init(&y->fast, (size_t)fast, err);
         if (!rc) rc = qc_sma_init(&y->slow, (size_t)slow, err);
         if (rc) {
@@ -91,19 +91,20 @@ static void sc_on_bar(void *state, qc_ctx *ctx) {
         if (!qc_ctx_has_bar(ctx, s)) continue;
         sym_state *y = &st->sym[s];
         double c = qc_ctx_close(ctx, s, 0);
-        double f = qc_sma_update(&y->fast, c), sl = qc_sma_update(&y->slow, c);
-        double pf = y->prev_fast, ps = y->prev_slow;
-        y->prev_fast = f;
-        y->prev_slow = sl;
-        /* comparisons with NaN are false: no signal until both SMAs are defined at t-1 */
-        if (f > sl && pf <= ps) {
+        qc_sma_push(&y->fast, c);
+        qc_sma_push(&y->slow, c);
+        /* the exact sign of fast - slow (see qc_sma_cmp); no signal until both are defined at t-1 */
+        int cmp = qc_sma_cmp(&y->fast, &y->slow), prev = y->prev_cmp;
+        y->prev_cmp = cmp;
+        if (prev == QC_SMA_UNDEFINED || cmp == QC_SMA_UNDEFINED) continue;
+        if (cmp > 0 && prev <= 0) {
             if (qc_ctx_position(ctx, s) != 0 || is_open(ctx, y->buy_id)) continue;
             if (isnan(per_buy)) per_buy = cash_per_buy(st, ctx);
             if (!(per_buy > 0)) continue;
             qc_order_req req = {
                 .symbol = s, .side = QC_BUY, .type = QC_ORD_MARKET, .tif = QC_TIF_DAY, .cash = per_buy};
             y->buy_id = qc_ctx_submit(ctx, &req);
-        } else if (f < sl && pf >= ps) {
+        } else if (cmp < 0 && prev >= 0) {
             double pos = qc_ctx_position(ctx, s);
             if (!(pos > 0) || is_open(ctx, y->sell_id)) continue;
             qc_order_req req = {.symbol = s,
