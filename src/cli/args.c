@@ -3,8 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <math.h>
+
 #include "cli/cli.h"
+#include "core/calendar.h"
 #include "core/strutil.h"
+#include "core/time.h"
 
 static int find(const qc_opt_spec *spec, size_t n, const char *name, size_t len) {
     for (size_t i = 0; i < n; i++)
@@ -92,5 +96,34 @@ qc_err qc_args_int(const qc_args *a, const char *name, long long lo, long long h
         return qc_err_set(err, QC_ERR_INPUT, "option '--%s': expected an integer in [%lld, %lld], got '%.40s'", name, lo,
                           hi, v);
     *out = x;
+    return QC_OK;
+}
+
+qc_err qc_args_double(const qc_args *a, const char *name, double lo, double hi, double *out, qc_error *err) {
+    const char *v = qc_args_get(a, name);
+    if (!v) return QC_OK;
+    double x;
+    if (qc_parse_double(v, strlen(v), &x) || !isfinite(x) || x < lo || x > hi) {
+        if (isinf(lo) && isinf(hi))
+            return qc_err_set(err, QC_ERR_INPUT, "option '--%s': expected a number, got '%.40s'", name, v);
+        return qc_err_set(err, QC_ERR_INPUT, "option '--%s': expected a number in [%g, %g], got '%.40s'", name, lo,
+                          hi, v);
+    }
+    *out = x;
+    return QC_OK;
+}
+
+qc_err qc_args_time(const qc_args *a, const char *name, const qc_calendar *cal, int end_of_day, int64_t *ts,
+                    qc_error *err) {
+    *ts = QC_TS_NONE;
+    const char *v = qc_args_get(a, name);
+    if (!v) return QC_OK;
+    qc_time_kind kind;
+    if (qc_time_parse(v, strlen(v), NULL, ts, &kind, err)) return qc_err_prefix(err, "option '--%s': ", name);
+    if (kind != QC_TIME_DATE) return QC_OK;
+    int y, m, d;
+    qc_tz tz = qc_calendar_tz(cal);
+    qc_civil_from_days(qc_ts_day(*ts) + (end_of_day ? 1 : 0), &y, &m, &d);
+    *ts = qc_tz_local_to_utc(&tz, y, m, d, 0, 0, 0) - (end_of_day ? 1 : 0);
     return QC_OK;
 }

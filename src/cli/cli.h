@@ -61,6 +61,14 @@ size_t qc_args_all(const qc_args *a, const char *name, const char **out, size_t 
 qc_err qc_args_int(const qc_args *a, const char *name, long long lo, long long hi, long long *out,
                    qc_error *err);
 
+/* A number option in [lo, hi]: QC_ERR_INPUT naming the option otherwise; *out untouched if absent. */
+qc_err qc_args_double(const qc_args *a, const char *name, double lo, double hi, double *out, qc_error *err);
+/* A --from/--to style option as an instant: a date means that whole local day of cal (its start,
+ * or its last nanosecond when end_of_day); QC_TS_NONE when absent. */
+struct qc_calendar;
+qc_err qc_args_time(const qc_args *a, const char *name, const struct qc_calendar *cal, int end_of_day,
+                    int64_t *ts, qc_error *err);
+
 /* Command tables of each command group. */
 extern const qc_command qc_cmd_data[];
 extern const size_t qc_cmd_data_n;

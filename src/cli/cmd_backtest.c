@@ -51,25 +51,6 @@ static const char *cfg_or(const qc_cli *cli, const qc_args *a, const char *opt, 
     return v && *v ? v : def;
 }
 
-/* --from/--to as instants: a date means that whole local day. */
-static qc_err bounds(const qc_args *a, const qc_calendar *cal, int64_t *from, int64_t *to, qc_error *err) {
-    const char *names[2] = {"from", "to"};
-    int64_t *out[2] = {from, to};
-    for (int k = 0; k < 2; k++) {
-        *out[k] = QC_TS_NONE;
-        const char *v = qc_args_get(a, names[k]);
-        if (!v) continue;
-        qc_time_kind kind;
-        if (qc_time_parse(v, strlen(v), NULL, out[k], &kind, err)) return qc_err_prefix(err, "option '--%s': ", names[k]);
-        if (kind != QC_TIME_DATE) continue;
-        int y, m, d;
-        qc_tz tz = qc_calendar_tz(cal);
-        qc_civil_from_days(qc_ts_day(*out[k]) + k, &y, &m, &d);
-        *out[k] = qc_tz_local_to_utc(&tz, y, m, d, 0, 0, 0) - k;
-    }
-    return QC_OK;
-}
-
 static void clip(qc_bars *b, int64_t from, int64_t to) {
     uint8_t *keep = malloc(b->n ? b->n : 1);
     if (!keep) return;
@@ -172,22 +153,13 @@ static qc_err load_universe(const qc_cli *cli, const qc_args *a, universe *u, qc
     if (!u->cal) return QC_ERR_INPUT;
     qc_err rc = qc_args_has(a, "data") ? load_csv(cli, a, u, err) : load_store(cli, a, u, err);
     int64_t from, to;
-    if (!rc) rc = bounds(a, u->cal, &from, &to, err);
+    if (!rc) rc = qc_args_time(a, "from", u->cal, 0, &from, err);
+    if (!rc) rc = qc_args_time(a, "to", u->cal, 1, &to, err);
     for (size_t s = 0; !rc && s < u->n; s++) clip(&u->bars[s], from, to);
     return rc;
 }
 
 /* ---- options ---------------------------------------------------------------------------------- */
-
-static qc_err num_opt(const qc_args *a, const char *name, double lo, double hi, double *out, qc_error *err) {
-    const char *v = qc_args_get(a, name);
-    if (!v) return QC_OK;
-    double x;
-    if (qc_parse_double(v, strlen(v), &x) || x < lo || x > hi)
-        return qc_err_set(err, QC_ERR_INPUT, "option '--%s': expected a number in [%g, %g], got '%.40s'", name, lo, hi, v);
-    *out = x;
-    return QC_OK;
-}
 
 static qc_err cost_opts(const qc_args *a, qc_cost_model *m, qc_error *err) {
     static const char *names[] = {"commission-bps", "per-share", "min", "max-pct", "spread-bps", "slippage-bps",
@@ -196,7 +168,7 @@ static qc_err cost_opts(const qc_args *a, qc_cost_model *m, qc_error *err) {
                                  "spread-bps", "slippage-bps", "impact-k"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         double v = NAN;
-        qc_err rc = num_opt(a, opts[i], 0, 1e9, &v, err);
+        qc_err rc = qc_args_double(a, opts[i], 0, 1e9, &v, err);
         if (!rc && !isnan(v)) rc = qc_cost_model_set(m, names[i], v, err);
         if (rc) return rc;
     }
@@ -208,14 +180,14 @@ static qc_err run_opts(const qc_args *a, const universe *u, qc_backtest_opts *o,
     o->cal = u->cal;
     o->interval_s = u->interval_s ? u->interval_s : 86400;
     o->kernel.leverage_limit = 1.0;
-    double periods = 0, rf_annual = 0;
+    double periods = 0;
     qc_err rc;
-    if ((rc = num_opt(a, "cash", 1e-6, 1e15, &o->kernel.cash, err)) ||
-        (rc = num_opt(a, "leverage", 0, 1000, &o->kernel.leverage_limit, err)) ||
-        (rc = num_opt(a, "borrow-rate", 0, 10, &o->kernel.borrow_rate, err)) ||
-        (rc = num_opt(a, "participation", 0, 1e6, &o->sim.participation, err)) ||
-        (rc = num_opt(a, "periods", 1e-9, 1e9, &periods, err)) || (rc = num_opt(a, "rf", -1, 10, &rf_annual, err)) ||
-        (rc = num_opt(a, "benchmark-sr", -100, 100, &o->metrics.benchmark_sr, err)) || (rc = cost_opts(a, &o->sim.costs, err)))
+    if ((rc = qc_args_double(a, "cash", 1e-6, 1e15, &o->kernel.cash, err)) ||
+        (rc = qc_args_double(a, "leverage", 0, 1000, &o->kernel.leverage_limit, err)) ||
+        (rc = qc_args_double(a, "borrow-rate", 0, 10, &o->kernel.borrow_rate, err)) ||
+        (rc = qc_args_double(a, "participation", 0, 1e6, &o->sim.participation, err)) ||
+        (rc = qc_args_double(a, "periods", 1e-9, 1e9, &periods, err)) || (rc = qc_args_double(a, "rf", -1, 10, &o->metrics.rf, err)) ||
+        (rc = qc_args_double(a, "benchmark-sr", -100, 100, &o->metrics.benchmark_sr, err)) || (rc = cost_opts(a, &o->sim.costs, err)))
         return rc;
     const char *fill = qc_args_get(a, "fill");
     if (fill && strcmp(fill, "next_open") && strcmp(fill, "close"))
@@ -223,7 +195,6 @@ static qc_err run_opts(const qc_args *a, const universe *u, qc_backtest_opts *o,
     o->sim.fill = fill && strcmp(fill, "close") == 0 ? QC_FILL_CLOSE : QC_FILL_NEXT_OPEN;
     o->sim.integer_shares = qc_args_has(a, "integer-shares");
     o->metrics.periods_per_year = periods > 0 ? periods : qc_backtest_periods_per_year(u->cal, o->interval_s);
-    o->metrics.rf = pow(1 + rf_annual, 1.0 / o->metrics.periods_per_year) - 1; /* annual -> per period */
     o->keep_symbol_curves = u->n > 1 && u->n <= 100;
     return QC_OK;
 }
@@ -422,7 +393,7 @@ static const qc_opt_spec k_opts[] = {
     {"leverage", "X", "max gross exposure / equity for new orders (default 1; 0 = no limit)"},
     {"borrow-rate", "X", "annual borrow cost on short notional (default 0)"},
     {"periods", "N", "periods per year for annualisation (default: 252 daily, else from the calendar)"},
-    {"rf", "X", "annual risk-free rate, applied per period as (1+rf)^(1/periods)-1 (default 0)"},
+    {"rf", "X", "risk-free rate PER PERIOD, as in quantcli metrics (default 0; 5%/yr at 252 is 0.000194)"},
     {"benchmark-sr", "X", "per-period Sharpe the PSR tests against (default 0)"},
     {"json", "FILE", "write the result document (metrics, trades, equity) as JSON; - for stdout"},
     {"report", "FILE.html", "write the self-contained HTML tear sheet"},

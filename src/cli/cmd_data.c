@@ -36,24 +36,6 @@ static qc_err calendar_of(const qc_cli *cli, const qc_args *a, const qc_calendar
     return *cal ? QC_OK : QC_ERR_INPUT;
 }
 
-/* --from/--to: a date means that whole local day in the calendar's zone. */
-static qc_err bound_arg(const qc_args *a, const char *name, const qc_calendar *cal, int end, int64_t *ts,
-                        qc_error *err) {
-    *ts = QC_TS_NONE;
-    const char *v = qc_args_get(a, name);
-    if (!v) return QC_OK;
-    qc_time_kind kind;
-    qc_tz tz = qc_calendar_tz(cal);
-    if (qc_time_parse(v, strlen(v), NULL, ts, &kind, err))
-        return qc_err_prefix(err, "option '--%s': ", name);
-    if (kind == QC_TIME_DATE) {
-        int y, m, d;
-        qc_civil_from_days(qc_ts_day(*ts) + (end ? 1 : 0), &y, &m, &d);
-        *ts = qc_tz_local_to_utc(&tz, y, m, d, 0, 0, 0) - (end ? 1 : 0);
-    }
-    return QC_OK;
-}
-
 /* ---- validation options from flags and config ------------------------------------------------- */
 
 static qc_err import_opts(const qc_cli *cli, const qc_args *a, qc_import_opts *o, qc_error *err) {
@@ -273,8 +255,8 @@ static int cmd_export(qc_cli *cli, qc_args *a) {
     if (!rc) rc = open_store(cli, &st, &err);
     if (!rc) rc = pick_series(st, sym, iv, &info, &err);
     if (!rc && !(cal = qc_calendar_get(info.calendar, &err))) rc = QC_ERR_INPUT;
-    if (!rc) rc = bound_arg(a, "from", cal, 0, &from, &err);
-    if (!rc) rc = bound_arg(a, "to", cal, 1, &to, &err);
+    if (!rc) rc = qc_args_time(a, "from", cal, 0, &from, &err);
+    if (!rc) rc = qc_args_time(a, "to", cal, 1, &to, &err);
     if (!rc) rc = qc_store_load_bars(st, sym, info.interval_s, from, to, &bars, &err);
     if (!iv) iv = info.interval_s;
     if (!rc && iv != info.interval_s) rc = qc_bars_resample(&bars, iv, cal, &coarse, &err);

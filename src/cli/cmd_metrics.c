@@ -24,21 +24,14 @@ typedef struct {
     const char *periods_from; /* "--periods" or the default's reason */
 } input;
 
-static qc_err opt_double(const qc_args *a, const char *name, double *out, qc_error *err) {
-    const char *v = qc_args_get(a, name);
-    if (!v) return QC_OK;
-    if (qc_parse_double(v, strlen(v), out) || !isfinite(*out))
-        return qc_err_set(err, QC_ERR_INPUT, "option '--%s': expected a number, got '%.40s'", name, v);
-    return QC_OK;
-}
-
 static qc_err read_opts(const qc_args *a, qc_metrics_opts *o, qc_error *err) {
     qc_metrics_opts_init(o);
     long long trials = 1;
     qc_err rc;
-    if ((rc = opt_double(a, "rf", &o->rf, err)) || (rc = opt_double(a, "mar", &o->mar, err)) ||
-        (rc = opt_double(a, "benchmark-sr", &o->benchmark_sr, err)) ||
-        (rc = opt_double(a, "trials-sr-var", &o->trials_sr_var, err)) ||
+    const double inf = INFINITY;
+    if ((rc = qc_args_double(a, "rf", -inf, inf, &o->rf, err)) || (rc = qc_args_double(a, "mar", -inf, inf, &o->mar, err)) ||
+        (rc = qc_args_double(a, "benchmark-sr", -inf, inf, &o->benchmark_sr, err)) ||
+        (rc = qc_args_double(a, "trials-sr-var", -inf, inf, &o->trials_sr_var, err)) ||
         (rc = qc_args_int(a, "trials", 1, 1000000000, &trials, err)))
         return rc;
     o->trials = (size_t)trials;
