@@ -171,6 +171,19 @@ static void add_num(cJSON *o, const char *key, double v) {
     else cJSON_AddNullToObject(o, key);
 }
 
+/* The drawdown's three points, named as in the output. */
+typedef struct {
+    const char *key;
+    long i;
+    int64_t ts;
+} dd_point;
+
+static void dd_points(const qc_metrics *m, dd_point pts[3]) {
+    pts[0] = (dd_point){"max_drawdown_peak", m->dd_peak_i, m->dd_peak_ts};
+    pts[1] = (dd_point){"max_drawdown_trough", m->dd_trough_i, m->dd_trough_ts};
+    pts[2] = (dd_point){"max_drawdown_recovery", m->dd_recovery_i, m->dd_recovery_ts};
+}
+
 static void print_json(const input *in, const qc_metrics *m) {
     cJSON *root = cJSON_CreateObject(), *mj = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "file", in->path);
@@ -181,13 +194,8 @@ static void print_json(const input *in, const qc_metrics *m) {
     kv list[16];
     size_t n = metric_list(m, list);
     for (size_t i = 0; i < n; i++) add_num(mj, list[i].key, list[i].v);
-    const struct {
-        const char *key;
-        long i;
-        int64_t ts;
-    } pts[] = {{"max_drawdown_peak", m->dd_peak_i, m->dd_peak_ts},
-               {"max_drawdown_trough", m->dd_trough_i, m->dd_trough_ts},
-               {"max_drawdown_recovery", m->dd_recovery_i, m->dd_recovery_ts}};
+    dd_point pts[3];
+    dd_points(m, pts);
     for (size_t i = 0; i < 3; i++) {
         char d[40];
         if (m->max_drawdown > 0 && point_date(in, i == 0, pts[i].i, pts[i].ts, d, sizeof d))
@@ -223,13 +231,8 @@ static void print_table(const input *in, const qc_metrics *m) {
         snprintf(keys[r], W, "%s", list[i].key);
         fmt_num(list[i].v, vals[r], W);
     }
-    const struct {
-        const char *key;
-        long i;
-        int64_t ts;
-    } pts[] = {{"max_drawdown_peak", m->dd_peak_i, m->dd_peak_ts},
-               {"max_drawdown_trough", m->dd_trough_i, m->dd_trough_ts},
-               {"max_drawdown_recovery", m->dd_recovery_i, m->dd_recovery_ts}};
+    dd_point pts[3];
+    dd_points(m, pts);
     for (size_t i = 0; i < 3; i++) {
         char d[40];
         if (m->max_drawdown <= 0) ROW(pts[i].key, "-");
