@@ -146,13 +146,6 @@ double qc_account_gross_exposure(const qc_account *a) {
     return g;
 }
 
-double qc_account_net_exposure(const qc_account *a) {
-    double g = 0;
-    for (size_t s = 0; s < a->n_symbols; s++)
-        if (a->pos[s].qty != 0) g += a->pos[s].qty * mark_of(&a->pos[s]);
-    return g;
-}
-
 double qc_account_unrealized(const qc_account *a, uint32_t s) {
     if (s >= a->n_symbols || a->pos[s].qty == 0) return 0;
     const qc_position *p = &a->pos[s];

@@ -62,7 +62,6 @@ double qc_account_equity(const qc_account *a);
 /* Equity, gross and net exposure in one pass. */
 void qc_account_snapshot(const qc_account *a, double *equity, double *gross, double *net);
 double qc_account_gross_exposure(const qc_account *a);
-double qc_account_net_exposure(const qc_account *a);
 double qc_account_unrealized(const qc_account *a, uint32_t symbol);
 
 #endif

@@ -254,11 +254,6 @@ static void on_venue_fill(void *vk, const qc_fill *f) {
     }
 }
 
-static void on_venue_status(void *vk, qc_order *o) {
-    (void)vk;
-    (void)o; /* statuses live in the order table already; hook for journals and events later */
-}
-
 /* ---- lifecycle -------------------------------------------------------------------------------- */
 
 qc_err qc_kernel_new(const qc_kernel_opts *o, const char *const *symbols, size_t n_symbols,
@@ -286,7 +281,7 @@ qc_err qc_kernel_new(const qc_kernel_opts *o, const char *const *symbols, size_t
     }
     k->acct.borrow_rate = o->borrow_rate;
     venue->sink.fill = on_venue_fill;
-    venue->sink.status = on_venue_status;
+    venue->sink.status = NULL; /* statuses live in the order table; a journal hooks in here later */
     venue->kernel = k;
     if (!rc) rc = strat->init(k->state, &k->params, &k->ctx, err);
     if (rc) {
