@@ -83,8 +83,11 @@ int qc_args_has(const qc_args *a, const char *name) { return qc_args_get(a, name
 size_t qc_args_all(const qc_args *a, const char *name, const char **out, size_t max) {
     int k = find(a->spec, a->n_spec, name, strlen(name));
     size_t n = 0;
-    for (size_t i = 0; k >= 0 && i < a->n_occ && n < max; i++)
-        if (a->occ_opt[i] == k) out[n++] = a->occ_val[i];
+    for (size_t i = 0; k >= 0 && i < a->n_occ; i++)
+        if (a->occ_opt[i] == k) {
+            if (n < max) out[n] = a->occ_val[i];
+            n++;
+        }
     return n;
 }
 

@@ -55,7 +55,8 @@ qc_err qc_args_parse(qc_args *a, const qc_opt_spec *spec, size_t n_spec, int arg
                      const char *cmd, qc_error *err);
 const char *qc_args_get(const qc_args *a, const char *name);
 int qc_args_has(const qc_args *a, const char *name);
-/* All values of a repeatable option, in order; comma-separated values are not split. */
+/* Values of a repeatable option, in order (comma-separated values are not split): fills at most
+ * max and returns how many there are, so a caller can refuse more than it can hold. */
 size_t qc_args_all(const qc_args *a, const char *name, const char **out, size_t max);
 /* Typed option values with a usage error naming the option. */
 qc_err qc_args_int(const qc_args *a, const char *name, long long lo, long long hi, long long *out,

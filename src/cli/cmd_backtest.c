@@ -112,15 +112,24 @@ static qc_err load_csv(const qc_cli *cli, const qc_args *a, universe *u, qc_erro
 static qc_err load_store(const qc_cli *cli, const qc_args *a, universe *u, qc_error *err) {
     const char *vals[64];
     size_t nv = qc_args_all(a, "symbol", vals, 64), n = 0;
+    if (nv > 64) return qc_err_set(err, QC_ERR_USAGE, "backtest: more than 64 --symbol options (list symbols with commas)");
     char *names[MAX_SYMBOLS];
+    int too_many = 0;
     for (size_t i = 0; i < nv; i++)
-        for (const char *p = vals[i]; *p && n < MAX_SYMBOLS;) {
+        for (const char *p = vals[i]; *p;) {
             const char *c = strchr(p, ',');
             size_t len = c ? (size_t)(c - p) : strlen(p);
-            if (len) names[n++] = qc_strndup(p, len);
+            if (len && n == MAX_SYMBOLS) too_many = 1;
+            else if (len) names[n++] = qc_strndup(p, len);
             p += len + (c ? 1 : 0);
         }
-    qc_err rc = n ? universe_alloc(u, n, err) : qc_err_set(err, QC_ERR_USAGE, "backtest: give --data FILE or --symbol SYM");
+    qc_err rc = too_many ? qc_err_set(err, QC_ERR_USAGE, "backtest: more than %d symbols", MAX_SYMBOLS)
+                : n      ? universe_alloc(u, n, err)
+                         : qc_err_set(err, QC_ERR_USAGE, "backtest: give --data FILE or --symbol SYM");
+    if (rc) {
+        for (size_t s = 0; s < n; s++) free(names[s]);
+        return rc;
+    }
     qc_store *st = NULL;
     if (!rc) rc = qc_store_open(cli->db_url, &st, err);
     int64_t iv = 0;
@@ -330,6 +339,7 @@ static int cmd_backtest(qc_cli *cli, qc_args *a) {
     const char *kv[64];
     size_t nkv = qc_args_all(a, "param", kv, 64);
     qc_err rc = sd ? QC_OK : qc_err_set(&err, QC_ERR_INPUT, "unknown strategy '%s' (see quantcli backtest --help)", sname);
+    if (!rc && nkv > 64) rc = qc_err_set(&err, QC_ERR_USAGE, "backtest: more than 64 --param options");
     if (!rc) rc = qc_params_parse(sd->params, sd->n_params, kv, nkv, sd->name, &params, &err);
     int64_t t0 = mono_ns();
     if (!rc) rc = load_universe(cli, a, &u, &err);

@@ -79,3 +79,8 @@ run backtest --symbol SYN00 --trades adir --equity e.csv
 bad 3; err "cannot write 'adir'"
 [ -d adir ] && [ -z "$(ls -A adir)" ] || fail "adir was changed"
 gone e.csv
+
+# more repeatable options than the command holds are refused, never silently dropped
+params=(); for i in $(seq 1 65); do params+=(--param fast=5); done
+run backtest --symbol SYN00 "${params[@]}" --json out.json
+bad 2; err "more than 64 --param options"
