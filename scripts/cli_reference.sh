@@ -5,11 +5,16 @@
 set -euo pipefail
 Q=$1
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# The command names, as `quantcli --help` lists them (so a new command needs no edit here).
+commands() {
+  "$1" --help | awk '/^Commands:/ { on = 1; next } on && /^  help / { exit } on { print substr($0, 3, 16) }' |
+    sed 's/ *$//'
+}
 gen() {
   echo '```text'
   echo '$ quantcli --help'
   "$Q" --help
-  for c in "data synth" "data import" "data export" "data list" "data validate" "backtest" "metrics" "config show"; do
+  commands "$Q" | while read -r c; do
     echo
     echo "\$ quantcli $c --help"
     # shellcheck disable=SC2086

@@ -1,8 +1,12 @@
 # Every command answers --help and `help COMMAND` identically; --version works.
-for c in "data synth" "data import" "data export" "data list" "data validate" "backtest" "metrics" "config show"; do
+# (the list is read from --help itself, so a new command is covered without an edit here)
+run_nodb --help; rc 0
+cmds=$(awk '/^Commands:/ { on = 1; next } on && /^  help / { exit } on { print substr($0, 3, 16) }' "$OUT" | sed 's/ *$//')
+[ "$(echo "$cmds" | wc -l)" -ge 8 ] || fail "--help lists fewer than 8 commands"
+while read -r c; do
   run $c --help; rc 0; out "^Usage: quantcli $c"
   save_out h1; run help $c; rc 0; save_out h2; same h1 h2
-done
+done <<<"$cmds"
 run --version
 rc 0; out '^quantcli [0-9]+\.[0-9]+\.[0-9]+ \(git '
 run nosuch thing
