@@ -21,9 +21,11 @@ demo: all
 test: deps
 	@scripts/run_tests.sh
 
+# Every bench program (bench/bench_*.c), data and backtest first.
 bench: all
-	$(BUILD)/bench_data
-	$(BUILD)/bench_backtest
+	@set -e; for b in $(BUILD)/bench_data $(BUILD)/bench_backtest $(BUILD)/bench_*; do \
+	  case " $$done " in *" $$b "*) continue ;; esac; done="$$done $$b"; \
+	  [ -x "$$b" ] && { echo "== $$(basename $$b)"; "$$b"; }; done
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
