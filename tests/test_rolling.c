@@ -295,6 +295,52 @@ static void test_flat_stretches_no_spurious_cross(void **state) {
     free(x);
 }
 
+/* Same bits: NaN equals NaN here, everything else compares with ==. */
+static int same_value(double a, double b) { return (isnan(a) && isnan(b)) || a == b; }
+
+/* The pair gives exactly what two separate SMAs give, values and comparisons, on streams mixing
+ * exact decimals, arbitrary doubles, flat stretches, NaN and infinities, for many window pairs. */
+static void test_pair_equals_two_smas(void **state) {
+    (void)state;
+    const size_t len = 60000;
+    const size_t pairs[][2] = {{1, 2}, {2, 3}, {3, 7}, {10, 50}, {13, 29}, {49, 50}, {5, 200}};
+    uint64_t seed = 77;
+    double *x = malloc(len * sizeof *x);
+    assert_non_null(x);
+    double p = 100;
+    for (size_t i = 0; i < len; i++) {
+        double u = rng_unif(&seed);
+        if (u < 0.6) p = round(p * exp(0.01 * rng_norm(&seed)) * 100) / 100; /* cents */
+        else if (u < 0.8) { /* flat */ }
+        else if (u < 0.995) p = p * exp(0.01 * rng_norm(&seed)); /* inexact */
+        x[i] = u < 0.997 ? p : u < 0.998 ? NAN : u < 0.999 ? INFINITY : -INFINITY;
+    }
+    qc_error err = {0};
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+        qc_sma f, sl;
+        qc_sma_pair pr;
+        assert_int_equal(qc_sma_init(&f, pairs[k][0], &err), QC_OK);
+        assert_int_equal(qc_sma_init(&sl, pairs[k][1], &err), QC_OK);
+        assert_int_equal(qc_sma_pair_init(&pr, pairs[k][0], pairs[k][1], &err), QC_OK);
+        for (size_t i = 0; i < len; i++) {
+            qc_sma_push(&f, x[i]);
+            qc_sma_push(&sl, x[i]);
+            qc_sma_pair_push(&pr, x[i]);
+            assert_true(same_value(qc_sma_value(&f), qc_sma_pair_fast(&pr)));
+            assert_true(same_value(qc_sma_value(&sl), qc_sma_pair_slow(&pr)));
+            assert_int_equal(qc_sma_cmp(&f, &sl), qc_sma_pair_cmp(&pr));
+        }
+        qc_sma_free(&f);
+        qc_sma_free(&sl);
+        qc_sma_pair_free(&pr);
+    }
+    qc_sma_pair pr;
+    assert_int_equal(qc_sma_pair_init(&pr, 5, 5, &err), QC_ERR_INPUT);
+    assert_int_equal(qc_sma_pair_init(&pr, 0, 5, &err), QC_ERR_INPUT);
+    qc_sma_pair_free(&pr); /* safe after a failed init */
+    free(x);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init_and_warmup),
@@ -303,6 +349,7 @@ int main(void) {
         cmocka_unit_test(test_no_drift_on_falling_series),
         cmocka_unit_test(test_nan_and_inf_recover),
         cmocka_unit_test(test_constant_series_tie),
+        cmocka_unit_test(test_pair_equals_two_smas),
         cmocka_unit_test(test_flat_stretches_no_spurious_cross),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -133,6 +133,7 @@ static qc_err tv_submit(qc_venue *v, qc_order *o, qc_error *err) {
     qc_err rc = qc_order_transition(o, QC_OS_NEW, o->created_ts, err);
     if (rc) return rc;
     tv->open[tv->n_open++] = o;
+    v->active = tv->n_open; /* the kernel's cue to deliver bars */
     tv->orders[tv->n_orders++] = (order_rec){o->id, o->req.symbol, o->req.side, o->req.qty, o->req.cash,
                                              o->req.reduce_only, o->req.tif, o->req.type, tv->event};
     return QC_OK;
@@ -166,6 +167,7 @@ static void tv_on_bar(qc_venue *v, uint32_t s, const qc_bars *hist, size_t i) {
         assert_true(tv->n_fills < MAX_REC);
         tv->fills[tv->n_fills++] = (fill_rec){o->id, s, f.side, f.qty, px, tv->event};
         tv->open[k] = tv->open[--tv->n_open];
+        v->active = tv->n_open;
         v->sink.fill(v->kernel, &f);
     }
 }

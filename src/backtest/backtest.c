@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/mem.h"
 #include "core/strutil.h"
 #include "core/time.h"
 
@@ -69,13 +70,13 @@ static qc_err alloc_result(qc_backtest_result *r, const char *const *symbols, si
                            qc_error *err) {
     r->n_symbols = n_sym;
     r->symbols = calloc(n_sym, sizeof *r->symbols);
-    r->ts = malloc(cap * sizeof *r->ts);
-    r->equity = malloc(cap * sizeof(double));
-    r->benchmark = malloc(cap * sizeof(double));
-    r->gross = malloc(cap * sizeof(double));
-    r->net = malloc(cap * sizeof(double));
-    r->traded = malloc(cap * sizeof(double));
-    r->symbol_pnl = curves ? malloc(cap * n_sym * sizeof(double)) : NULL;
+    r->ts = qc_alloc_large(cap * sizeof *r->ts);
+    r->equity = qc_alloc_large(cap * sizeof(double));
+    r->benchmark = qc_alloc_large(cap * sizeof(double));
+    r->gross = qc_alloc_large(cap * sizeof(double));
+    r->net = qc_alloc_large(cap * sizeof(double));
+    r->traded = qc_alloc_large(cap * sizeof(double));
+    r->symbol_pnl = curves ? qc_alloc_large(cap * n_sym * sizeof(double)) : NULL;
     if (!r->symbols || !r->ts || !r->equity || !r->benchmark || !r->gross || !r->net || !r->traded ||
         (curves && !r->symbol_pnl))
         return qc_err_set(err, QC_ERR_NOMEM, "out of memory for the equity curve");

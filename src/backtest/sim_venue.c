@@ -19,8 +19,7 @@ typedef struct {
     book *books;      /* resting orders per symbol */
     book close_q;     /* close mode: market orders to fill at this event's close */
     double *pos;
-    const qc_bars **hist;
-    size_t *last_i;
+    size_t resting;   /* orders in the symbol books */
     qc_sim_stats st;
 } sim;
 
@@ -44,12 +43,24 @@ static qc_err book_push(book *b, qc_order *o, qc_error *err) {
     return QC_OK;
 }
 
-static void book_remove_closed(book *b) {
-    size_t k = 0;
-    for (size_t i = 0; i < b->n; i++)
+/* Drops orders that are no longer open; returns how many. */
+static size_t book_remove_closed(book *b) {
+    size_t k = 0, n = b->n;
+    for (size_t i = 0; i < n; i++)
         if (qc_order_is_open(b->o[i])) b->o[k++] = b->o[i];
     b->n = k;
+    return n - k;
 }
+
+/* A symbol book gained an order (or failed to). */
+static qc_err rest(sim *v, uint32_t s, qc_order *o, qc_error *err) {
+    qc_err rc = book_push(&v->books[s], o, err);
+    v->resting += !rc;
+    return rc;
+}
+
+/* Tells the kernel whether bars and event ends still matter to this venue. */
+static void sync_active(sim *v) { v->base.active = v->resting + v->close_q.n; }
 
 static void set_status(sim *v, qc_order *o, qc_order_status to, int64_t ts) {
     if (qc_order_transition(o, to, ts, NULL) == QC_OK && v->base.sink.status) v->base.sink.status(v->base.kernel, o);
@@ -62,8 +73,9 @@ static qc_err v_submit(qc_venue *base, qc_order *o, qc_error *err) {
     qc_err rc = qc_order_transition(o, QC_OS_NEW, o->created_ts, err);
     if (rc) return rc;
     int at_close = v->opt.fill == QC_FILL_CLOSE && o->req.type == QC_ORD_MARKET;
-    rc = book_push(at_close ? &v->close_q : &v->books[o->req.symbol], o, err);
+    rc = at_close ? book_push(&v->close_q, o, err) : rest(v, o->req.symbol, o, err);
     if (rc) set_status(v, o, QC_OS_REJECTED, o->created_ts);
+    sync_active(v);
     return rc;
 }
 
@@ -72,8 +84,9 @@ static qc_err v_cancel(qc_venue *base, qc_order *o, qc_error *err) {
     qc_err rc = qc_order_transition(o, QC_OS_CANCELLED, o->updated_ts, err);
     if (!rc) {
         v->st.cancelled++;
-        book_remove_closed(&v->books[o->req.symbol]);
+        v->resting -= book_remove_closed(&v->books[o->req.symbol]);
         book_remove_closed(&v->close_q);
+        sync_active(v);
     }
     return rc;
 }
@@ -222,8 +235,6 @@ static void age_orders(sim *v, book *b, const qc_bars *h, size_t i) {
 
 static void v_on_bar(qc_venue *base, uint32_t s, const qc_bars *h, size_t i) {
     sim *v = (sim *)base;
-    v->hist[s] = h;
-    v->last_i[s] = i;
     book *b = &v->books[s];
     if (b->n == 0) return;
     double vol = h->volume[i];
@@ -240,7 +251,8 @@ static void v_on_bar(qc_venue *base, uint32_t s, const qc_bars *h, size_t i) {
         }
     }
     age_orders(v, b, h, i);
-    book_remove_closed(b);
+    v->resting -= book_remove_closed(b);
+    sync_active(v);
 }
 
 /* Close mode: market orders submitted at this event fill at this bar's close; a symbol without a
@@ -252,20 +264,23 @@ static void v_on_event_end(qc_venue *base, int64_t ts) {
         qc_order *o = v->close_q.o[k];
         uint32_t s = o->req.symbol;
         if (!qc_order_is_open(o)) continue;
-        const qc_bars *h = v->hist[s];
-        if (!h || h->ts[v->last_i[s]] != ts) {
-            book_push(&v->books[s], o, NULL);
+        const qc_bar_view *w = &v->base.views[s];
+        size_t i = w->n ? w->n - 1 : 0;
+        if (!w->src || !w->n || w->src->ts[i] != ts) { /* no bar of s at this event */
+            rest(v, s, o, NULL);
             continue;
         }
-        double cap = INFINITY, vol = h->volume[v->last_i[s]];
+        const qc_bars *h = w->src;
+        double cap = INFINITY, vol = h->volume[i];
         if (v->opt.participation > 0 && isfinite(vol) && vol > 0) cap = v->opt.participation * vol;
-        fill_order(v, o, h->close[v->last_i[s]], h, v->last_i[s], v->last_i[s], &cap);
+        fill_order(v, o, h->close[i], h, i, i, &cap);
         if (qc_order_is_open(o)) {
             if (o->req.tif == QC_TIF_IOC) set_status(v, o, QC_OS_CANCELLED, ts);
-            else book_push(&v->books[s], o, NULL);
+            else rest(v, s, o, NULL);
         }
     }
     v->close_q.n = 0;
+    sync_active(v);
 }
 
 static const qc_venue_vt k_sim_vt = {v_submit, v_cancel, v_replace, v_on_bar, v_on_event_end};
@@ -280,9 +295,7 @@ qc_err qc_sim_venue_new(const qc_sim_opts *o, size_t n_symbols, qc_venue **out, 
     size_t n = n_symbols ? n_symbols : 1;
     v->books = calloc(n, sizeof *v->books);
     v->pos = calloc(n, sizeof *v->pos);
-    v->hist = calloc(n, sizeof *v->hist);
-    v->last_i = calloc(n, sizeof *v->last_i);
-    if (!v->books || !v->pos || !v->hist || !v->last_i) {
+    if (!v->books || !v->pos) {
         qc_sim_venue_free(&v->base);
         return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     }
@@ -297,8 +310,6 @@ void qc_sim_venue_free(qc_venue *base) {
     free(v->books);
     free(v->close_q.o);
     free(v->pos);
-    free(v->hist);
-    free(v->last_i);
     free(v);
 }
 

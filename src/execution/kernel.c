@@ -15,12 +15,8 @@ struct qc_ctx {
     qc_kernel *k;
 };
 
-/* What a symbol's strategy-visible history is: the first n bars of src (the caller's series). The
- * accessors below never index at or past n, so the future is unreachable through the API. */
-typedef struct {
-    const qc_bars *src;
-    size_t n;
-} qc_bar_view;
+/* A symbol's strategy-visible history is a qc_bar_view (kernel.h): the accessors below never
+ * index at or past its n, so the future is unreachable through the API. */
 
 struct qc_kernel {
     qc_ctx ctx;
@@ -283,6 +279,7 @@ qc_err qc_kernel_new(const qc_kernel_opts *o, const char *const *symbols, size_t
     venue->sink.fill = on_venue_fill;
     venue->sink.status = NULL; /* statuses live in the order table; a journal hooks in here later */
     venue->kernel = k;
+    venue->views = k->hist;
     if (!rc) rc = strat->init(k->state, &k->params, &k->ctx, err);
     if (rc) {
         if (k->state && strat->free_state) strat->free_state(k->state);
@@ -324,12 +321,13 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
                        const uint8_t *has, qc_error *err) {
     (void)err; /* nothing here fails while histories are views; kept for venues that can */
     k->now = ts; /* event time: the close of the bars in this event */
+    int match = k->venue->active != 0; /* resting orders: the venue matches them on the new bars */
     for (size_t s = 0; s < k->n_sym; s++) {
         k->has[s] = has[s];
         if (!has[s]) continue;
         k->hist[s].src = series[s];
         k->hist[s].n = idx[s] + 1;
-        k->venue->vt->on_bar(k->venue, (uint32_t)s, series[s], idx[s]);
+        if (match) k->venue->vt->on_bar(k->venue, (uint32_t)s, series[s], idx[s]); /* fills at old marks */
         qc_account_mark(&k->acct, (uint32_t)s, series[s]->close[idx[s]]);
     }
     if (k->opts.borrow_rate > 0 && k->opts.periods_per_year > 0)
@@ -338,8 +336,10 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
     k->strat->on_bar(k->state, &k->ctx);
     k->in_handler = 0;
     if (k->n_queue) flush_queue(k);
-    k->venue->vt->on_event_end(k->venue, ts);
-    if (k->n_queue) flush_queue(k); /* orders placed from on_fill during close fills */
+    if (k->venue->active) {
+        k->venue->vt->on_event_end(k->venue, ts);
+        if (k->n_queue) flush_queue(k); /* orders placed from on_fill during close fills */
+    }
     k->event_index++;
     return QC_OK;
 }

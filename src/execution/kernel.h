@@ -98,6 +98,13 @@ typedef struct qc_clock {
     int64_t (*now)(const struct qc_clock *c);
 } qc_clock;
 
+/* What the kernel has replayed of one symbol: the first n bars of src (the caller's series), the
+ * last of them the bar that just closed. Strategies see it through qc_ctx_*, venues directly. */
+typedef struct {
+    const qc_bars *src;
+    size_t n;
+} qc_bar_view;
+
 typedef struct qc_venue qc_venue;
 /* Callbacks a venue uses to report back to the kernel. */
 typedef struct {
@@ -122,6 +129,10 @@ struct qc_venue {
     const qc_venue_vt *vt;
     qc_venue_sink sink;
     void *kernel;
+    const qc_bar_view *views; /* per symbol, set by the kernel: what has been replayed */
+    /* Orders the venue holds that wait for market data or the event's end; while 0 the kernel
+     * skips on_bar and on_event_end (the venue keeps it current). */
+    size_t active;
 };
 
 /* ---- the kernel ------------------------------------------------------------------------------- */

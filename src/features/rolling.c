@@ -149,3 +149,106 @@ void qc_sma_batch(const double *x, size_t len, size_t n, double *out) {
         out[i] = i + 1 < n ? NAN : mean_of(isum, n_inexact, sum, run, n, xi, x + i + 1 - n, n, NULL, 0);
     }
 }
+
+/* ---- two windows over one stream ---------------------------------------------------------------
+ * The slow ring holds the last ns values; the value leaving the fast window sits nf places behind
+ * the head. Until nf values were pushed that place was never written and reads as the zeros a
+ * separate qc_sma's ring starts with, so every step below is the one a separate qc_sma takes. */
+
+qc_err qc_sma_pair_init(qc_sma_pair *p, size_t nf, size_t ns, qc_error *err) {
+    *p = (qc_sma_pair){0};
+    if (nf == 0 || nf >= ns) return qc_err_set(err, QC_ERR_INPUT, "sma pair: need 1 <= fast (%zu) < slow (%zu)", nf, ns);
+    p->ring = calloc(ns, sizeof *p->ring);
+    p->qring = calloc(ns, sizeof *p->qring);
+    p->inexact = calloc(ns, 1);
+    if (!p->ring || !p->qring || !p->inexact) {
+        qc_sma_pair_free(p);
+        return qc_err_set(err, QC_ERR_NOMEM, "sma pair: out of memory for a window of %zu", ns);
+    }
+    p->nf = nf;
+    p->ns = ns;
+    return QC_OK;
+}
+
+void qc_sma_pair_free(qc_sma_pair *p) {
+    free(p->ring);
+    free(p->qring);
+    free(p->inexact);
+    *p = (qc_sma_pair){0};
+}
+
+/* Ring position of the oldest value of the fast window once the head has moved to h. */
+static inline size_t fast_start(const qc_sma_pair *p, size_t h) { return h >= p->nf ? h - p->nf : h + p->ns - p->nf; }
+
+/* The fast window in push order as at most two ring segments. */
+static inline void fast_segments(const qc_sma_pair *p, const double **a, size_t *na, const double **b, size_t *nb) {
+    size_t f = fast_start(p, p->head);
+    *a = p->ring + f;
+    if (f < p->head) {
+        *na = p->nf, *b = p->ring, *nb = 0;
+    } else {
+        *na = p->ns - f, *b = p->ring, *nb = p->head;
+    }
+}
+
+void qc_sma_pair_push(qc_sma_pair *p, double x) {
+    size_t ns = p->ns, h = p->head, f = fast_start(p, h);
+    double prev = p->ring[h ? h - 1 : ns - 1];
+    double old_s = p->ring[h], old_f = p->ring[f];
+    int ok_x;
+    int64_t qx = to_fixed(x, &ok_x);
+    p->isum_s += qx - p->qring[h];
+    p->isum_f += qx - p->qring[f];
+    p->inexact_s += (size_t)!ok_x;
+    p->inexact_s -= (size_t)p->inexact[h];
+    p->inexact_f += (size_t)!ok_x;
+    p->inexact_f -= (size_t)p->inexact[f];
+    p->ring[h] = x;
+    p->qring[h] = qx;
+    p->inexact[h] = (uint8_t)!ok_x;
+    h = h + 1 == ns ? 0 : h + 1;
+    p->head = h;
+    p->run = x == prev ? p->run + 1 : 1;
+    p->sum_s += x - old_s;
+    p->sum_f += x - old_f;
+    if (++p->since_s == ns) {
+        p->sum_s = resum(p->ring + h, ns - h, p->ring, h);
+        p->since_s = 0;
+    }
+    if (++p->since_f == p->nf) {
+        const double *a, *b;
+        size_t na, nb;
+        fast_segments(p, &a, &na, &b, &nb);
+        p->sum_f = resum(a, na, b, nb);
+        p->since_f = 0;
+    }
+    p->count++;
+}
+
+static inline double pair_last(const qc_sma_pair *p) { return p->ring[p->head ? p->head - 1 : p->ns - 1]; }
+
+double qc_sma_pair_fast(const qc_sma_pair *p) {
+    if (p->count < p->nf) return NAN;
+    const double *a, *b;
+    size_t na, nb;
+    fast_segments(p, &a, &na, &b, &nb);
+    return mean_of(p->isum_f, p->inexact_f, p->sum_f, p->run, p->nf, pair_last(p), a, na, b, nb);
+}
+
+double qc_sma_pair_slow(const qc_sma_pair *p) {
+    if (p->count < p->ns) return NAN;
+    size_t h = p->head;
+    return mean_of(p->isum_s, p->inexact_s, p->sum_s, p->run, p->ns, pair_last(p), p->ring + h, p->ns - h, p->ring,
+                   h);
+}
+
+int qc_sma_pair_cmp(const qc_sma_pair *p) {
+    if (p->count < p->ns) return QC_SMA_UNDEFINED; /* ns > nf: the slow window fills last */
+    if (exact_window(p->isum_f, p->inexact_f) && exact_window(p->isum_s, p->inexact_s)) {
+        __int128 l = (__int128)p->isum_f * (__int128)p->ns, r = (__int128)p->isum_s * (__int128)p->nf;
+        return (l > r) - (l < r);
+    }
+    double x = qc_sma_pair_fast(p), y = qc_sma_pair_slow(p);
+    if (isnan(x) || isnan(y)) return QC_SMA_UNDEFINED;
+    return (x > y) - (x < y);
+}

@@ -38,6 +38,31 @@ double qc_sma_value(const qc_sma *s);
  * or NaN. */
 #define QC_SMA_UNDEFINED 2
 int qc_sma_cmp(const qc_sma *a, const qc_sma *b);
+/* Two averages of one stream (a fast window nf < slow window ns), sharing one ring: one push
+ * updates both. Gives exactly what two qc_sma of nf and ns fed the same values give (values and
+ * comparisons, bit for bit), at about the cost of one; the crossover strategies' kernel. */
+typedef struct {
+    size_t nf, ns;    /* window lengths, nf < ns */
+    size_t count, head;
+    double *ring;     /* last ns values */
+    int64_t *qring;
+    uint8_t *inexact;
+    int64_t isum_f, isum_s;
+    size_t inexact_f, inexact_s;
+    double sum_f, sum_s;
+    size_t since_f, since_s;
+    size_t run;
+} qc_sma_pair;
+
+/* QC_ERR_INPUT unless 1 <= nf < ns, QC_ERR_NOMEM. */
+qc_err qc_sma_pair_init(qc_sma_pair *p, size_t nf, size_t ns, qc_error *err);
+void qc_sma_pair_free(qc_sma_pair *p);
+void qc_sma_pair_push(qc_sma_pair *p, double x);
+/* The fast and slow means (NaN while warming up), and qc_sma_cmp(fast, slow). */
+double qc_sma_pair_fast(const qc_sma_pair *p);
+double qc_sma_pair_slow(const qc_sma_pair *p);
+int qc_sma_pair_cmp(const qc_sma_pair *p);
+
 /* Batch form over an array: out[i] = mean(x[i-n+1..i]), NaN for i < n-1 (all NaN when n == 0).
  * Bit for bit equal to the stream. */
 void qc_sma_batch(const double *x, size_t len, size_t n, double *out);

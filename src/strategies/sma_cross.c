@@ -19,7 +19,7 @@ static const qc_param_spec k_params[] = {
 };
 
 typedef struct {
-    qc_sma fast, slow;
+    qc_sma_pair sma;             /* SMA(fast) and SMA(slow) over one ring */
     int prev_cmp;                /* sign of fast - slow at t-1, QC_SMA_UNDEFINED until defined */
     uint64_t buy_id, sell_id;    /* latest orders, 0 = none */
 } sym_state;
@@ -32,8 +32,7 @@ typedef struct {
 static void sc_free(void *state) {
     sc_state *st = state;
     for (size_t s = 0; st->sym && s < st->n_sym; s++) {
-        qc_sma_free(&st->sym[s].fast);
-        qc_sma_free(&st->sym[s].slow);
+        qc_sma_pair_free(&st->sym[s].sma);
     }
     free(st->sym);
     *st = (sc_state){0};
@@ -47,14 +46,13 @@ static qc_err sc_init(void *state, const qc_params *p, const qc_ctx *ctx, qc_err
     if (fast >= slow)
         return qc_err_set(err, QC_ERR_INPUT, "sma_cross: fast (%.0f) must be < slow (%.0f)", fast, slow);
     size_t n = qc_ctx_n_symbols(ctx);
-    st->sym = calloc(n ? n : 1, sizeof *st->sym); /* zeroed qc_sma frees safely */
+    st->sym = calloc(n ? n : 1, sizeof *st->sym); /* a zeroed qc_sma_pair frees safely */
     if (!st->sym) return qc_err_set(err, QC_ERR_NOMEM, "sma_cross: out of memory");
     st->n_sym = n;
     for (size_t s = 0; s < n; s++) {
         sym_state *y = &st->sym[s];
         y->prev_cmp = QC_SMA_UNDEFINED;
-        qc_err rc = qc_sma_init(&y->fast, (size_t)fast, err);
-        if (!rc) rc = qc_sma_init(&y->slow, (size_t)slow, err);
+        qc_err rc = qc_sma_pair_init(&y->sma, (size_t)fast, (size_t)slow, err);
         if (rc) {
             sc_free(st);
             return rc;
@@ -91,10 +89,9 @@ static void sc_on_bar(void *state, qc_ctx *ctx) {
         if (!qc_ctx_has_bar(ctx, s)) continue;
         sym_state *y = &st->sym[s];
         double c = qc_ctx_close(ctx, s, 0);
-        qc_sma_push(&y->fast, c);
-        qc_sma_push(&y->slow, c);
+        qc_sma_pair_push(&y->sma, c);
         /* the exact sign of fast - slow (see qc_sma_cmp); no signal until both are defined at t-1 */
-        int cmp = qc_sma_cmp(&y->fast, &y->slow), prev = y->prev_cmp;
+        int cmp = qc_sma_pair_cmp(&y->sma), prev = y->prev_cmp;
         y->prev_cmp = cmp;
         if (prev == QC_SMA_UNDEFINED || cmp == QC_SMA_UNDEFINED) continue;
         if (cmp > 0 && prev <= 0) {
