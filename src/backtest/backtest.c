@@ -130,14 +130,80 @@ static void run_state_free(run_state *st) {
     free(st->bench.first);
 }
 
+/* The curves of event e, after the kernel handled it. */
+static inline void record(qc_backtest_result *r, const qc_account *a, size_t e, int64_t ts, double *traded_before) {
+    r->ts[e] = ts;
+    qc_account_snapshot(a, &r->equity[e], &r->gross[e], &r->net[e]);
+    r->traded[e] = a->traded_notional - *traded_before;
+    *traded_before = a->traded_notional;
+    if (r->symbol_pnl) record_symbol_pnl(r, a, e);
+}
+
+/* Counts bars toward the progress callback. */
+static inline void progress(const qc_backtest_opts *o, size_t bars, size_t done, size_t total, size_t every,
+                            size_t *countdown) {
+    if (*countdown <= bars) {
+        *countdown = every;
+        if (o->progress) o->progress(o->progress_ctx, "simulate", done, total);
+    } else {
+        *countdown -= bars;
+    }
+}
+
+/* Series on one timeline (same stamps) replay without merging: every symbol has a bar at every
+ * event, so the loop does no per-symbol search. */
+static int one_timeline(const qc_bars *const *series, size_t n_sym) {
+    for (size_t s = 1; s < n_sym; s++)
+        if (series[s]->n != series[0]->n || memcmp(series[s]->ts, series[0]->ts, series[0]->n * sizeof(int64_t)))
+            return 0;
+    return 1;
+}
+
+/* The benchmark of events 1.. on one timeline, after the run: every symbol was bought at event 0,
+ * so each value is the idle cash plus units x close, summed in symbol order as bench_update does. */
+static void bench_after(const bench_state *b, const qc_bars *const *series, size_t n_sym, double *out, size_t n) {
+    for (size_t e = 1; e < n; e++) out[e] = b->idle;
+    for (size_t s = 0; s < n_sym; s++) {
+        const double *c = series[s]->close, u = b->units[s];
+        for (size_t e = 1; e < n; e++) out[e] += u * c[e];
+    }
+}
+
+static qc_err replay_one_timeline(run_state *st, const qc_bars *const *series, size_t n_sym,
+                                  const qc_backtest_opts *o, replay_clock *clk, qc_backtest_result *r,
+                                  qc_error *err) {
+    const qc_account *a = qc_kernel_account(st->k);
+    const int64_t *stamps = series[0]->ts;
+    size_t n = series[0]->n, total = n * n_sym, every = total / 100 + 1, countdown = every;
+    double traded_before = 0;
+    memset(st->has, 1, n_sym);
+    for (size_t e = 0; e < n; e++) {
+        for (size_t s = 0; s < n_sym; s++) st->idx[s] = e;
+        clk->t = stamps[e];
+        qc_err rc = qc_kernel_event(st->k, stamps[e], series, st->idx, st->has, err);
+        if (rc) return rc;
+        record(r, a, e, stamps[e], &traded_before);
+        if (e == 0) {
+            for (size_t s = 0; s < n_sym; s++) st->last[s] = series[s]->close[0];
+            r->benchmark[0] = bench_update(&st->bench, series, st->idx, st->has, n_sym, o->kernel.cash, st->last);
+        }
+        progress(o, n_sym, (e + 1) * n_sym, total, every, &countdown);
+    }
+    r->n = n;
+    r->n_bar_events = total;
+    bench_after(&st->bench, series, n_sym, r->benchmark, n);
+    return QC_OK;
+}
+
 /* The replay loop: one kernel event per distinct timestamp. */
 static qc_err replay(run_state *st, const qc_bars *const *series, size_t n_sym, const qc_backtest_opts *o,
                      replay_clock *clk, qc_backtest_result *r, qc_error *err) {
+    if (one_timeline(series, n_sym)) return replay_one_timeline(st, series, n_sym, o, clk, r, err);
     const qc_account *a = qc_kernel_account(st->k);
     double traded_before = 0;
-    size_t total = 0, report_every, countdown;
+    size_t total = 0, every, countdown;
     for (size_t s = 0; s < n_sym; s++) total += series[s]->n;
-    countdown = report_every = total / 100 + 1;
+    countdown = every = total / 100 + 1;
     for (;;) {
         int64_t ts = INT64_MAX;
         for (size_t s = 0; s < n_sym; s++)
@@ -151,24 +217,15 @@ static qc_err replay(run_state *st, const qc_bars *const *series, size_t n_sym, 
         qc_err rc = qc_kernel_event(st->k, ts, series, st->idx, st->has, err);
         if (rc) return rc;
         size_t e = r->n++;
-        r->ts[e] = ts;
-        qc_account_snapshot(a, &r->equity[e], &r->gross[e], &r->net[e]);
-        r->traded[e] = a->traded_notional - traded_before;
-        traded_before = a->traded_notional;
+        record(r, a, e, ts, &traded_before);
         r->benchmark[e] = bench_update(&st->bench, series, st->idx, st->has, n_sym, o->kernel.cash, st->last);
-        if (r->symbol_pnl) record_symbol_pnl(r, a, e);
         size_t bars = 0;
         for (size_t s = 0; s < n_sym; s++) {
             st->idx[s] += st->has[s];
             bars += st->has[s];
         }
         r->n_bar_events += bars;
-        if (countdown <= bars) {
-            countdown = report_every;
-            if (o->progress) o->progress(o->progress_ctx, "simulate", r->n_bar_events, total);
-        } else {
-            countdown -= bars;
-        }
+        progress(o, bars, r->n_bar_events, total, every, &countdown);
     }
     return QC_OK;
 }
