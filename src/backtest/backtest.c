@@ -67,17 +67,16 @@ static qc_err check_series(const qc_bars *const *series, const char *const *symb
 }
 
 static qc_err alloc_result(qc_backtest_result *r, const char *const *symbols, size_t n_sym, size_t cap, int curves,
-                           qc_error *err) {
+                           int exposures, qc_error *err) {
     r->n_symbols = n_sym;
     r->symbols = calloc(n_sym, sizeof *r->symbols);
     r->ts = qc_alloc_large(cap * sizeof *r->ts);
     r->equity = qc_alloc_large(cap * sizeof(double));
     r->benchmark = qc_alloc_large(cap * sizeof(double));
-    r->gross = qc_alloc_large(cap * sizeof(double));
-    r->net = qc_alloc_large(cap * sizeof(double));
-    r->traded = qc_alloc_large(cap * sizeof(double));
+    r->gross = exposures ? qc_alloc_large(cap * sizeof(double)) : NULL;
+    r->net = exposures ? qc_alloc_large(cap * sizeof(double)) : NULL;
     r->symbol_pnl = curves ? qc_alloc_large(cap * n_sym * sizeof(double)) : NULL;
-    if (!r->symbols || !r->ts || !r->equity || !r->benchmark || !r->gross || !r->net || !r->traded ||
+    if (!r->symbols || !r->ts || !r->equity || !r->benchmark || (exposures && (!r->gross || !r->net)) ||
         (curves && !r->symbol_pnl))
         return qc_err_set(err, QC_ERR_NOMEM, "out of memory for the equity curve");
     for (size_t s = 0; s < n_sym; s++)
@@ -130,12 +129,27 @@ static void run_state_free(run_state *st) {
     free(st->bench.first);
 }
 
+/* What the statistics need of exposure and trading, summed as the run goes (the metrics' exposure
+ * and turnover, without a per-event array of each). */
+typedef struct {
+    double traded_before; /* the account's traded notional at the previous event */
+    double turnover;      /* sum over events of notional traded / equity */
+    size_t exposed;       /* events with a non-zero gross exposure */
+} run_sums;
+
 /* The curves of event e, after the kernel handled it. */
-static inline void record(qc_backtest_result *r, const qc_account *a, size_t e, int64_t ts, double *traded_before) {
+static inline void record(qc_backtest_result *r, const qc_account *a, size_t e, int64_t ts, run_sums *sums) {
+    double eq, gross, net;
+    qc_account_snapshot(a, &eq, &gross, &net);
     r->ts[e] = ts;
-    qc_account_snapshot(a, &r->equity[e], &r->gross[e], &r->net[e]);
-    r->traded[e] = a->traded_notional - *traded_before;
-    *traded_before = a->traded_notional;
+    r->equity[e] = eq;
+    if (r->gross) r->gross[e] = gross, r->net[e] = net;
+    sums->exposed += gross > 0;
+    double traded = a->traded_notional - sums->traded_before;
+    if (traded != 0) { /* adding 0 / equity would change nothing */
+        sums->turnover += traded / eq;
+        sums->traded_before = a->traded_notional;
+    }
     if (r->symbol_pnl) record_symbol_pnl(r, a, e);
 }
 
@@ -171,18 +185,17 @@ static void bench_after(const bench_state *b, const qc_bars *const *series, size
 
 static qc_err replay_one_timeline(run_state *st, const qc_bars *const *series, size_t n_sym,
                                   const qc_backtest_opts *o, replay_clock *clk, qc_backtest_result *r,
-                                  qc_error *err) {
+                                  run_sums *sums, qc_error *err) {
     const qc_account *a = qc_kernel_account(st->k);
     const int64_t *stamps = series[0]->ts;
     size_t n = series[0]->n, total = n * n_sym, every = total / 100 + 1, countdown = every;
-    double traded_before = 0;
     memset(st->has, 1, n_sym);
     for (size_t e = 0; e < n; e++) {
         for (size_t s = 0; s < n_sym; s++) st->idx[s] = e;
         clk->t = stamps[e];
         qc_err rc = qc_kernel_event(st->k, stamps[e], series, st->idx, st->has, err);
         if (rc) return rc;
-        record(r, a, e, stamps[e], &traded_before);
+        record(r, a, e, stamps[e], sums);
         if (e == 0) {
             for (size_t s = 0; s < n_sym; s++) st->last[s] = series[s]->close[0];
             r->benchmark[0] = bench_update(&st->bench, series, st->idx, st->has, n_sym, o->kernel.cash, st->last);
@@ -197,10 +210,9 @@ static qc_err replay_one_timeline(run_state *st, const qc_bars *const *series, s
 
 /* The replay loop: one kernel event per distinct timestamp. */
 static qc_err replay(run_state *st, const qc_bars *const *series, size_t n_sym, const qc_backtest_opts *o,
-                     replay_clock *clk, qc_backtest_result *r, qc_error *err) {
-    if (one_timeline(series, n_sym)) return replay_one_timeline(st, series, n_sym, o, clk, r, err);
+                     replay_clock *clk, qc_backtest_result *r, run_sums *sums, qc_error *err) {
+    if (one_timeline(series, n_sym)) return replay_one_timeline(st, series, n_sym, o, clk, r, sums, err);
     const qc_account *a = qc_kernel_account(st->k);
-    double traded_before = 0;
     size_t total = 0, every, countdown;
     for (size_t s = 0; s < n_sym; s++) total += series[s]->n;
     countdown = every = total / 100 + 1;
@@ -217,7 +229,7 @@ static qc_err replay(run_state *st, const qc_bars *const *series, size_t n_sym, 
         qc_err rc = qc_kernel_event(st->k, ts, series, st->idx, st->has, err);
         if (rc) return rc;
         size_t e = r->n++;
-        record(r, a, e, ts, &traded_before);
+        record(r, a, e, ts, sums);
         r->benchmark[e] = bench_update(&st->bench, series, st->idx, st->has, n_sym, o->kernel.cash, st->last);
         size_t bars = 0;
         for (size_t s = 0; s < n_sym; s++) {
@@ -276,19 +288,24 @@ qc_err qc_backtest_run(const qc_bars *const *series, const char *const *symbols,
     st.bench.idle = o->kernel.cash;
     if (!st.idx || !st.has || !st.last || !st.bench.units || !st.bench.first)
         rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
-    if (!rc) rc = alloc_result(r, symbols, n_sym, cap, o->keep_symbol_curves, err);
+    if (!rc) rc = alloc_result(r, symbols, n_sym, cap, o->keep_symbol_curves, o->keep_exposures, err);
     if (!rc) rc = qc_sim_venue_new(&so, n_sym, &st.venue, err);
     if (!rc) rc = qc_kernel_new(&ko, symbols, n_sym, o->strategy, o->params, st.venue, &clk.base, &st.k, err);
     int64_t t0 = mono_ns();
-    if (!rc) rc = replay(&st, series, n_sym, o, &clk, r, err);
+    run_sums sums = {0};
+    if (!rc) rc = replay(&st, series, n_sym, o, &clk, r, &sums, err);
     if (!rc) qc_kernel_finish(st.k);
     r->simulate_ns = mono_ns() - t0;
     if (!rc) rc = collect(&st, r, err);
     run_state_free(&st);
     if (rc) return rc;
     t0 = mono_ns();
-    qc_perf_input in = {r->ts, r->equity, r->n, r->initial_equity, r->gross, r->traded, r->trades, r->n_trades};
+    qc_perf_input in = {r->ts, r->equity, r->n, r->initial_equity, NULL, NULL, r->trades, r->n_trades};
     rc = qc_metrics_compute(&in, &mo, &r->metrics, err);
+    if (!rc) { /* the formulas of qc_metrics_compute, from the sums */
+        r->metrics.exposure = (double)sums.exposed / (double)r->n;
+        r->metrics.turnover = sums.turnover / ((double)r->n / mo.periods_per_year);
+    }
     r->stats_ns = mono_ns() - t0;
     return rc;
 }
@@ -301,7 +318,6 @@ void qc_backtest_result_free(qc_backtest_result *r) {
     free(r->benchmark);
     free(r->gross);
     free(r->net);
-    free(r->traded);
     free(r->symbol_pnl);
     free(r->trades);
     free(r->open);
@@ -462,13 +478,14 @@ qc_err qc_backtest_write_trades_csv(FILE *f, const qc_backtest_result *r, const 
 
 qc_err qc_backtest_write_equity_csv(FILE *f, const qc_backtest_result *r, const qc_calendar *cal, int64_t iv,
                                     qc_error *err) {
-    fputs("date,equity,benchmark,gross_exposure,net_exposure", f);
+    fputs(r->gross ? "date,equity,benchmark,gross_exposure,net_exposure" : "date,equity,benchmark", f);
     for (size_t s = 0; r->symbol_pnl && s < r->n_symbols; s++) fprintf(f, ",pnl_%s", r->symbols[s]);
     fputc('\n', f);
     for (size_t i = 0; i < r->n; i++) {
         char d[48];
         qc_calendar_format_stamp(cal, r->ts[i], iv, d, sizeof d);
-        fprintf(f, "%s,%.10g,%.10g,%.10g,%.10g", d, r->equity[i], r->benchmark[i], r->gross[i], r->net[i]);
+        fprintf(f, "%s,%.10g,%.10g", d, r->equity[i], r->benchmark[i]);
+        if (r->gross) fprintf(f, ",%.10g,%.10g", r->gross[i], r->net[i]);
         for (size_t s = 0; r->symbol_pnl && s < r->n_symbols; s++)
             fprintf(f, ",%.10g", r->symbol_pnl[i * r->n_symbols + s]);
         fputc('\n', f);

@@ -20,6 +20,7 @@ typedef struct {
     const qc_calendar *cal;
     int64_t interval_s;
     int keep_symbol_curves;  /* record per-symbol P&L curves (n_events x n_symbols doubles) */
+    int keep_exposures;      /* record gross and net exposure per event (the equity CSV's columns) */
     void (*progress)(void *ctx, const char *phase, size_t done, size_t total);
     void *progress_ctx;
 } qc_backtest_opts;
@@ -38,8 +39,7 @@ typedef struct {
     int64_t *ts;
     double *equity;           /* portfolio equity after each event */
     double *benchmark;        /* equal-weight buy-and-hold of the universe, no costs */
-    double *gross, *net;      /* exposures after each event */
-    double *traded;           /* notional traded at each event */
+    double *gross, *net;      /* keep_exposures: exposures after each event, else NULL */
     double *symbol_pnl;       /* keep_symbol_curves: [event * n_symbols + s] realised + unrealised */
     double initial_equity, periods_per_year;
     qc_metrics metrics;

@@ -205,6 +205,7 @@ static qc_err run_opts(const qc_args *a, const universe *u, qc_backtest_opts *o,
     o->sim.integer_shares = qc_args_has(a, "integer-shares");
     o->metrics.periods_per_year = periods > 0 ? periods : qc_backtest_periods_per_year(u->cal, o->interval_s);
     o->keep_symbol_curves = u->n > 1 && u->n <= 100;
+    o->keep_exposures = qc_args_has(a, "equity"); /* the equity CSV's exposure columns */
     return QC_OK;
 }
 
