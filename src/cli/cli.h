@@ -79,6 +79,10 @@ extern const qc_command qc_cmd_metrics[];
 extern const size_t qc_cmd_metrics_n;
 extern const qc_command qc_cmd_backtest[];
 extern const size_t qc_cmd_backtest_n;
+extern const qc_command qc_cmd_cv[];
+extern const size_t qc_cmd_cv_n;
+extern const qc_command qc_cmd_sweep[];
+extern const size_t qc_cmd_sweep_n;
 
 void qc_cli_print_help(FILE *f, const qc_command *c);
 
