@@ -1,0 +1,373 @@
+/* ind_internal.h: building blocks shared by the indicator files (trend.c, momentum.c, ...):
+ * windowed sums with periodic exact re-summation (running sums drift; ANCHORS.md), shifted moment
+ * sums for variances, a weighted (linear) window sum, monotonic deques for rolling min/max, the
+ * TTR-seeded EMA, and the macro that turns one per-bar step function into both the streaming
+ * update and the batch kernel (so the two agree bit for bit by construction).
+ * Re-summation: every max(n, QC_RESUM) updates a window's sums are recomputed from its ring in
+ * order (and the shift re-centred on the newest value), so rounding error never accumulates beyond
+ * one interval: O(1) amortised. */
+#ifndef QC_FEATURES_IND_INTERNAL_H
+#define QC_FEATURES_IND_INTERNAL_H
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "features/indicators.h"
+
+#define QC_RESUM 256
+
+static inline size_t ind_resum_every(size_t n) { return n > QC_RESUM ? n : QC_RESUM; }
+
+static inline qc_err ind_nomem(qc_error *err, const char *what) {
+    return qc_err_set(err, QC_ERR_NOMEM, "%s: out of memory for its window", what);
+}
+
+/* ---- plain windowed sum ------------------------------------------------------------------------ */
+typedef struct {
+    double *buf;
+    size_t n, pos, count, since, every;
+    double sum;
+} wsum;
+
+static inline int wsum_init(wsum *w, size_t n) {
+    memset(w, 0, sizeof *w);
+    w->n = n;
+    w->every = ind_resum_every(n);
+    w->buf = calloc(n, sizeof *w->buf);
+    return w->buf != NULL;
+}
+static inline void wsum_free(wsum *w) { free(w->buf); w->buf = NULL; }
+
+static inline void wsum_resum(wsum *w) {
+    double s = 0;
+    for (size_t j = 0; j < w->n; j++) s += w->buf[(w->pos + j) % w->n];
+    w->sum = s;
+    w->since = 0;
+}
+
+/* Adds x; returns 1 once the window is full (w->sum then covers the last n values). */
+static inline int wsum_push(wsum *w, double x) {
+    double old = w->buf[w->pos];
+    w->buf[w->pos] = x;
+    w->pos = w->pos + 1 == w->n ? 0 : w->pos + 1;
+    if (w->count < w->n) {
+        w->sum += x;
+        return ++w->count == w->n;
+    }
+    w->sum += x - old;
+    if (++w->since == w->every) wsum_resum(w);
+    return 1;
+}
+
+/* ---- shifted moment sums: sum of d, d^2 (and d^3, d^4) with d = x - k --------------------------- */
+typedef struct {
+    double *buf;
+    size_t n, pos, count, since, every;
+    int order; /* 2 or 4 */
+    double k, s1, s2, s3, s4;
+} wmom;
+
+static inline int wmom_init(wmom *w, size_t n, int order) {
+    memset(w, 0, sizeof *w);
+    w->n = n;
+    w->order = order;
+    /* third and fourth powers cancel badly when the window wanders far from the shift: re-centre
+     * every window length for them (O(1) amortised still) */
+    w->every = order > 2 ? n : ind_resum_every(n);
+    w->buf = calloc(n, sizeof *w->buf);
+    return w->buf != NULL;
+}
+static inline void wmom_free(wmom *w) { free(w->buf); w->buf = NULL; }
+
+static inline void wmom_resum(wmom *w, double newk) {
+    double s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+    size_t m = w->count;
+    size_t start = w->count < w->n ? 0 : w->pos;
+    for (size_t j = 0; j < m; j++) {
+        double d = w->buf[(start + j) % w->n] - newk, d2 = d * d;
+        s1 += d, s2 += d2;
+        if (w->order > 2) s3 += d2 * d, s4 += d2 * d2;
+    }
+    w->k = newk, w->s1 = s1, w->s2 = s2, w->s3 = s3, w->s4 = s4;
+    w->since = 0;
+}
+
+static inline void wmom_add(wmom *w, double d, double sign) {
+    double d2 = d * d;
+    w->s1 += sign * d, w->s2 += sign * d2;
+    if (w->order > 2) w->s3 += sign * d2 * d, w->s4 += sign * d2 * d2;
+}
+
+static inline int wmom_push(wmom *w, double x) {
+    double old = w->buf[w->pos];
+    w->buf[w->pos] = x;
+    w->pos = w->pos + 1 == w->n ? 0 : w->pos + 1;
+    if (w->count == 0) w->k = x; /* centre on the first value */
+    if (w->count < w->n) {
+        w->count++;
+        wmom_add(w, x - w->k, 1);
+        return w->count == w->n;
+    }
+    if (w->order > 2) {
+        wmom_add(w, old - w->k, -1);
+        wmom_add(w, x - w->k, 1);
+    } else {
+        double dn = x - w->k, dold = old - w->k;
+        w->s1 += dn - dold;
+        w->s2 += dn * dn - dold * dold;
+    }
+    if (++w->since == w->every) wmom_resum(w, x);
+    return 1;
+}
+
+/* Mean and variance of the full window (sample: divide by n - 1; population: by n). */
+static inline double wmom_mean(const wmom *w) { return w->k + w->s1 / (double)w->n; }
+static inline double wmom_var(const wmom *w, int sample) {
+    double n = (double)w->n, m = w->s1 / n;
+    double v = (w->s2 - w->s1 * m) / (sample ? n - 1 : n);
+    return v > 0 ? v : 0;
+}
+
+/* ---- two series: shifted sums for covariance and correlation ----------------------------------- */
+typedef struct {
+    double *bx, *by;
+    size_t n, pos, count, since, every;
+    double kx, ky, sx, sy, sxx, syy, sxy;
+} wcov;
+
+static inline int wcov_init(wcov *w, size_t n) {
+    memset(w, 0, sizeof *w);
+    w->n = n;
+    w->every = ind_resum_every(n);
+    w->bx = calloc(n, sizeof *w->bx);
+    w->by = calloc(n, sizeof *w->by);
+    return w->bx && w->by;
+}
+static inline void wcov_free(wcov *w) { free(w->bx); free(w->by); w->bx = w->by = NULL; }
+
+static inline void wcov_resum(wcov *w, double kx, double ky) {
+    double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+    for (size_t j = 0; j < w->n; j++) {
+        size_t q = (w->pos + j) % w->n;
+        double dx = w->bx[q] - kx, dy = w->by[q] - ky;
+        sx += dx, sy += dy, sxx += dx * dx, syy += dy * dy, sxy += dx * dy;
+    }
+    w->kx = kx, w->ky = ky, w->sx = sx, w->sy = sy, w->sxx = sxx, w->syy = syy, w->sxy = sxy;
+    w->since = 0;
+}
+
+static inline int wcov_push(wcov *w, double x, double y) {
+    double ox = w->bx[w->pos], oy = w->by[w->pos];
+    w->bx[w->pos] = x, w->by[w->pos] = y;
+    w->pos = w->pos + 1 == w->n ? 0 : w->pos + 1;
+    if (w->count == 0) w->kx = x, w->ky = y;
+    double dx = x - w->kx, dy = y - w->ky;
+    w->sx += dx, w->sy += dy, w->sxx += dx * dx, w->syy += dy * dy, w->sxy += dx * dy;
+    if (w->count < w->n) return ++w->count == w->n;
+    double ex = ox - w->kx, ey = oy - w->ky;
+    w->sx -= ex, w->sy -= ey, w->sxx -= ex * ex, w->syy -= ey * ey, w->sxy -= ex * ey;
+    if (++w->since == w->every) wcov_resum(w, x, y);
+    return 1;
+}
+
+/* Co-moments of the full window: n * cov and n * var (divide as needed). */
+static inline double wcov_cxy(const wcov *w) { return w->sxy - w->sx * w->sy / (double)w->n; }
+static inline double wcov_cxx(const wcov *w) { double v = w->sxx - w->sx * w->sx / (double)w->n; return v > 0 ? v : 0; }
+static inline double wcov_cyy(const wcov *w) { double v = w->syy - w->sy * w->sy / (double)w->n; return v > 0 ? v : 0; }
+
+/* ---- linear-weighted window: S = sum d_j, W = sum j * d_j (j = 1 oldest .. n newest), d = x - k ---- */
+typedef struct {
+    double *buf;
+    size_t n, pos, count, since, every;
+    double k, s, w;
+} wlin;
+
+static inline int wlin_init(wlin *w, size_t n) {
+    memset(w, 0, sizeof *w);
+    w->n = n;
+    w->every = ind_resum_every(n);
+    w->buf = calloc(n, sizeof *w->buf);
+    return w->buf != NULL;
+}
+static inline void wlin_free(wlin *w) { free(w->buf); w->buf = NULL; }
+
+static inline void wlin_resum(wlin *w, double k) {
+    double s = 0, ww = 0;
+    for (size_t j = 0; j < w->n; j++) {
+        double d = w->buf[(w->pos + j) % w->n] - k;
+        s += d;
+        ww += (double)(j + 1) * d;
+    }
+    w->k = k, w->s = s, w->w = ww;
+    w->since = 0;
+}
+
+static inline int wlin_push(wlin *w, double x) {
+    double old = w->buf[w->pos];
+    w->buf[w->pos] = x;
+    w->pos = w->pos + 1 == w->n ? 0 : w->pos + 1;
+    if (w->count == 0) w->k = x;
+    double d = x - w->k;
+    if (w->count < w->n) {
+        w->count++;
+        w->s += d;
+        w->w += (double)w->count * d;
+        return w->count == w->n;
+    }
+    w->w += (double)w->n * d - w->s; /* every weight drops by one, the oldest leaves with weight 0 */
+    w->s += d - (old - w->k);
+    if (++w->since == w->every) wlin_resum(w, x);
+    return 1;
+}
+
+/* Weighted mean with weights 1..n: sum(j * x_j) / (n (n + 1) / 2). */
+static inline double wlin_wma(const wlin *w) {
+    double n = (double)w->n;
+    return w->k + w->w / (n * (n + 1) / 2);
+}
+
+/* ---- monotonic deque: rolling max (sign +1) or min (sign -1) of the last n values --------------- */
+typedef struct {
+    double *val;
+    size_t *idx;
+    size_t n, cap, head, len, t;
+    double sign;
+} wext;
+
+static inline int wext_init(wext *q, size_t n, double sign) {
+    memset(q, 0, sizeof *q);
+    q->n = n;
+    q->cap = n + 1;
+    q->sign = sign;
+    q->val = malloc(q->cap * sizeof *q->val);
+    q->idx = malloc(q->cap * sizeof *q->idx);
+    return q->val && q->idx;
+}
+static inline void wext_free(wext *q) { free(q->val); free(q->idx); q->val = NULL; q->idx = NULL; }
+
+/* Adds x; returns the extreme of the last min(n, seen) values. Equal values: the newest is kept,
+ * so wext_age() counts bars since the most recent extreme (TTR's aroon). Ring positions wrap by
+ * comparison, not modulo (a division per bar would cost more than the rest). */
+static inline double wext_push(wext *q, double x) {
+    double v = q->sign * x;
+    size_t b = q->head + q->len;
+    if (b >= q->cap) b -= q->cap;
+    while (q->len) {
+        size_t last = b ? b - 1 : q->cap - 1;
+        if (q->val[last] > v) break;
+        q->len--;
+        b = last;
+    }
+    q->val[b] = v;
+    q->idx[b] = q->t;
+    q->len++;
+    if (q->idx[q->head] + q->n <= q->t) {
+        q->head = q->head + 1 == q->cap ? 0 : q->head + 1;
+        q->len--;
+    }
+    q->t++;
+    return q->sign * q->val[q->head];
+}
+/* Bars since the current extreme (0 = the newest bar). */
+static inline size_t wext_age(const wext *q) { return q->t - 1 - q->idx[q->head]; }
+
+/* ---- EMA seeded with the mean of its first n inputs (TTR); k = 2/(n+1), or 1/n for Wilder ------- */
+typedef struct {
+    double k, sum, v;
+    size_t n, count;
+} ema_core;
+
+static inline void ema_core_init(ema_core *e, size_t n, double k) {
+    memset(e, 0, sizeof *e);
+    e->n = n;
+    e->k = k;
+    e->v = NAN;
+}
+
+static inline double ema_core_push(ema_core *e, double x) {
+    if (e->count >= e->n) {
+        e->v += (x - e->v) * e->k;
+        return e->v;
+    }
+    e->sum += x;
+    if (++e->count < e->n) return NAN;
+    e->v = e->sum / (double)e->n;
+    return e->v;
+}
+/* Feeds x only once it is a number: an EMA of a series that starts with NaN (TTR skips them). */
+static inline double ema_core_push_valid(ema_core *e, double x) {
+    return x == x ? ema_core_push(e, x) : NAN;
+}
+
+/* ---- a ring of the last n values, for lags ------------------------------------------------------ */
+typedef struct {
+    double *buf;
+    size_t n, pos, count;
+} lagbuf;
+
+static inline int lagbuf_init(lagbuf *l, size_t n) {
+    memset(l, 0, sizeof *l);
+    l->n = n ? n : 1;
+    l->buf = calloc(l->n, sizeof *l->buf);
+    return l->buf != NULL;
+}
+static inline void lagbuf_free(lagbuf *l) { free(l->buf); l->buf = NULL; }
+/* Pushes x and returns the value n steps back (NaN until there is one). */
+static inline double lagbuf_push(lagbuf *l, double x) {
+    double old = l->count >= l->n ? l->buf[l->pos] : NAN;
+    l->buf[l->pos] = x;
+    l->pos = l->pos + 1 == l->n ? 0 : l->pos + 1;
+    l->count++;
+    return old;
+}
+
+/* ---- glue: one step function -> the streaming update and the batch kernel ----------------------- */
+/* Each indicator NAME defines: a state type NAME_st, NAME_init(NAME_st *, const double *p,
+ * qc_error *), NAME_free(NAME_st *), and static inline NAME_step(NAME_st *, const qc_ind_cols *,
+ * size_t i, double *out) reading row i. The stream calls the step on a one-row view of the bar. */
+/* The batch loop runs on a private copy of the state whose address never leaves inlined code, so
+ * the compiler keeps running sums in registers (output stores cannot alias them). */
+#define IND_GLUE(NAME, NOUT)                                                                         \
+    static void NAME##_update_v(void *s, const qc_ind_cols *c, size_t i, double *o) {                \
+        NAME##_step((NAME##_st *)s, c, i, o);                                                        \
+    }                                                                                                \
+    static void NAME##_free_v(void *s) { NAME##_free((NAME##_st *)s); }                              \
+    static qc_err NAME##_init_v(void *s, const double *p, qc_error *e) {                             \
+        return NAME##_init((NAME##_st *)s, p, e);                                                    \
+    }                                                                                                \
+    static qc_err NAME##_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, \
+                               qc_error *e) {                                                        \
+        NAME##_st s0;                                                                                \
+        qc_err rc = NAME##_init(&s0, p, e);                                                          \
+        if (rc) return rc;                                                                           \
+        {                                                                                            \
+            NAME##_st s = s0;                                                                        \
+            qc_ind_cols cc = *c;                                                                     \
+            double *outk[NOUT];                                                                      \
+            for (size_t k = 0; k < (NOUT); k++) outk[k] = out[k];                                    \
+            double o[NOUT];                                                                          \
+            for (size_t i = 0; i < len; i++) {                                                       \
+                NAME##_step(&s, &cc, i, o);                                                          \
+                for (size_t k = 0; k < (NOUT); k++) outk[k][i] = o[k];                               \
+            }                                                                                        \
+            s0 = s;                                                                                  \
+        }                                                                                            \
+        NAME##_free(&s0);                                                                            \
+        return QC_OK;                                                                                \
+    }
+
+/* The descriptor's function fields for NAME. */
+#define IND_FNS(NAME)                                                                                \
+    .state_size = sizeof(NAME##_st), .init = NAME##_init_v, .update = NAME##_update_v,               \
+    .free = NAME##_free_v, .batch = NAME##_batch
+
+#define P(i) ((size_t)p[i])
+
+/* Step functions must inline into the batch loop. */
+#define IND_STEP static inline __attribute__((always_inline)) void
+
+static inline double dmax(double a, double b) { return a > b ? a : b; }
+static inline double dmin(double a, double b) { return a < b ? a : b; }
+
+#endif

@@ -1,0 +1,330 @@
+/* momentum.c: momentum indicators: RSI, MACD, PPO, stochastic, Williams %R, CCI, ROC, momentum, TSI,
+ * ADX (+DI, -DI, DX), ultimate oscillator, TRIX, CMO. TTR conventions (Wilder smoothing for RSI and
+ * ADX's average, TTR's wilderSum for the DIs, MACD in price units); see docs/FEATURES.md. */
+#include "features/ind_internal.h"
+
+static size_t lb_n(const double *p, size_t k) { (void)k; return P(0); }
+static size_t lb_n1(const double *p, size_t k) { (void)k; return P(0) - 1; }
+
+/* ---- rsi(n): Wilder-smoothed gains over gains + losses (x100) ----------------------------------- */
+typedef struct { ema_core up, dn; double prev; size_t t; } rsi_st;
+static qc_err rsi_init(rsi_st *s, const double *p, qc_error *e) {
+    (void)e;
+    memset(s, 0, sizeof *s);
+    ema_core_init(&s->up, P(0), 1.0 / p[0]);
+    ema_core_init(&s->dn, P(0), 1.0 / p[0]);
+    return QC_OK;
+}
+static void rsi_free(rsi_st *s) { (void)s; }
+IND_STEP rsi_step(rsi_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double x = c->close[i], d = x - s->prev;
+    s->prev = x;
+    if (s->t++ == 0) {
+        o[0] = NAN;
+        return;
+    }
+    double ad = fabs(d);
+    double u = ema_core_push(&s->up, (d + ad) * 0.5), v = ema_core_push(&s->dn, (ad - d) * 0.5);
+    double tot = u + v;
+    o[0] = tot > 0 ? 100 * u / tot : (tot == 0 ? 50 : NAN);
+}
+IND_GLUE(rsi, 1)
+
+/* ---- macd(fast, slow, signal) in price units; ppo the same in percent of the slow EMA ----------- */
+typedef struct { ema_core f, s, sig; int pct; } macd_st;
+typedef macd_st ppo_st;
+static qc_err macd_init(macd_st *s, const double *p, qc_error *e) {
+    (void)e;
+    ema_core_init(&s->f, P(0), 2.0 / (p[0] + 1));
+    ema_core_init(&s->s, P(1), 2.0 / (p[1] + 1));
+    ema_core_init(&s->sig, P(2), 2.0 / (p[2] + 1));
+    s->pct = 0;
+    return QC_OK;
+}
+static qc_err ppo_init(ppo_st *s, const double *p, qc_error *e) {
+    macd_init(s, p, e);
+    s->pct = 1;
+    return QC_OK;
+}
+static void macd_free(macd_st *s) { (void)s; }
+static void ppo_free(ppo_st *s) { (void)s; }
+IND_STEP macd_step(macd_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double x = c->close[i];
+    double a = ema_core_push(&s->f, x), b = ema_core_push(&s->s, x);
+    double m = s->pct ? 100 * (a / b - 1) : a - b;
+    double g = ema_core_push_valid(&s->sig, m);
+    o[0] = m, o[1] = g, o[2] = m - g;
+}
+IND_STEP ppo_step(ppo_st *s, const qc_ind_cols *c, size_t i, double *o) { macd_step(s, c, i, o); }
+IND_GLUE(macd, 3)
+IND_GLUE(ppo, 3)
+static size_t lb_macd(const double *p, size_t k) { return k == 0 ? P(1) - 1 : P(1) + P(2) - 2; }
+static const char *macd_check(const double *p) { return p[0] < p[1] ? NULL : "fast must be < slow"; }
+
+/* ---- stoch(k, d, slow_d): fast %K = (C - LL) / (HH - LL) as a fraction (0.5 when HH == LL) ------ */
+typedef struct { wext hi, lo; wsum d, sd; size_t t, n; double inv_d, inv_sd; } stoch_st;
+static qc_err stoch_init(stoch_st *s, const double *p, qc_error *e) {
+    memset(s, 0, sizeof *s);
+    s->n = P(0);
+    s->inv_d = 1.0 / p[1], s->inv_sd = 1.0 / p[2];
+    if (!wext_init(&s->hi, P(0), 1) || !wext_init(&s->lo, P(0), -1) || !wsum_init(&s->d, P(1)) ||
+        !wsum_init(&s->sd, P(2))) {
+        wext_free(&s->hi), wext_free(&s->lo), wsum_free(&s->d), wsum_free(&s->sd);
+        return ind_nomem(e, "stoch");
+    }
+    return QC_OK;
+}
+static void stoch_free(stoch_st *s) { wext_free(&s->hi), wext_free(&s->lo), wsum_free(&s->d), wsum_free(&s->sd); }
+IND_STEP stoch_step(stoch_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double hh = wext_push(&s->hi, c->high[i]), ll = wext_push(&s->lo, c->low[i]);
+    o[0] = o[1] = o[2] = NAN;
+    if (++s->t < s->n) return;
+    double den = hh - ll;
+    double k = den != 0 ? (c->close[i] - ll) / den : 0.5;
+    o[0] = k;
+    if (!wsum_push(&s->d, k)) return;
+    double d = s->d.sum * s->inv_d;
+    o[1] = d;
+    if (wsum_push(&s->sd, d)) o[2] = s->sd.sum * s->inv_sd;
+}
+IND_GLUE(stoch, 3)
+static size_t lb_stoch(const double *p, size_t k) {
+    return P(0) - 1 + (k >= 1 ? P(1) - 1 : 0) + (k >= 2 ? P(2) - 1 : 0);
+}
+
+/* ---- willr(n): TTR's WPR: (HH - C) / (HH - LL), 0..1 with 1 at the low (0.5 when HH == LL) ------- */
+typedef struct { wext hi, lo; size_t t, n; } willr_st;
+static qc_err willr_init(willr_st *s, const double *p, qc_error *e) {
+    memset(s, 0, sizeof *s);
+    s->n = P(0);
+    if (!wext_init(&s->hi, P(0), 1) || !wext_init(&s->lo, P(0), -1)) {
+        wext_free(&s->hi), wext_free(&s->lo);
+        return ind_nomem(e, "willr");
+    }
+    return QC_OK;
+}
+static void willr_free(willr_st *s) { wext_free(&s->hi), wext_free(&s->lo); }
+IND_STEP willr_step(willr_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double hh = wext_push(&s->hi, c->high[i]), ll = wext_push(&s->lo, c->low[i]);
+    double den = hh - ll;
+    o[0] = ++s->t < s->n ? NAN : den != 0 ? (hh - c->close[i]) / den : 0.5;
+}
+IND_GLUE(willr, 1)
+
+/* ---- cci(n, c): (tp - SMA(tp)) / (c x mean |tp - SMA(tp)|); the mean deviation scans the window -- */
+typedef struct { wsum w; double inv, cc; } cci_st;
+static qc_err cci_init(cci_st *s, const double *p, qc_error *e) {
+    s->inv = 1.0 / p[0];
+    s->cc = p[1];
+    return wsum_init(&s->w, P(0)) ? QC_OK : ind_nomem(e, "cci");
+}
+static void cci_free(cci_st *s) { wsum_free(&s->w); }
+IND_STEP cci_step(cci_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double tp = (c->high[i] + c->low[i] + c->close[i]) / 3;
+    if (!wsum_push(&s->w, tp)) {
+        o[0] = NAN;
+        return;
+    }
+    double m = s->w.sum * s->inv, md = 0;
+    for (size_t j = 0; j < s->w.n; j++) md += fabs(s->w.buf[j] - m);
+    md *= s->inv;
+    o[0] = (tp - m) / (s->cc * md);
+}
+IND_GLUE(cci, 1)
+
+/* ---- roc(n) = x / x[t-n] - 1; mom(n) = x - x[t-n] ----------------------------------------------- */
+typedef struct { lagbuf l; } roc_st;
+typedef roc_st mom_st;
+static qc_err roc_init(roc_st *s, const double *p, qc_error *e) {
+    return lagbuf_init(&s->l, P(0)) ? QC_OK : ind_nomem(e, "roc");
+}
+static qc_err mom_init(mom_st *s, const double *p, qc_error *e) { return roc_init(s, p, e); }
+static void roc_free(roc_st *s) { lagbuf_free(&s->l); }
+static void mom_free(mom_st *s) { lagbuf_free(&s->l); }
+IND_STEP roc_step(roc_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double x = c->close[i];
+    o[0] = x / lagbuf_push(&s->l, x) - 1;
+}
+IND_STEP mom_step(mom_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double x = c->close[i];
+    o[0] = x - lagbuf_push(&s->l, x);
+}
+IND_GLUE(roc, 1)
+IND_GLUE(mom, 1)
+
+/* ---- tsi(r, s) = 100 EMA_s(EMA_r(m)) / EMA_s(EMA_r(|m|)), m = x - x[t-1] ------------------------- */
+typedef struct { ema_core a1, a2, b1, b2; double prev; size_t t; } tsi_st;
+static qc_err tsi_init(tsi_st *s, const double *p, qc_error *e) {
+    (void)e;
+    memset(s, 0, sizeof *s);
+    ema_core_init(&s->a1, P(0), 2.0 / (p[0] + 1));
+    ema_core_init(&s->b1, P(0), 2.0 / (p[0] + 1));
+    ema_core_init(&s->a2, P(1), 2.0 / (p[1] + 1));
+    ema_core_init(&s->b2, P(1), 2.0 / (p[1] + 1));
+    return QC_OK;
+}
+static void tsi_free(tsi_st *s) { (void)s; }
+IND_STEP tsi_step(tsi_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double x = c->close[i], m = x - s->prev;
+    s->prev = x;
+    o[0] = NAN;
+    if (s->t++ == 0) return;
+    double a = ema_core_push_valid(&s->a2, ema_core_push(&s->a1, m));
+    double b = ema_core_push_valid(&s->b2, ema_core_push(&s->b1, fabs(m)));
+    o[0] = 100 * a / b;
+}
+IND_GLUE(tsi, 1)
+static size_t lb_tsi(const double *p, size_t k) { (void)k; return P(0) + P(1) - 1; }
+
+/* ---- adx(n): TTR: DI = 100 wilderSum(DM) / wilderSum(TR) (the plain sum of the first n - 1 changes,
+ * then s = x + s (n - 1) / n), DX = 100 |DI+ - DI-| / (DI+ + DI-), ADX = Wilder EMA of DX --------------------- */
+typedef struct { double k, sp, sn, str, ph, pl, pc; ema_core adx; size_t t, n; } adx_st;
+static qc_err adx_init(adx_st *s, const double *p, qc_error *e) {
+    (void)e;
+    memset(s, 0, sizeof *s);
+    s->n = P(0);
+    s->k = (p[0] - 1) / p[0];
+    ema_core_init(&s->adx, P(0), 1.0 / p[0]);
+    return QC_OK;
+}
+static void adx_free(adx_st *s) { (void)s; }
+IND_STEP adx_step(adx_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double h = c->high[i], l = c->low[i], cl = c->close[i];
+    size_t t = s->t++;
+    double dh = h - s->ph, dl = s->pl - l;
+    double tr = dmax(h, s->pc) - dmin(l, s->pc);
+    s->ph = h, s->pl = l, s->pc = cl;
+    o[0] = o[1] = o[2] = o[3] = NAN;
+    if (t == 0) return;
+    int none = dh == dl || (dh < 0 && dl < 0);
+    double dp = !none && dh > dl ? dh : 0, dn = !none && dh < dl ? dl : 0;
+    if (t < s->n) { /* TTR's wilderSum starts from the plain sum of its first n - 1 values */
+        s->sp += dp, s->sn += dn, s->str += tr;
+        return;
+    }
+    s->sp = dp + s->sp * s->k;
+    s->sn = dn + s->sn * s->k;
+    s->str = tr + s->str * s->k;
+    double pdi = 100 * s->sp / s->str, ndi = 100 * s->sn / s->str;
+    double dx = 100 * fabs(pdi - ndi) / (pdi + ndi);
+    o[0] = pdi, o[1] = ndi, o[2] = dx;
+    o[3] = ema_core_push(&s->adx, dx);
+}
+IND_GLUE(adx, 4)
+static size_t lb_adx(const double *p, size_t k) { return k < 3 ? P(0) : 2 * P(0) - 1; }
+
+/* ---- ultosc(n1, n2, n3): 100 (4 BP/TR_n1 + 2 BP/TR_n2 + BP/TR_n3) / 7 ---------------------------- */
+typedef struct { wsum bp[3], tr[3]; double pc; size_t t; } ultosc_st;
+static qc_err ultosc_init(ultosc_st *s, const double *p, qc_error *e) {
+    memset(s, 0, sizeof *s);
+    int ok = 1;
+    for (int j = 0; j < 3; j++) ok &= wsum_init(&s->bp[j], P(j)) & wsum_init(&s->tr[j], P(j));
+    if (!ok) {
+        for (int j = 0; j < 3; j++) wsum_free(&s->bp[j]), wsum_free(&s->tr[j]);
+        return ind_nomem(e, "ultosc");
+    }
+    return QC_OK;
+}
+static void ultosc_free(ultosc_st *s) {
+    for (int j = 0; j < 3; j++) wsum_free(&s->bp[j]), wsum_free(&s->tr[j]);
+}
+IND_STEP ultosc_step(ultosc_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double h = c->high[i], l = c->low[i], cl = c->close[i], pc = s->pc;
+    s->pc = cl;
+    o[0] = NAN;
+    if (s->t++ == 0) return;
+    double tl = dmin(l, pc), bp = cl - tl, tr = dmax(h, pc) - tl;
+    int full = 1;
+    for (int j = 0; j < 3; j++) {
+        wsum_push(&s->bp[j], bp);
+        full &= wsum_push(&s->tr[j], tr);
+    }
+    if (full)
+        o[0] = 100 * (4 * s->bp[0].sum / s->tr[0].sum + 2 * s->bp[1].sum / s->tr[1].sum + s->bp[2].sum / s->tr[2].sum) / 7;
+}
+IND_GLUE(ultosc, 1)
+static size_t lb_ultosc(const double *p, size_t k) {
+    (void)k;
+    size_t m = P(0) > P(1) ? P(0) : P(1);
+    return m > P(2) ? m : P(2);
+}
+
+/* ---- trix(n, sig) = 100 (E3 / E3[t-1] - 1), E3 the triple EMA; signal = EMA(trix, sig) ----------- */
+typedef struct { ema_core e1, e2, e3, sig; double prev; } trix_st;
+static qc_err trix_init(trix_st *s, const double *p, qc_error *e) {
+    (void)e;
+    double k = 2.0 / (p[0] + 1);
+    ema_core_init(&s->e1, P(0), k);
+    ema_core_init(&s->e2, P(0), k);
+    ema_core_init(&s->e3, P(0), k);
+    ema_core_init(&s->sig, P(1), 2.0 / (p[1] + 1));
+    s->prev = NAN;
+    return QC_OK;
+}
+static void trix_free(trix_st *s) { (void)s; }
+IND_STEP trix_step(trix_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double e3 = ema_core_push_valid(&s->e3, ema_core_push_valid(&s->e2, ema_core_push(&s->e1, c->close[i])));
+    double tr = 100 * (e3 / s->prev - 1);
+    if (e3 == e3) s->prev = e3;
+    o[0] = tr;
+    o[1] = ema_core_push_valid(&s->sig, tr);
+}
+IND_GLUE(trix, 2)
+static size_t lb_trix(const double *p, size_t k) { return 3 * (P(0) - 1) + 1 + (k ? P(1) - 1 : 0); }
+
+/* ---- cmo(n) = 100 (sum up - sum down) / (sum up + sum down) over n changes ----------------------- */
+typedef struct { wsum up, dn; double prev; size_t t; } cmo_st;
+static qc_err cmo_init(cmo_st *s, const double *p, qc_error *e) {
+    memset(s, 0, sizeof *s);
+    if (!wsum_init(&s->up, P(0)) || !wsum_init(&s->dn, P(0))) {
+        wsum_free(&s->up), wsum_free(&s->dn);
+        return ind_nomem(e, "cmo");
+    }
+    return QC_OK;
+}
+static void cmo_free(cmo_st *s) { wsum_free(&s->up), wsum_free(&s->dn); }
+IND_STEP cmo_step(cmo_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double x = c->close[i], d = x - s->prev, ad = fabs(d);
+    s->prev = x;
+    o[0] = NAN;
+    if (s->t++ == 0) return;
+    wsum_push(&s->up, (d + ad) * 0.5);
+    if (wsum_push(&s->dn, (ad - d) * 0.5)) o[0] = 100 * (s->up.sum - s->dn.sum) / (s->up.sum + s->dn.sum);
+}
+IND_GLUE(cmo, 1)
+
+#define NPAR(def, lo, hi) {"n", def, lo, hi, 1}
+#define HLC (QC_IND_IN_HIGH | QC_IND_IN_LOW | QC_IND_IN_CLOSE)
+const qc_ind_def qc_ind_momentum_defs[] = {
+    {"rsi", "momentum", "relative strength index, Wilder smoothing (0..100)", QC_IND_IN_CLOSE, 1, {NPAR(14, 1, 1e6)},
+     1, {"rsi"}, 0, lb_n, NULL, IND_FNS(rsi)},
+    {"macd", "momentum", "MACD in price units: EMA(fast) - EMA(slow), signal EMA, histogram", QC_IND_IN_CLOSE, 3,
+     {{"fast", 12, 1, 1e6, 1}, {"slow", 26, 2, 1e6, 1}, {"signal", 9, 1, 1e6, 1}}, 3, {"macd", "signal", "hist"}, 0,
+     lb_macd, macd_check, IND_FNS(macd)},
+    {"ppo", "momentum", "percentage price oscillator: 100 (EMA(fast) / EMA(slow) - 1), signal, histogram",
+     QC_IND_IN_CLOSE, 3, {{"fast", 12, 1, 1e6, 1}, {"slow", 26, 2, 1e6, 1}, {"signal", 9, 1, 1e6, 1}}, 3,
+     {"ppo", "signal", "hist"}, 0, lb_macd, macd_check, IND_FNS(ppo)},
+    {"stoch", "momentum", "stochastic oscillator as fractions: fast %K, fast %D = SMA(%K), slow %D = SMA(fast %D)", HLC,
+     3, {{"k", 14, 1, 1e6, 1}, {"d", 3, 1, 1e6, 1}, {"slow_d", 3, 1, 1e6, 1}}, 3, {"fast_k", "fast_d", "slow_d"}, 0,
+     lb_stoch, NULL, IND_FNS(stoch)},
+    {"willr", "momentum", "Williams %R as TTR's WPR: (HH - close) / (HH - LL), 0..1", HLC, 1, {NPAR(14, 1, 1e6)}, 1,
+     {"willr"}, 0, lb_n1, NULL, IND_FNS(willr)},
+    {"cci", "momentum", "commodity channel index of the typical price (mean deviation scans the window)", HLC, 2,
+     {NPAR(20, 1, 1e6), {"c", 0.015, 1e-9, 1e9, 0}}, 1, {"cci"}, 1, lb_n1, NULL, IND_FNS(cci)},
+    {"roc", "momentum", "rate of change: close / close[t-n] - 1 (TTR type = discrete)", QC_IND_IN_CLOSE, 1,
+     {NPAR(1, 1, 1e6)}, 1, {"roc"}, 0, lb_n, NULL, IND_FNS(roc)},
+    {"mom", "momentum", "momentum: close - close[t-n]", QC_IND_IN_CLOSE, 1, {NPAR(1, 1, 1e6)}, 1, {"mom"}, 0, lb_n, NULL,
+     IND_FNS(mom)},
+    {"tsi", "momentum", "true strength index: 100 EMA_s(EMA_r(change)) / EMA_s(EMA_r(|change|))", QC_IND_IN_CLOSE, 2,
+     {{"r", 25, 1, 1e6, 1}, {"s", 13, 1, 1e6, 1}}, 1, {"tsi"}, 0, lb_tsi, NULL, IND_FNS(tsi)},
+    {"adx", "momentum", "directional movement: +DI, -DI, DX and ADX (Wilder)", HLC, 1, {NPAR(14, 1, 1e6)}, 4,
+     {"plus_di", "minus_di", "dx", "adx"}, 0, lb_adx, NULL, IND_FNS(adx)},
+    {"ultosc", "momentum", "ultimate oscillator with weights 4, 2, 1", HLC, 3,
+     {{"n1", 7, 1, 1e6, 1}, {"n2", 14, 1, 1e6, 1}, {"n3", 28, 1, 1e6, 1}}, 1, {"ultosc"}, 0, lb_ultosc, NULL,
+     IND_FNS(ultosc)},
+    {"trix", "momentum", "TRIX: 1-bar percent change of the triple EMA, and its EMA signal", QC_IND_IN_CLOSE, 2,
+     {NPAR(20, 1, 1e6), {"signal", 9, 1, 1e6, 1}}, 2, {"trix", "signal"}, 0, lb_trix, NULL, IND_FNS(trix)},
+    {"cmo", "momentum", "Chande momentum oscillator over n changes (-100..100)", QC_IND_IN_CLOSE, 1, {NPAR(14, 1, 1e6)},
+     1, {"cmo"}, 0, lb_n, NULL, IND_FNS(cmo)},
+};
+const size_t qc_ind_momentum_n = sizeof qc_ind_momentum_defs / sizeof qc_ind_momentum_defs[0];

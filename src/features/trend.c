@@ -1,0 +1,391 @@
+/* trend.c: trend indicators: moving averages (SMA, EMA, WMA, DEMA, TEMA, KAMA, HMA, ZLEMA, VWMA),
+ * the normalised MA, linear regression, Aroon, Parabolic SAR and Ichimoku. One step function per
+ * indicator serves the stream and the batch kernel (ind_internal.h). TTR conventions: EMA seeded
+ * with the mean of its first n inputs; formulas and differences in docs/FEATURES.md. */
+#include "features/ind_internal.h"
+
+static size_t lb_n1(const double *p, size_t k) { (void)k; return P(0) - 1; }
+
+/* ---- sma(n) ------------------------------------------------------------------------------------- */
+typedef struct { wsum w; double inv; } sma_st;
+static qc_err sma_init(sma_st *s, const double *p, qc_error *e) {
+    s->inv = 1.0 / p[0];
+    return wsum_init(&s->w, P(0)) ? QC_OK : ind_nomem(e, "sma");
+}
+static void sma_free(sma_st *s) { wsum_free(&s->w); }
+IND_STEP sma_step(sma_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    o[0] = wsum_push(&s->w, c->close[i]) ? s->w.sum * s->inv : NAN;
+}
+IND_GLUE(sma, 1)
+
+/* ---- ema(n) ------------------------------------------------------------------------------------- */
+typedef struct { ema_core e; } ema_st;
+static qc_err ema_init(ema_st *s, const double *p, qc_error *e) {
+    (void)e;
+    ema_core_init(&s->e, P(0), 2.0 / (p[0] + 1));
+    return QC_OK;
+}
+static void ema_free(ema_st *s) { (void)s; }
+IND_STEP ema_step(ema_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    o[0] = ema_core_push(&s->e, c->close[i]);
+}
+IND_GLUE(ema, 1)
+
+/* ---- wma(n): weights 1..n, newest heaviest ------------------------------------------------------ */
+typedef struct { wlin w; } wma_st;
+static qc_err wma_init(wma_st *s, const double *p, qc_error *e) {
+    return wlin_init(&s->w, P(0)) ? QC_OK : ind_nomem(e, "wma");
+}
+static void wma_free(wma_st *s) { wlin_free(&s->w); }
+IND_STEP wma_step(wma_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    o[0] = wlin_push(&s->w, c->close[i]) ? wlin_wma(&s->w) : NAN;
+}
+IND_GLUE(wma, 1)
+
+/* ---- dema(n) = 2 EMA - EMA(EMA); tema(n) = 3 EMA - 3 EMA2 + EMA3 --------------------------------- */
+typedef struct { ema_core e1, e2, e3; } dema_st;
+typedef dema_st tema_st;
+static qc_err dema_init(dema_st *s, const double *p, qc_error *e) {
+    (void)e;
+    double k = 2.0 / (p[0] + 1);
+    ema_core_init(&s->e1, P(0), k);
+    ema_core_init(&s->e2, P(0), k);
+    ema_core_init(&s->e3, P(0), k);
+    return QC_OK;
+}
+static qc_err tema_init(tema_st *s, const double *p, qc_error *e) { return dema_init(s, p, e); }
+static void dema_free(dema_st *s) { (void)s; }
+static void tema_free(tema_st *s) { (void)s; }
+IND_STEP dema_step(dema_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double a = ema_core_push(&s->e1, c->close[i]);
+    double b = ema_core_push_valid(&s->e2, a);
+    o[0] = 2 * a - b;
+}
+IND_STEP tema_step(tema_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double a = ema_core_push(&s->e1, c->close[i]);
+    double b = ema_core_push_valid(&s->e2, a);
+    double d = ema_core_push_valid(&s->e3, b);
+    o[0] = 3 * a - 3 * b + d;
+}
+IND_GLUE(dema, 1)
+IND_GLUE(tema, 1)
+static size_t lb_dema(const double *p, size_t k) { (void)k; return 2 * (P(0) - 1); }
+static size_t lb_tema(const double *p, size_t k) { (void)k; return 3 * (P(0) - 1); }
+
+/* ---- kama(n, fast, slow): Kaufman's adaptive MA --------------------------------------------------- */
+typedef struct {
+    lagbuf lag;
+    wsum vol; /* sum of |x_t - x_{t-1}| over n */
+    double prev, kama, fast, slow;
+    size_t t, n;
+} kama_st;
+static qc_err kama_init(kama_st *s, const double *p, qc_error *e) {
+    memset(s, 0, sizeof *s);
+    s->n = P(0);
+    s->fast = 2.0 / (p[1] + 1);
+    s->slow = 2.0 / (p[2] + 1);
+    if (!lagbuf_init(&s->lag, s->n) || !wsum_init(&s->vol, s->n)) {
+        lagbuf_free(&s->lag);
+        wsum_free(&s->vol);
+        return ind_nomem(e, "kama");
+    }
+    return QC_OK;
+}
+static void kama_free(kama_st *s) { lagbuf_free(&s->lag); wsum_free(&s->vol); }
+IND_STEP kama_step(kama_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double x = c->close[i];
+    double back = lagbuf_push(&s->lag, x);
+    int full = s->t > 0 && wsum_push(&s->vol, fabs(x - s->prev));
+    s->prev = x;
+    o[0] = NAN;
+    if (s->t++ < s->n) {
+        if (s->t == s->n) s->kama = x; /* seed: the n-th value; first output at index n */
+        return;
+    }
+    (void)full;
+    double er = s->vol.sum > 0 ? fabs(x - back) / s->vol.sum : 0;
+    double sc = er * (s->fast - s->slow) + s->slow;
+    s->kama += sc * sc * (x - s->kama);
+    o[0] = s->kama;
+}
+IND_GLUE(kama, 1)
+static size_t lb_kama(const double *p, size_t k) { (void)k; return P(0); }
+static const char *kama_check(const double *p) { return p[1] < p[2] ? NULL : "fast must be < slow"; }
+
+/* ---- hma(n) = WMA(2 WMA(x, n/2) - WMA(x, n), floor(sqrt n)) --------------------------------------- */
+typedef struct { wlin half, full, out; } hma_st;
+static size_t hma_m(double n) { return (size_t)floor(sqrt(n)); }
+static qc_err hma_init(hma_st *s, const double *p, qc_error *e) {
+    memset(s, 0, sizeof *s);
+    if (!wlin_init(&s->half, P(0) / 2) || !wlin_init(&s->full, P(0)) || !wlin_init(&s->out, hma_m(p[0]))) {
+        wlin_free(&s->half), wlin_free(&s->full), wlin_free(&s->out);
+        return ind_nomem(e, "hma");
+    }
+    return QC_OK;
+}
+static void hma_free(hma_st *s) { wlin_free(&s->half), wlin_free(&s->full), wlin_free(&s->out); }
+IND_STEP hma_step(hma_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double x = c->close[i];
+    int h = wlin_push(&s->half, x);
+    o[0] = NAN;
+    if (!wlin_push(&s->full, x)) return;
+    (void)h;
+    double d = 2 * wlin_wma(&s->half) - wlin_wma(&s->full);
+    if (wlin_push(&s->out, d)) o[0] = wlin_wma(&s->out);
+}
+IND_GLUE(hma, 1)
+static size_t lb_hma(const double *p, size_t k) { (void)k; return P(0) - 1 + hma_m(p[0]) - 1; }
+
+/* ---- zlema(n): EMA of 2 x_t - x_{t - lag}, lag = (n + 1) / 2 interpolated (TTR) ------------------- */
+typedef struct {
+    double *ring;
+    size_t cap, t, n, ilag;
+    double k, w1, wt, sum, v;
+} zlema_st;
+static qc_err zlema_init(zlema_st *s, const double *p, qc_error *e) {
+    memset(s, 0, sizeof *s);
+    s->n = P(0);
+    s->k = 2.0 / (p[0] + 1);
+    double lag = 1.0 / s->k;
+    s->wt = fmod(lag, 1.0);
+    s->w1 = 1.0 - s->wt;
+    s->ilag = (size_t)ceil(lag); /* x[t - ilag] and x[t - ilag + 1] (or x[t - lag] when integral) */
+    s->cap = s->ilag + 2;
+    s->ring = calloc(s->cap, sizeof *s->ring);
+    return s->ring ? QC_OK : ind_nomem(e, "zlema");
+}
+static void zlema_free(zlema_st *s) { free(s->ring); s->ring = NULL; }
+IND_STEP zlema_step(zlema_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double x = c->close[i];
+    size_t t = s->t++;
+    s->ring[t % s->cap] = x;
+    if (t < s->n) {
+        s->sum += x;
+        o[0] = t + 1 == s->n ? (s->v = s->sum / (double)s->n) : NAN;
+        return;
+    }
+    /* TTR: loc = (int)(t - lag); value = 2 x - (w1 x[loc] + wt x[loc + 1]) */
+    size_t loc = (size_t)((double)t - 1.0 / s->k);
+    double v = 2 * x - (s->w1 * s->ring[loc % s->cap] + s->wt * s->ring[(loc + 1) % s->cap]);
+    s->v = s->k * v + (1 - s->k) * s->v;
+    o[0] = s->v;
+}
+IND_GLUE(zlema, 1)
+
+/* ---- vwma(n) = sum(close * volume) / sum(volume); vwap(n) the same on the typical price ---------- */
+typedef struct { wsum pv, v; int typical; } vwma_st;
+typedef vwma_st vwap_st;
+static qc_err vwma_init(vwma_st *s, const double *p, qc_error *e) {
+    memset(s, 0, sizeof *s);
+    if (!wsum_init(&s->pv, P(0)) || !wsum_init(&s->v, P(0))) {
+        wsum_free(&s->pv), wsum_free(&s->v);
+        return ind_nomem(e, "vwma");
+    }
+    return QC_OK;
+}
+static qc_err vwap_init(vwap_st *s, const double *p, qc_error *e) {
+    qc_err rc = vwma_init(s, p, e);
+    s->typical = 1;
+    return rc;
+}
+static void vwma_free(vwma_st *s) { wsum_free(&s->pv), wsum_free(&s->v); }
+static void vwap_free(vwap_st *s) { vwma_free(s); }
+IND_STEP vwma_step(vwma_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double px = c->close[i], v = c->volume[i];
+    wsum_push(&s->pv, px * v);
+    o[0] = wsum_push(&s->v, v) ? s->pv.sum / s->v.sum : NAN;
+}
+IND_STEP vwap_step(vwap_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double px = (c->high[i] + c->low[i] + c->close[i]) / 3, v = c->volume[i];
+    wsum_push(&s->pv, px * v);
+    o[0] = wsum_push(&s->v, v) ? s->pv.sum / s->v.sum : NAN;
+}
+IND_GLUE(vwma, 1)
+IND_GLUE(vwap, 1)
+
+/* ---- nma(n) = close / SMA(n) - 1 ---------------------------------------------------------------- */
+typedef sma_st nma_st;
+static qc_err nma_init(nma_st *s, const double *p, qc_error *e) { return sma_init(s, p, e); }
+static void nma_free(nma_st *s) { sma_free(s); }
+IND_STEP nma_step(nma_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double x = c->close[i];
+    o[0] = wsum_push(&s->w, x) ? x / (s->w.sum * s->inv) - 1 : NAN;
+}
+IND_GLUE(nma, 1)
+
+/* ---- linreg(n): least squares of the last n closes on t = 0 (oldest) .. n-1 (newest) -------------- */
+typedef struct { wlin w; double n, sxx; } linreg_st;
+static qc_err linreg_init(linreg_st *s, const double *p, qc_error *e) {
+    s->n = p[0];
+    s->sxx = s->n * (s->n * s->n - 1) / 12; /* sum (t - tbar)^2 */
+    return wlin_init(&s->w, P(0)) ? QC_OK : ind_nomem(e, "linreg");
+}
+static void linreg_free(linreg_st *s) { wlin_free(&s->w); }
+IND_STEP linreg_step(linreg_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    if (!wlin_push(&s->w, c->close[i])) {
+        o[0] = o[1] = o[2] = NAN;
+        return;
+    }
+    /* with weights j = t + 1: sum (t - tbar) d = W - S (n + 1) / 2 */
+    double n = s->n, mean = s->w.s / n;
+    double slope = (s->w.w - s->w.s * (n + 1) / 2) / s->sxx;
+    double icpt = s->w.k + mean - slope * (n - 1) / 2;
+    o[0] = slope;
+    o[1] = icpt;
+    o[2] = icpt + slope * (n - 1);
+}
+IND_GLUE(linreg, 3)
+static const char *linreg_check(const double *p) { return p[0] >= 2 ? NULL : "n must be >= 2"; }
+
+/* ---- aroon(n): 100 (n - bars since the highest high / lowest low of the last n + 1 bars) / n ----- */
+typedef struct { wext hi, lo; double n; size_t t, n1; } aroon_st;
+static qc_err aroon_init(aroon_st *s, const double *p, qc_error *e) {
+    memset(s, 0, sizeof *s);
+    s->n = p[0];
+    s->n1 = P(0) - 1;
+    if (!wext_init(&s->hi, P(0) + 1, 1) || !wext_init(&s->lo, P(0) + 1, -1)) {
+        wext_free(&s->hi), wext_free(&s->lo);
+        return ind_nomem(e, "aroon");
+    }
+    return QC_OK;
+}
+static void aroon_free(aroon_st *s) { wext_free(&s->hi), wext_free(&s->lo); }
+IND_STEP aroon_step(aroon_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    wext_push(&s->hi, c->high[i]);
+    wext_push(&s->lo, c->low[i]);
+    if (s->t++ < s->n1) {
+        o[0] = o[1] = o[2] = NAN;
+        return;
+    }
+    double up = 100.0 * (s->n - (double)wext_age(&s->hi)) / s->n;
+    double dn = 100.0 * (s->n - (double)wext_age(&s->lo)) / s->n;
+    o[0] = up, o[1] = dn, o[2] = up - dn;
+}
+IND_GLUE(aroon, 3)
+
+/* ---- sar(accel, max): Wilder's parabolic stop and reverse, TTR's recursion; the first bar starts
+ * long at low - (high - low) (TTR subtracts the whole sample's sd of high - low: look-ahead) ------- */
+typedef struct {
+    double af0, afmax, sar, xpt, af, phi, plo;
+    int sig;
+    size_t t;
+} sar_st;
+static qc_err sar_init(sar_st *s, const double *p, qc_error *e) {
+    (void)e;
+    memset(s, 0, sizeof *s);
+    s->af0 = p[0];
+    s->afmax = p[1];
+    return QC_OK;
+}
+static void sar_free(sar_st *s) { (void)s; }
+IND_STEP sar_step(sar_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double hi = c->high[i], lo = c->low[i];
+    if (s->t++ == 0) {
+        s->sig = 1, s->xpt = hi, s->af = s->af0;
+        s->sar = lo - (hi - lo);
+    } else {
+        double lmin = dmin(s->plo, lo), lmax = dmax(s->phi, hi);
+        int sig1 = s->sig;
+        double xpt1 = s->xpt, af1 = s->af, prev = s->sar;
+        if (sig1 == 1) {
+            s->sig = lo > prev ? 1 : -1;
+            s->xpt = dmax(lmax, xpt1);
+        } else {
+            s->sig = hi < prev ? -1 : 1;
+            s->xpt = dmin(lmin, xpt1);
+        }
+        if (s->sig == sig1) {
+            s->sar = prev + (xpt1 - prev) * af1;
+            double af = af1 == s->afmax ? s->afmax : s->af0 + af1;
+            if (s->sig == 1) {
+                s->af = s->xpt > xpt1 ? af : af1;
+                s->sar = dmin(s->sar, lmin);
+            } else {
+                s->af = s->xpt < xpt1 ? af : af1;
+                s->sar = dmax(s->sar, lmax);
+            }
+        } else {
+            s->af = s->af0;
+            s->sar = s->xpt;
+        }
+    }
+    s->phi = hi, s->plo = lo;
+    o[0] = s->sar;
+}
+IND_GLUE(sar, 1)
+static size_t lb_zero(const double *p, size_t k) { (void)p, (void)k; return 0; }
+static const char *sar_check(const double *p) { return p[0] <= p[1] ? NULL : "accel must be <= max"; }
+
+/* ---- ichimoku(tenkan, kijun, senkou): midpoints of rolling high/low ranges, not displaced -------- */
+typedef struct { wext h1, l1, h2, l2, h3, l3; size_t t, n1, n2, n3; } ichimoku_st;
+static qc_err ichimoku_init(ichimoku_st *s, const double *p, qc_error *e) {
+    memset(s, 0, sizeof *s);
+    s->n1 = P(0), s->n2 = P(1), s->n3 = P(2);
+    if (!wext_init(&s->h1, s->n1, 1) || !wext_init(&s->l1, s->n1, -1) || !wext_init(&s->h2, s->n2, 1) ||
+        !wext_init(&s->l2, s->n2, -1) || !wext_init(&s->h3, s->n3, 1) || !wext_init(&s->l3, s->n3, -1)) {
+        wext_free(&s->h1), wext_free(&s->l1), wext_free(&s->h2), wext_free(&s->l2), wext_free(&s->h3),
+            wext_free(&s->l3);
+        return ind_nomem(e, "ichimoku");
+    }
+    return QC_OK;
+}
+static void ichimoku_free(ichimoku_st *s) {
+    wext_free(&s->h1), wext_free(&s->l1), wext_free(&s->h2), wext_free(&s->l2), wext_free(&s->h3), wext_free(&s->l3);
+}
+IND_STEP ichimoku_step(ichimoku_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double hi = c->high[i], lo = c->low[i];
+    size_t t = ++s->t;
+    double a = (wext_push(&s->h1, hi) + wext_push(&s->l1, lo)) / 2;
+    double b = (wext_push(&s->h2, hi) + wext_push(&s->l2, lo)) / 2;
+    double d = (wext_push(&s->h3, hi) + wext_push(&s->l3, lo)) / 2;
+    o[0] = t >= s->n1 ? a : NAN;
+    o[1] = t >= s->n2 ? b : NAN;
+    o[2] = t >= s->n1 && t >= s->n2 ? (a + b) / 2 : NAN;
+    o[3] = t >= s->n3 ? d : NAN;
+}
+IND_GLUE(ichimoku, 4)
+static size_t lb_ichimoku(const double *p, size_t k) {
+    size_t a = P(0) - 1, b = P(1) - 1, d = P(2) - 1;
+    return k == 0 ? a : k == 1 ? b : k == 2 ? (a > b ? a : b) : d;
+}
+
+/* ---- the table ---------------------------------------------------------------------------------- */
+#define NPAR(def, lo, hi) {"n", def, lo, hi, 1}
+const qc_ind_def qc_ind_trend_defs[] = {
+    {"sma", "trend", "simple moving average of the close", QC_IND_IN_CLOSE, 1, {NPAR(20, 1, 1e6)}, 1, {"sma"}, 0,
+     lb_n1, NULL, IND_FNS(sma)},
+    {"ema", "trend", "exponential moving average, k = 2/(n+1), seeded with the SMA of the first n", QC_IND_IN_CLOSE, 1,
+     {NPAR(20, 1, 1e6)}, 1, {"ema"}, 0, lb_n1, NULL, IND_FNS(ema)},
+    {"wma", "trend", "linearly weighted moving average (weights 1..n, newest heaviest)", QC_IND_IN_CLOSE, 1,
+     {NPAR(20, 1, 1e6)}, 1, {"wma"}, 0, lb_n1, NULL, IND_FNS(wma)},
+    {"dema", "trend", "double EMA: 2 EMA - EMA(EMA)", QC_IND_IN_CLOSE, 1, {NPAR(20, 1, 1e6)}, 1, {"dema"}, 0, lb_dema,
+     NULL, IND_FNS(dema)},
+    {"tema", "trend", "triple EMA: 3 EMA - 3 EMA(EMA) + EMA(EMA(EMA))", QC_IND_IN_CLOSE, 1, {NPAR(20, 1, 1e6)}, 1,
+     {"tema"}, 0, lb_tema, NULL, IND_FNS(tema)},
+    {"kama", "trend", "Kaufman adaptive MA (efficiency ratio over n, fast/slow EMA periods)", QC_IND_IN_CLOSE, 3,
+     {NPAR(10, 1, 1e6), {"fast", 2, 1, 1e6, 1}, {"slow", 30, 1, 1e6, 1}}, 1, {"kama"}, 0, lb_kama, kama_check,
+     IND_FNS(kama)},
+    {"hma", "trend", "Hull MA: WMA(2 WMA(n/2) - WMA(n), sqrt n)", QC_IND_IN_CLOSE, 1, {NPAR(20, 2, 1e6)}, 1, {"hma"},
+     0, lb_hma, NULL, IND_FNS(hma)},
+    {"zlema", "trend", "zero-lag EMA of 2 x - x[t - (n+1)/2] (TTR)", QC_IND_IN_CLOSE, 1, {NPAR(20, 1, 1e6)}, 1,
+     {"zlema"}, 0, lb_n1, NULL, IND_FNS(zlema)},
+    {"vwma", "trend", "volume-weighted MA of the close over n bars", QC_IND_IN_CLOSE | QC_IND_IN_VOLUME, 1,
+     {NPAR(10, 1, 1e6)}, 1, {"vwma"}, 0, lb_n1, NULL, IND_FNS(vwma)},
+    {"nma", "trend", "normalised MA: close / SMA(n) - 1", QC_IND_IN_CLOSE, 1, {NPAR(20, 1, 1e6)}, 1, {"nma"}, 0, lb_n1,
+     NULL, IND_FNS(nma)},
+    {"linreg", "trend", "least-squares line over n closes: slope per bar, intercept (oldest bar), value (newest)",
+     QC_IND_IN_CLOSE, 1, {NPAR(14, 2, 1e6)}, 3, {"slope", "intercept", "value"}, 0, lb_n1, linreg_check,
+     IND_FNS(linreg)},
+    {"aroon", "trend", "Aroon up/down/oscillator over the last n+1 bars (TTR)", QC_IND_IN_HIGH | QC_IND_IN_LOW, 1,
+     {NPAR(20, 1, 1e6)}, 3, {"up", "down", "osc"}, 0, lb_n1, NULL, IND_FNS(aroon)},
+    {"sar", "trend", "parabolic stop and reverse (acceleration step and maximum)", QC_IND_IN_HIGH | QC_IND_IN_LOW, 2,
+     {{"accel", 0.02, 1e-6, 1, 0}, {"max", 0.2, 1e-6, 1, 0}}, 1, {"sar"}, 0, lb_zero, sar_check, IND_FNS(sar)},
+    {"ichimoku", "trend", "Ichimoku tenkan, kijun, senkou span A and B (not displaced forward)",
+     QC_IND_IN_HIGH | QC_IND_IN_LOW, 3,
+     {{"tenkan", 9, 1, 1e6, 1}, {"kijun", 26, 1, 1e6, 1}, {"senkou", 52, 1, 1e6, 1}}, 4,
+     {"tenkan", "kijun", "span_a", "span_b"}, 0, lb_ichimoku, NULL, IND_FNS(ichimoku)},
+    {"vwap", "volume", "rolling VWAP: sum(typical price x volume) / sum(volume) over n bars",
+     QC_IND_IN_HIGH | QC_IND_IN_LOW | QC_IND_IN_CLOSE | QC_IND_IN_VOLUME, 1, {NPAR(10, 1, 1e6)}, 1, {"vwap"}, 0,
+     lb_n1, NULL, IND_FNS(vwap)},
+};
+const size_t qc_ind_trend_n = sizeof qc_ind_trend_defs / sizeof qc_ind_trend_defs[0];

@@ -1,0 +1,251 @@
+/* volatility.c: volatility indicators: true range, ATR (Wilder), NATR, Bollinger bands, Keltner and
+ * Donchian channels, rolling standard deviation, Chaikin volatility, and the range-based estimators
+ * of TTR's volatility(): close-to-close, Parkinson, Garman-Klass, Rogers-Satchell, Yang-Zhang,
+ * annualised with N periods a year (default 252 here, 260 in TTR). docs/FEATURES.md. */
+#include "features/ind_internal.h"
+
+static size_t lb_n(const double *p, size_t k) { (void)k; return P(0); }
+static size_t lb_n1(const double *p, size_t k) { (void)k; return P(0) - 1; }
+
+/* ---- tr: max(high, prev close) - min(low, prev close); NaN on the first bar (TTR) -------------- */
+typedef struct { double pc; size_t t; } tr_st;
+static qc_err tr_init(tr_st *s, const double *p, qc_error *e) { (void)p, (void)e; memset(s, 0, sizeof *s); return QC_OK; }
+static void tr_free(tr_st *s) { (void)s; }
+IND_STEP tr_step(tr_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double pc = s->pc;
+    s->pc = c->close[i];
+    o[0] = s->t++ ? dmax(c->high[i], pc) - dmin(c->low[i], pc) : NAN;
+}
+IND_GLUE(tr, 1)
+static size_t lb_one(const double *p, size_t k) { (void)p, (void)k; return 1; }
+
+/* ---- atr(n): Wilder EMA of the true range seeded with the mean of the first n; natr = 100 atr/close */
+typedef struct { ema_core e; double pc; size_t t; int pct; } atr_st;
+typedef atr_st natr_st;
+static qc_err atr_init(atr_st *s, const double *p, qc_error *e) {
+    (void)e;
+    memset(s, 0, sizeof *s);
+    ema_core_init(&s->e, P(0), 1.0 / p[0]);
+    return QC_OK;
+}
+static qc_err natr_init(natr_st *s, const double *p, qc_error *e) {
+    atr_init(s, p, e);
+    s->pct = 1;
+    return QC_OK;
+}
+static void atr_free(atr_st *s) { (void)s; }
+static void natr_free(natr_st *s) { (void)s; }
+IND_STEP atr_step(atr_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double pc = s->pc, cl = c->close[i];
+    s->pc = cl;
+    if (s->t++ == 0) {
+        o[0] = NAN;
+        return;
+    }
+    double a = ema_core_push(&s->e, dmax(c->high[i], pc) - dmin(c->low[i], pc));
+    o[0] = s->pct ? 100 * a / cl : a;
+}
+IND_STEP natr_step(natr_st *s, const qc_ind_cols *c, size_t i, double *o) { atr_step(s, c, i, o); }
+IND_GLUE(atr, 1)
+IND_GLUE(natr, 1)
+
+/* ---- bbands(n, k): SMA +- k population SD of the close; %B and bandwidth ------------------------ */
+typedef struct { wmom w; double k; } bbands_st;
+static qc_err bbands_init(bbands_st *s, const double *p, qc_error *e) {
+    s->k = p[1];
+    return wmom_init(&s->w, P(0), 2) ? QC_OK : ind_nomem(e, "bbands");
+}
+static void bbands_free(bbands_st *s) { wmom_free(&s->w); }
+IND_STEP bbands_step(bbands_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double x = c->close[i];
+    if (!wmom_push(&s->w, x)) {
+        o[0] = o[1] = o[2] = o[3] = o[4] = NAN;
+        return;
+    }
+    double m = wmom_mean(&s->w), sd = sqrt(wmom_var(&s->w, 0));
+    double lo = m - s->k * sd, hi = m + s->k * sd;
+    o[0] = lo, o[1] = m, o[2] = hi, o[3] = (x - lo) / (hi - lo), o[4] = (hi - lo) / m;
+}
+IND_GLUE(bbands, 5)
+
+/* ---- keltner(n, k): EMA(typical price, n) +- k ATR(n) (TTR keltnerChannels) ---------------------- */
+typedef struct { ema_core mid; atr_st atr; double k; } keltner_st;
+static qc_err keltner_init(keltner_st *s, const double *p, qc_error *e) {
+    s->k = p[1];
+    ema_core_init(&s->mid, P(0), 2.0 / (p[0] + 1));
+    return atr_init(&s->atr, p, e);
+}
+static void keltner_free(keltner_st *s) { (void)s; }
+IND_STEP keltner_step(keltner_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double a;
+    atr_step(&s->atr, c, i, &a);
+    double m = ema_core_push(&s->mid, (c->high[i] + c->low[i] + c->close[i]) / 3);
+    o[0] = m - s->k * a, o[1] = m, o[2] = m + s->k * a;
+}
+IND_GLUE(keltner, 3)
+static size_t lb_keltner(const double *p, size_t k) { return k == 1 ? P(0) - 1 : P(0); }
+
+/* ---- donchian(n): highest high, midpoint, lowest low of the last n bars ------------------------- */
+typedef struct { wext hi, lo; size_t t, n; } donchian_st;
+static qc_err donchian_init(donchian_st *s, const double *p, qc_error *e) {
+    memset(s, 0, sizeof *s);
+    s->n = P(0);
+    if (!wext_init(&s->hi, P(0), 1) || !wext_init(&s->lo, P(0), -1)) {
+        wext_free(&s->hi), wext_free(&s->lo);
+        return ind_nomem(e, "donchian");
+    }
+    return QC_OK;
+}
+static void donchian_free(donchian_st *s) { wext_free(&s->hi), wext_free(&s->lo); }
+IND_STEP donchian_step(donchian_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double h = wext_push(&s->hi, c->high[i]), l = wext_push(&s->lo, c->low[i]);
+    if (++s->t < s->n) {
+        o[0] = o[1] = o[2] = NAN;
+        return;
+    }
+    o[0] = h, o[1] = (h + l) / 2, o[2] = l;
+}
+IND_GLUE(donchian, 3)
+
+/* ---- stdev(n): sample standard deviation of the close (TTR runSD) ------------------------------- */
+typedef struct { wmom w; } stdev_st;
+static qc_err stdev_init(stdev_st *s, const double *p, qc_error *e) {
+    return wmom_init(&s->w, P(0), 2) ? QC_OK : ind_nomem(e, "stdev");
+}
+static void stdev_free(stdev_st *s) { wmom_free(&s->w); }
+IND_STEP stdev_step(stdev_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    o[0] = wmom_push(&s->w, c->close[i]) ? sqrt(wmom_var(&s->w, 1)) : NAN;
+}
+IND_GLUE(stdev, 1)
+static const char *n2_check(const double *p) { return p[0] >= 2 ? NULL : "n must be >= 2"; }
+
+/* ---- vol_cc(n, N): sqrt(N) x sample SD of the last n - 1 log returns ---------------------------- */
+typedef struct { wmom w; double pc, ann; size_t t; } vol_cc_st;
+static qc_err vol_cc_init(vol_cc_st *s, const double *p, qc_error *e) {
+    memset(s, 0, sizeof *s);
+    s->ann = sqrt(p[1]);
+    return wmom_init(&s->w, P(0) - 1, 2) ? QC_OK : ind_nomem(e, "vol_cc");
+}
+static void vol_cc_free(vol_cc_st *s) { wmom_free(&s->w); }
+IND_STEP vol_cc_step(vol_cc_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double x = c->close[i], pc = s->pc;
+    s->pc = x;
+    o[0] = NAN;
+    if (s->t++ == 0) return;
+    if (wmom_push(&s->w, log(x / pc))) o[0] = s->ann * sqrt(wmom_var(&s->w, 1));
+}
+IND_GLUE(vol_cc, 1)
+static const char *n3_check(const double *p) { return p[0] >= 3 ? NULL : "n must be >= 3"; }
+
+/* ---- sum-of-squares estimators: sqrt(N / n x sum over n of a per-bar term) ---------------------- */
+typedef struct { wsum w; double scale; } vol_parkinson_st;
+typedef vol_parkinson_st vol_gk_st;
+typedef vol_parkinson_st vol_rs_st;
+static qc_err vol_parkinson_init(vol_parkinson_st *s, const double *p, qc_error *e) {
+    s->scale = p[1] / p[0];
+    return wsum_init(&s->w, P(0)) ? QC_OK : ind_nomem(e, "volatility");
+}
+static qc_err vol_gk_init(vol_gk_st *s, const double *p, qc_error *e) { return vol_parkinson_init(s, p, e); }
+static qc_err vol_rs_init(vol_rs_st *s, const double *p, qc_error *e) { return vol_parkinson_init(s, p, e); }
+static void vol_parkinson_free(vol_parkinson_st *s) { wsum_free(&s->w); }
+static void vol_gk_free(vol_gk_st *s) { wsum_free(&s->w); }
+static void vol_rs_free(vol_rs_st *s) { wsum_free(&s->w); }
+static inline double rs_term(double o, double h, double l, double c) {
+    return log(h / c) * log(h / o) + log(l / c) * log(l / o);
+}
+IND_STEP vol_parkinson_step(vol_parkinson_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double hl = log(c->high[i] / c->low[i]);
+    o[0] = wsum_push(&s->w, hl * hl) ? sqrt(s->scale / (4 * M_LN2) * s->w.sum) : NAN;
+}
+IND_STEP vol_gk_step(vol_gk_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double hl = log(c->high[i] / c->low[i]), co = log(c->close[i] / c->open[i]);
+    o[0] = wsum_push(&s->w, 0.5 * hl * hl - (2 * M_LN2 - 1) * co * co) ? sqrt(s->scale * s->w.sum) : NAN;
+}
+IND_STEP vol_rs_step(vol_rs_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double t = rs_term(c->open[i], c->high[i], c->low[i], c->close[i]);
+    o[0] = wsum_push(&s->w, t) ? sqrt(s->scale * s->w.sum) : NAN;
+}
+IND_GLUE(vol_parkinson, 1)
+IND_GLUE(vol_gk, 1)
+IND_GLUE(vol_rs, 1)
+
+/* ---- vol_yz(n, N): Yang-Zhang: N var(log open/prev close) + k N var(log close/open) + (1-k) RS^2,
+ * k = 0.34 / (1.34 + (n + 1) / (n - 1)), sample variances over n bars (TTR) ----------------------- */
+typedef struct { wmom ov, co; wsum rs; double pc, N, k, scale; size_t t; } vol_yz_st;
+static qc_err vol_yz_init(vol_yz_st *s, const double *p, qc_error *e) {
+    memset(s, 0, sizeof *s);
+    s->N = p[1];
+    s->scale = p[1] / p[0];
+    s->k = 0.34 / (1.34 + (p[0] + 1) / (p[0] - 1));
+    if (!wmom_init(&s->ov, P(0), 2) || !wmom_init(&s->co, P(0), 2) || !wsum_init(&s->rs, P(0))) {
+        wmom_free(&s->ov), wmom_free(&s->co), wsum_free(&s->rs);
+        return ind_nomem(e, "vol_yz");
+    }
+    return QC_OK;
+}
+static void vol_yz_free(vol_yz_st *s) { wmom_free(&s->ov), wmom_free(&s->co), wsum_free(&s->rs); }
+IND_STEP vol_yz_step(vol_yz_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double op = c->open[i], cl = c->close[i], pc = s->pc;
+    s->pc = cl;
+    int full_c = wmom_push(&s->co, log(cl / op));
+    int full_r = wsum_push(&s->rs, rs_term(op, c->high[i], c->low[i], cl));
+    o[0] = NAN;
+    if (s->t++ == 0) return;
+    if (wmom_push(&s->ov, log(op / pc)) && full_c && full_r) {
+        double v = s->N * wmom_var(&s->ov, 1) + s->k * s->N * wmom_var(&s->co, 1) + (1 - s->k) * s->scale * s->rs.sum;
+        o[0] = sqrt(v);
+    }
+}
+IND_GLUE(vol_yz, 1)
+
+/* ---- chaikin_vol(n): n-bar percent change (fraction) of the EMA of high - low ------------------- */
+typedef struct { ema_core e; lagbuf l; } chaikin_vol_st;
+static qc_err chaikin_vol_init(chaikin_vol_st *s, const double *p, qc_error *e) {
+    ema_core_init(&s->e, P(0), 2.0 / (p[0] + 1));
+    return lagbuf_init(&s->l, P(0)) ? QC_OK : ind_nomem(e, "chaikin_vol");
+}
+static void chaikin_vol_free(chaikin_vol_st *s) { lagbuf_free(&s->l); }
+IND_STEP chaikin_vol_step(chaikin_vol_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double m = ema_core_push(&s->e, c->high[i] - c->low[i]);
+    o[0] = NAN;
+    if (m != m) return;
+    o[0] = m / lagbuf_push(&s->l, m) - 1;
+}
+IND_GLUE(chaikin_vol, 1)
+static size_t lb_chaikin_vol(const double *p, size_t k) { (void)k; return 2 * P(0) - 1; }
+
+#define NPAR(def, lo, hi) {"n", def, lo, hi, 1}
+#define ANN {"N", 252, 1, 1e7, 0}
+#define HL (QC_IND_IN_HIGH | QC_IND_IN_LOW)
+#define HLC (QC_IND_IN_HIGH | QC_IND_IN_LOW | QC_IND_IN_CLOSE)
+#define OHLC (QC_IND_IN_OPEN | HLC)
+const qc_ind_def qc_ind_volatility_defs[] = {
+    {"tr", "volatility", "true range: max(high, prev close) - min(low, prev close)", HLC, 0, {{0}}, 1, {"tr"}, 0,
+     lb_one, NULL, IND_FNS(tr)},
+    {"atr", "volatility", "average true range, Wilder smoothing", HLC, 1, {NPAR(14, 1, 1e6)}, 1, {"atr"}, 0, lb_n, NULL,
+     IND_FNS(atr)},
+    {"natr", "volatility", "normalised ATR: 100 ATR / close", HLC, 1, {NPAR(14, 1, 1e6)}, 1, {"natr"}, 0, lb_n, NULL,
+     IND_FNS(natr)},
+    {"bbands", "volatility", "Bollinger bands: SMA +- k population SD; %B and bandwidth (upper - lower) / middle",
+     QC_IND_IN_CLOSE, 2, {NPAR(20, 1, 1e6), {"k", 2, 0, 1e3, 0}}, 5, {"lower", "middle", "upper", "pctb", "bandwidth"},
+     0, lb_n1, NULL, IND_FNS(bbands)},
+    {"keltner", "volatility", "Keltner channel: EMA(typical price, n) +- k ATR(n)", HLC, 2,
+     {NPAR(20, 1, 1e6), {"k", 2, 0, 1e3, 0}}, 3, {"lower", "middle", "upper"}, 0, lb_keltner, NULL, IND_FNS(keltner)},
+    {"donchian", "volatility", "Donchian channel: highest high, midpoint, lowest low of n bars", HL, 1,
+     {NPAR(10, 1, 1e6)}, 3, {"upper", "middle", "lower"}, 0, lb_n1, NULL, IND_FNS(donchian)},
+    {"stdev", "volatility", "rolling sample standard deviation of the close", QC_IND_IN_CLOSE, 1, {NPAR(20, 2, 1e6)}, 1,
+     {"stdev"}, 0, lb_n1, n2_check, IND_FNS(stdev)},
+    {"vol_cc", "volatility", "close-to-close volatility: sqrt(N) x SD of the n-1 log returns in n bars",
+     QC_IND_IN_CLOSE, 2, {NPAR(10, 3, 1e6), ANN}, 1, {"vol_cc"}, 0, lb_n1, n3_check, IND_FNS(vol_cc)},
+    {"vol_parkinson", "volatility", "Parkinson high-low volatility, annualised", HL, 2, {NPAR(10, 1, 1e6), ANN}, 1,
+     {"vol_parkinson"}, 0, lb_n1, NULL, IND_FNS(vol_parkinson)},
+    {"vol_gk", "volatility", "Garman-Klass OHLC volatility, annualised", OHLC, 2, {NPAR(10, 1, 1e6), ANN}, 1,
+     {"vol_gk"}, 0, lb_n1, NULL, IND_FNS(vol_gk)},
+    {"vol_rs", "volatility", "Rogers-Satchell drift-independent volatility, annualised", OHLC, 2,
+     {NPAR(10, 1, 1e6), ANN}, 1, {"vol_rs"}, 0, lb_n1, NULL, IND_FNS(vol_rs)},
+    {"vol_yz", "volatility", "Yang-Zhang volatility (overnight, open-to-close and Rogers-Satchell), annualised", OHLC,
+     2, {NPAR(10, 2, 1e6), ANN}, 1, {"vol_yz"}, 0, lb_n, n2_check, IND_FNS(vol_yz)},
+    {"chaikin_vol", "volatility", "Chaikin volatility: n-bar change of the EMA(n) of high - low (fraction)", HL, 1,
+     {NPAR(10, 1, 1e6)}, 1, {"chaikin_vol"}, 0, lb_chaikin_vol, NULL, IND_FNS(chaikin_vol)},
+};
+const size_t qc_ind_volatility_n = sizeof qc_ind_volatility_defs / sizeof qc_ind_volatility_defs[0];
