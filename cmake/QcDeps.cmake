@@ -25,6 +25,18 @@ endfunction()
 qc_require(SQLITE3 sqlite3 libsqlite3-dev)
 qc_require(YAML yaml-0.1 libyaml-dev)
 qc_require(CJSON libcjson libcjson-dev)
+# portfolio module: LAPACKE over OpenBLAS (covariance, Cholesky, solves) and GLPK (the CVaR LP,
+# feasibility and attainable-return LPs). GLPK ships no .pc file: found by header and library.
+qc_require(LAPACKE lapacke liblapacke-dev)
+qc_require(OPENBLAS openblas libopenblas-dev)
+find_path(GLPK_INCLUDE_DIR glpk.h)
+find_library(GLPK_LIBRARY glpk)
+if(NOT GLPK_INCLUDE_DIR OR NOT GLPK_LIBRARY)
+  message(FATAL_ERROR "QuantCLI needs GLPK (glpk.h, libglpk): run ./bootstrap.sh as root, or: sudo apt-get install -y libglpk-dev")
+endif()
+add_library(QcGlpk INTERFACE IMPORTED GLOBAL)
+set_target_properties(QcGlpk PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${GLPK_INCLUDE_DIR}"
+                      INTERFACE_LINK_LIBRARIES "${GLPK_LIBRARY}")
 
 if(QC_TESTS)
   qc_optional(CMOCKA cmocka libcmocka-dev "unit tests")

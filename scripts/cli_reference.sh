@@ -7,7 +7,7 @@ Q=$1
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # The command names, as `quantcli --help` lists them (so a new command needs no edit here).
 commands() {
-  "$1" --help | awk '/^Commands:/ { on = 1; next } on && /^  help / { exit } on { print substr($0, 3, 16) }' |
+  "$1" --help | awk '/^Commands:/ { on = 1; next } on && /^  help / { exit } on { print substr($0, 3, 19) }' |
     sed 's/ *$//'
 }
 gen() {

@@ -79,6 +79,8 @@ extern const qc_command qc_cmd_metrics[];
 extern const size_t qc_cmd_metrics_n;
 extern const qc_command qc_cmd_backtest[];
 extern const size_t qc_cmd_backtest_n;
+extern const qc_command qc_cmd_portfolio[];
+extern const size_t qc_cmd_portfolio_n;
 extern const qc_command qc_cmd_features[];
 extern const size_t qc_cmd_features_n;
 extern const qc_command qc_cmd_cv[];

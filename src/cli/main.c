@@ -25,6 +25,7 @@ static const struct {
                 {qc_cmd_cv, &qc_cmd_cv_n},
                 {qc_cmd_sweep, &qc_cmd_sweep_n},
                 {qc_cmd_metrics, &qc_cmd_metrics_n},
+                {qc_cmd_portfolio, &qc_cmd_portfolio_n},
                 {qc_cmd_config, &qc_cmd_config_n}};
 #define N_GROUPS (sizeof k_groups / sizeof k_groups[0])
 
@@ -38,9 +39,9 @@ static void print_usage(FILE *f) {
             const qc_command *c = &k_groups[g].cmds[i];
             const char *nl = strchr(c->summary, '\n');
             int len = nl ? (int)(nl - c->summary) : (int)strlen(c->summary);
-            fprintf(f, "  %-16s %.*s\n", c->name, len, c->summary);
+            fprintf(f, "  %-19s %.*s\n", c->name, len, c->summary);
         }
-    fprintf(f, "  %-16s %s\n", "help [COMMAND]", "show help for a command");
+    fprintf(f, "  %-19s %s\n", "help [COMMAND]", "show help for a command");
     fprintf(f,
             "\nGlobal options (before the command):\n"
             "  --db PATH|URL            store: a path or sqlite:PATH (default ./quantcli.db) [storage.url]\n"

@@ -1,7 +1,7 @@
 # Every command answers --help and `help COMMAND` identically; --version works.
 # (the list is read from --help itself, so a new command is covered without an edit here)
 run_nodb --help; rc 0
-cmds=$(awk '/^Commands:/ { on = 1; next } on && /^  help / { exit } on { print substr($0, 3, 16) }' "$OUT" | sed 's/ *$//')
+cmds=$(awk '/^Commands:/ { on = 1; next } on && /^  help / { exit } on { print substr($0, 3, 19) }' "$OUT" | sed 's/ *$//')
 [ "$(echo "$cmds" | wc -l)" -ge 8 ] || fail "--help lists fewer than 8 commands"
 while read -r c; do
   run $c --help; rc 0; out "^Usage: quantcli $c"
