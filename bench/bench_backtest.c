@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "backtest/backtest.h"
+#include "risk/risk.h"
 #include "backtest/report.h"
 #include "data/synth.h"
 #include "strategies/strategies.h"
@@ -70,8 +71,15 @@ static int run_once(const qc_bars *const *series, const char *const *names, size
     o.cal = cal;
     o.interval_s = interval_s;
     o.sim.costs.commission_bps = 10;
+    qc_risk_limits lim; /* the CLI's path: every order passes the default pre-trade checks */
+    qc_risk_limits_init(&lim);
+    qc_risk *risk = NULL;
+    if (qc_risk_new(&lim, names, n_sym, 1, o.kernel.cash, &risk, &e)) return fprintf(stderr, "bench: %s\n", e.msg), -1;
+    o.kernel.risk = risk;
     qc_backtest_result r;
-    if (qc_backtest_run(series, names, n_sym, &o, &r, &e)) return fprintf(stderr, "bench: %s\n", e.msg), -1;
+    qc_err brc = qc_backtest_run(series, names, n_sym, &o, &r, &e);
+    qc_risk_free(risk);
+    if (brc) return fprintf(stderr, "bench: %s\n", e.msg), -1;
     f->simulate_ms = (double)r.simulate_ns / 1e6;
     f->stats_ms = (double)r.stats_ns / 1e6;
     f->events_per_s = (double)r.n_bar_events / ((double)r.simulate_ns / 1e9);

@@ -245,6 +245,7 @@ static qc_err replay(run_state *st, const qc_bars *const *series, size_t n_sym, 
 static qc_err collect(const run_state *st, qc_backtest_result *r, qc_error *err) {
     const qc_account *a = qc_kernel_account(st->k);
     r->n_orders = qc_kernel_n_orders(st->k);
+    r->risk = *qc_kernel_risk(st->k);
     r->sim = *qc_sim_venue_stats(st->venue);
     r->borrow_paid = a->borrow_paid;
     r->n_trades = a->n_trades;
@@ -441,8 +442,14 @@ qc_err qc_backtest_write_json(FILE *f, const qc_backtest_result *r, const char *
         fputs("}", f);
     }
     fprintf(f, "],\n  \"orders\": %zu, \"fills\": %zu, \"partial_fills\": %zu, \"expired\": %zu, "
-               "\"stop_and_target_bars\": %zu,\n  \"equity\": {\"time\": [",
+               "\"stop_and_target_bars\": %zu,\n",
             r->n_orders, r->sim.fills, r->sim.partial_fills, r->sim.expired, r->sim.stop_and_target_bars);
+    fprintf(f, "  \"risk\": {\"rejected\": %zu, \"kills\": %zu, \"kill_cancels\": %zu, \"kill_flattens\": %zu, "
+               "\"first_reject\": ",
+            r->risk.rejected, r->risk.kills, r->risk.kill_cancels, r->risk.kill_flattens);
+    if (r->risk.rejected) jstr(f, r->risk.first_reject.msg);
+    else fputs("null", f);
+    fputs("},\n  \"equity\": {\"time\": [", f);
     for (size_t i = 0; i < r->n; i++) {
         if (i) fputc(',', f);
         jstamp(f, cal, r->ts[i], iv);

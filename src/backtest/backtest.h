@@ -48,6 +48,7 @@ typedef struct {
     qc_open_position *open;   /* positions open at the end (marked to the last close, not trades) */
     size_t n_open;
     size_t n_orders, n_bar_events;
+    qc_kernel_risk_stats risk;    /* what the risk engine refused or engaged (kernel.risk set) */
     double commission_paid, borrow_paid;
     qc_sim_stats sim;
     int64_t simulate_ns, stats_ns;

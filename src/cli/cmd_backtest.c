@@ -16,6 +16,7 @@
 #include "data/csv.h"
 #include "data/store.h"
 #include "data/validate.h"
+#include "risk/risk.h"
 #include "strategies/strategies.h"
 
 #define MAX_SYMBOLS 5000
@@ -276,6 +277,10 @@ static void summary(FILE *f, const qc_backtest_result *r, const char *run, const
             num(b1, 32, m->hit_rate, 100, 1), num(b2, 32, m->exposure, 100, 1));
     fprintf(f, "  turnover/yr    %14s    costs paid   %9s    open positions %zu\n", num(b1, 32, m->turnover, 1, 2),
             num(b2, 32, r->commission_paid, 1, 2), r->n_open);
+    if (r->risk.rejected || r->risk.kills)
+        fprintf(f, "  risk: %zu order%s refused (first: %s), %zu kill switch%s engaged\n", r->risk.rejected,
+                r->risk.rejected == 1 ? "" : "s", r->risk.rejected ? r->risk.first_reject.msg : "-", r->risk.kills,
+                r->risk.kills == 1 ? "" : "es");
     double sim_s = (double)r->simulate_ns / 1e9;
     fprintf(f, "\n  time: load %.1f ms, simulate %.1f ms (%.1fM bar events/s), statistics %.1f ms, outputs %.1f ms\n",
             (double)load_ns / 1e6, sim_s * 1e3, sim_s > 0 ? (double)r->n_bar_events / sim_s / 1e6 : 0,
@@ -328,6 +333,19 @@ static void describe(const qc_strategy_def *sd, const qc_params *p, const univer
     if (k < n) snprintf(buf + k, n - k, ") on %s%s", u->n ? u->names[0] : "", u->n > 1 ? " and others" : "");
 }
 
+/* The risk engine of a backtest: the risk.* limits and restricted list of the config, one strategy.
+ * The live kill-switch file is neither read nor written: a backtest is a simulation. */
+static qc_err make_risk(const qc_cli *cli, const universe *u, double cash, qc_risk **out, qc_error *err) {
+    qc_risk_limits lim;
+    qc_err rc = qc_risk_limits_from_config(cli->cfg, &lim, err);
+    if (!rc) rc = qc_risk_new(&lim, (const char *const *)u->names, u->n, 1, cash, out, err);
+    if (!rc) {
+        const char *restricted = qc_config_get(cli->cfg, "risk.restricted");
+        if (restricted && *restricted) qc_risk_set_restricted_list(*out, restricted);
+    }
+    return rc;
+}
+
 static int cmd_backtest(qc_cli *cli, qc_args *a) {
     qc_error err = {0};
     universe u = {0};
@@ -346,6 +364,9 @@ static int cmd_backtest(qc_cli *cli, qc_args *a) {
     if (!rc) rc = load_universe(cli, a, &u, &err);
     int64_t load_ns = mono_ns() - t0;
     if (!rc) rc = run_opts(a, &u, &o, &err);
+    qc_risk *risk = NULL; /* every order passes the pre-trade checks of the risk.* config */
+    if (!rc) rc = make_risk(cli, &u, o.kernel.cash, &risk, &err);
+    o.kernel.risk = risk;
     qc_progress prog;
     qc_progress_init(&prog, cli, "backtest");
     o.strategy = sd;
@@ -377,6 +398,7 @@ static int cmd_backtest(qc_cli *cli, qc_args *a) {
     }
     universe_free(&u);
     qc_backtest_result_free(&r);
+    qc_risk_free(risk);
     return rc ? qc_cli_fail(&err) : 0;
 }
 
@@ -421,7 +443,9 @@ const qc_command qc_cmd_backtest[] = {
      "--fill close, at the signal bar's close; limits fill at their price, never better; stops at\n"
      "the stop or the gap open. Statistics: r_t = E_t/E_{t-1} - 1; Sharpe = mean(r - rf)/std(r)\n"
      "* sqrt(periods); Sortino uses sqrt(mean(min(r - MAR, 0)^2)); the periods per year used are\n"
-     "printed in every report. See docs/BACKTEST.md and docs/METRICS.md.",
+     "printed in every report. Every order passes the pre-trade checks of the risk.* config (as in\n"
+     "live trading; defaults refuse nothing but restricted symbols); refusals and kill switches are\n"
+     "counted in the summary and the JSON (\"risk\"). See docs/BACKTEST.md, docs/METRICS.md, docs/RISK.md.",
      k_opts, sizeof k_opts / sizeof k_opts[0], 0, 0, cmd_backtest},
 };
 const size_t qc_cmd_backtest_n = 1;

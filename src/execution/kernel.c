@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "core/strutil.h"
+#include "core/time.h"
+#include "risk/risk.h"
 
 struct qc_ctx {
     qc_kernel *k;
@@ -39,6 +41,9 @@ struct qc_kernel {
     size_t event_index;
     int in_handler;
     qc_error last_err;
+    int risk_marks;          /* the engine's limits need marks every bar (loss, exposure, leverage) */
+    int64_t risk_day;        /* UTC day of the last event, for the engine's day start */
+    qc_kernel_risk_stats risk_stats;
 };
 
 /* ---- parameters ------------------------------------------------------------------------------- */
@@ -167,9 +172,45 @@ static qc_err grow(void **p, size_t *cap, size_t need, size_t sz, qc_error *err)
     return QC_OK;
 }
 
+/* ---- the risk engine's side of an order -------------------------------------------------------- */
+
+/* The bar's close of s as the engine's reference price, when it is not marking every bar. */
+static void risk_mark_for_order(qc_kernel *k, uint32_t s) {
+    const qc_bar_view *h = &k->hist[s];
+    if (!k->risk_marks && h->n) qc_risk_on_mark(k->opts.risk, s, h->src->close[h->n - 1], k->now);
+}
+
+static void risk_refused(qc_kernel *k, const qc_risk_verdict *v) {
+    qc_risk_verdict_error(k->opts.risk, v, &k->last_err);
+    if (k->risk_stats.rejected++ == 0) k->risk_stats.first_reject = k->last_err;
+}
+
+/* Runs the checks for a new order; on acceptance *reserved is what the engine holds for it. */
+static int risk_admit(qc_kernel *k, const qc_order_req *req, double *reserved) {
+    qc_risk_order ro;
+    qc_risk_verdict v;
+    risk_mark_for_order(k, req->symbol);
+    qc_risk_order_from_req(k->opts.risk, req, k->opts.risk_strategy, &ro);
+    if (qc_risk_check(k->opts.risk, &ro, k->now, &v)) {
+        risk_refused(k, &v);
+        return 0;
+    }
+    *reserved = ro.qty;
+    return 1;
+}
+
+/* The order left the book (or part of it filled): hand back up to qty of its reservation. */
+static void risk_release(qc_kernel *k, qc_order *o, double qty) {
+    if (!k->opts.risk || !(o->risk_open > 0)) return;
+    double rel = qty < o->risk_open ? qty : o->risk_open;
+    qc_risk_order_done(k->opts.risk, o->req.symbol, o->req.side, rel);
+    o->risk_open -= rel;
+}
+
 static qc_err send_to_venue(qc_kernel *k, qc_order *o, qc_error *err) {
     qc_err rc = k->venue->vt->submit(k->venue, o, err);
     if (rc && o->status == QC_OS_PENDING_NEW) qc_order_transition(o, QC_OS_REJECTED, k->now, NULL);
+    if (rc) risk_release(k, o, INFINITY);
     return rc;
 }
 
@@ -186,6 +227,8 @@ uint64_t qc_ctx_submit(qc_ctx *c, const qc_order_req *req) {
                    k->symbols[req->symbol], k->opts.leverage_limit);
         return 0;
     }
+    double reserved = 0;
+    if (k->opts.risk && !risk_admit(k, req, &reserved)) return 0;
     if (k->n_orders == k->n_blocks * ORDER_BLOCK) {
         if (grow((void **)&k->blocks, &k->cap_blocks, k->n_blocks + 1, sizeof *k->blocks, &k->last_err)) return 0;
         k->blocks[k->n_blocks] = malloc(ORDER_BLOCK * sizeof(qc_order));
@@ -202,9 +245,12 @@ uint64_t qc_ctx_submit(qc_ctx *c, const qc_order_req *req) {
     o->req = *req;
     o->status = QC_OS_PENDING_NEW;
     o->created_ts = o->updated_ts = o->first_eligible_ts = k->now;
+    o->strategy = k->opts.risk_strategy;
+    o->risk_open = reserved;
     if (k->in_handler) {
         if (grow((void **)&k->queue, &k->cap_queue, k->n_queue + 1, sizeof *k->queue, &k->last_err)) {
             o->status = QC_OS_REJECTED;
+            risk_release(k, o, INFINITY);
             return 0;
         }
         k->queue[k->n_queue++] = o->id;
@@ -218,9 +264,15 @@ qc_err qc_ctx_cancel(qc_ctx *c, uint64_t id) {
     qc_order *o = (qc_order *)qc_ctx_order(c, id);
     if (!o || !qc_order_is_open(o))
         return qc_err_set(&k->last_err, QC_ERR_EXECUTION, "cancel: order %llu is not open", (unsigned long long)id);
-    if (o->status == QC_OS_PENDING_NEW) /* still queued: never reached the venue */
-        return qc_order_transition(o, QC_OS_CANCELLED, k->now, &k->last_err);
-    return k->venue->vt->cancel(k->venue, o, &k->last_err);
+    qc_err rc;
+    if (o->status == QC_OS_PENDING_NEW) { /* still queued: never reached the venue */
+        rc = qc_order_transition(o, QC_OS_CANCELLED, k->now, &k->last_err);
+    } else {
+        if (k->opts.risk) qc_risk_note_cancel(k->opts.risk, k->now);
+        rc = k->venue->vt->cancel(k->venue, o, &k->last_err);
+    }
+    if (!rc) risk_release(k, o, INFINITY);
+    return rc;
 }
 
 qc_err qc_ctx_replace(qc_ctx *c, uint64_t id, double qty, double limit_price, double stop_price) {
@@ -228,7 +280,31 @@ qc_err qc_ctx_replace(qc_ctx *c, uint64_t id, double qty, double limit_price, do
     qc_order *o = (qc_order *)qc_ctx_order(c, id);
     if (!o || !qc_order_is_open(o) || o->status == QC_OS_PENDING_CANCEL)
         return qc_err_set(&k->last_err, QC_ERR_EXECUTION, "replace: order %llu is not open", (unsigned long long)id);
-    return k->venue->vt->replace(k->venue, o, qty, limit_price, stop_price, &k->last_err);
+    if (!k->opts.risk) return k->venue->vt->replace(k->venue, o, qty, limit_price, stop_price, &k->last_err);
+    /* the replacement is checked as an order of its own that takes over the old reservation */
+    qc_order_req r = o->req;
+    r.qty = qty - o->filled_qty;
+    if (limit_price > 0) r.limit_price = limit_price;
+    if (stop_price > 0) r.stop_price = stop_price;
+    qc_risk_order ro;
+    qc_risk_verdict v;
+    risk_mark_for_order(k, r.symbol);
+    qc_risk_order_from_req(k->opts.risk, &r, k->opts.risk_strategy, &ro);
+    ro.is_replace = 1;
+    ro.replaced_qty = o->risk_open;
+    if (qc_risk_check(k->opts.risk, &ro, k->now, &v)) {
+        risk_refused(k, &v);
+        return k->last_err.code;
+    }
+    double old = o->risk_open;
+    qc_err rc = k->venue->vt->replace(k->venue, o, qty, limit_price, stop_price, &k->last_err);
+    if (rc) { /* the venue kept the old order: restore its reservation */
+        qc_risk_order_done(k->opts.risk, r.symbol, r.side, ro.qty);
+        qc_risk_order_reserve(k->opts.risk, r.symbol, r.side, old);
+    } else {
+        o->risk_open = ro.qty;
+    }
+    return rc;
 }
 
 /* ---- venue callbacks -------------------------------------------------------------------------- */
@@ -242,12 +318,25 @@ static void on_venue_fill(void *vk, const qc_fill *f) {
     o->avg_price = (prev * o->avg_price + f->qty * f->price) / o->filled_qty;
     o->updated_ts = f->ts;
     qc_account_apply_fill(&k->acct, f, k->event_index, NULL);
+    if (k->opts.risk) { /* the fill price carries spread, slippage and impact; commission is the fee */
+        qc_risk_on_fill(k->opts.risk, o->strategy, f->symbol, f->side, f->qty, f->price, f->costs.commission, 0,
+                        f->ts);
+        risk_release(k, o, f->qty);
+        if (o->filled_qty >= o->req.qty && o->req.qty > 0) risk_release(k, o, INFINITY);
+    }
     if (k->strat->on_fill) {
         int was = k->in_handler;
         k->in_handler = 1;
         k->strat->on_fill(k->state, &k->ctx, f);
         k->in_handler = was;
     }
+}
+
+/* An order changed state at the venue (expired, cancelled, rejected, filled): a closed order hands
+ * back what the risk engine still holds for it. */
+static void on_venue_status(void *vk, qc_order *o) {
+    qc_kernel *k = vk;
+    if (!qc_order_is_open(o)) risk_release(k, o, INFINITY);
 }
 
 /* ---- lifecycle -------------------------------------------------------------------------------- */
@@ -277,7 +366,14 @@ qc_err qc_kernel_new(const qc_kernel_opts *o, const char *const *symbols, size_t
     }
     k->acct.borrow_rate = o->borrow_rate;
     venue->sink.fill = on_venue_fill;
-    venue->sink.status = NULL; /* statuses live in the order table; a journal hooks in here later */
+    venue->sink.status = on_venue_status;
+    if (o->risk) {
+        const qc_risk_limits *l = qc_risk_get_limits(o->risk);
+        k->risk_marks = l->enabled && (l->max_gross > 0 || l->max_net > 0 || l->max_daily_loss > 0 ||
+                                       l->max_drawdown > 0 || l->strategy_max_daily_loss > 0 ||
+                                       l->strategy_max_drawdown > 0 || l->leverage > 0);
+        k->risk_day = INT64_MIN;
+    }
     venue->kernel = k;
     venue->views = k->hist;
     if (!rc) rc = strat->init(k->state, &k->params, &k->ctx, err);
@@ -308,6 +404,37 @@ void qc_kernel_free(qc_kernel *k) {
     free(k);
 }
 
+/* The engine's trading day starts at the first event of each UTC day. */
+static void risk_new_day(qc_kernel *k, int64_t ts) {
+    int64_t day = ts >= 0 ? ts / QC_NS_PER_DAY : -((-ts - 1) / QC_NS_PER_DAY) - 1;
+    if (day == k->risk_day) return;
+    k->risk_day = day;
+    qc_risk_day_start(k->opts.risk, ts);
+}
+
+/* Carries out what kill switches engaged during the event asked for: cancel every open order, and
+ * for flatten also close every position with reduce-only market orders (they pass the switch). */
+static void risk_actions(qc_kernel *k) {
+    qc_risk_event ev;
+    while (qc_risk_poll_event(k->opts.risk, &ev)) {
+        k->risk_stats.kills++;
+        if (ev.action == QC_RISK_ACT_NONE) continue;
+        for (uint64_t id = 1; id <= k->n_orders; id++) {
+            qc_order *o = order_at(k, id);
+            if (qc_order_is_open(o) && o->status != QC_OS_PENDING_CANCEL && qc_ctx_cancel(&k->ctx, id) == QC_OK)
+                k->risk_stats.kill_cancels++;
+        }
+        if (ev.action != QC_RISK_ACT_FLATTEN) continue;
+        for (uint32_t s = 0; s < k->n_sym; s++) {
+            double q = k->acct.pos[s].qty;
+            if (q == 0) continue;
+            qc_order_req r = {.symbol = s, .side = q > 0 ? QC_SELL : QC_BUY, .type = QC_ORD_MARKET,
+                              .tif = QC_TIF_DAY, .qty = fabs(q), .reduce_only = 1};
+            if (qc_ctx_submit(&k->ctx, &r)) k->risk_stats.kill_flattens++;
+        }
+    }
+}
+
 /* Hands queued orders to the venue, in submission order. */
 static void flush_queue(qc_kernel *k) {
     for (size_t i = 0; i < k->n_queue; i++) {
@@ -321,6 +448,7 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
                        const uint8_t *has, qc_error *err) {
     (void)err; /* nothing here fails while histories are views; kept for venues that can */
     k->now = ts; /* event time: the close of the bars in this event */
+    if (k->opts.risk) risk_new_day(k, ts);
     int match = k->venue->active != 0; /* resting orders: the venue matches them on the new bars */
     for (size_t s = 0; s < k->n_sym; s++) {
         k->has[s] = has[s];
@@ -329,6 +457,7 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
         k->hist[s].n = idx[s] + 1;
         if (match) k->venue->vt->on_bar(k->venue, (uint32_t)s, series[s], idx[s]); /* fills at old marks */
         qc_account_mark(&k->acct, (uint32_t)s, series[s]->close[idx[s]]);
+        if (k->risk_marks) qc_risk_on_mark(k->opts.risk, (uint32_t)s, series[s]->close[idx[s]], ts);
     }
     if (k->opts.borrow_rate > 0 && k->opts.periods_per_year > 0)
         qc_account_accrue_borrow(&k->acct, 1.0 / k->opts.periods_per_year);
@@ -340,6 +469,7 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
         k->venue->vt->on_event_end(k->venue, ts);
         if (k->n_queue) flush_queue(k); /* orders placed from on_fill during close fills */
     }
+    if (k->opts.risk) risk_actions(k);
     k->event_index++;
     return QC_OK;
 }
@@ -353,6 +483,7 @@ void qc_kernel_finish(qc_kernel *k) {
 }
 
 const qc_account *qc_kernel_account(const qc_kernel *k) { return &k->acct; }
+const qc_kernel_risk_stats *qc_kernel_risk(const qc_kernel *k) { return &k->risk_stats; }
 
 size_t qc_kernel_n_orders(const qc_kernel *k) { return k->n_orders; }
 const qc_order *qc_kernel_order(const qc_kernel *k, uint64_t id) { return order_at(k, id); }

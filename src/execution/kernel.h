@@ -139,12 +139,30 @@ struct qc_venue {
 
 typedef struct qc_kernel qc_kernel;
 
+struct qc_risk;
+
 typedef struct {
     double cash;
     double leverage_limit;   /* max gross exposure / equity for new orders (0 = no limit) */
     double borrow_rate;      /* annual, on short notional */
     double periods_per_year; /* for borrow accrual per event */
+    /* The pre-trade risk engine (src/risk, not owned; NULL = none): every new order and replace
+     * passes its checks before the venue; fills, marks and order ends keep its P&L and
+     * reservations; a kill it engages is carried out (cancel all, or cancel and flatten) after
+     * the event. Its symbol indices are the kernel's. */
+    struct qc_risk *risk;
+    uint32_t risk_strategy;  /* this kernel's strategy id at the risk engine */
 } qc_kernel_opts;
+
+/* What the risk engine did during a run. */
+typedef struct {
+    size_t rejected;         /* orders and replaces refused by a check */
+    size_t kills;            /* kill switches engaged by loss or drawdown limits */
+    size_t kill_cancels;     /* orders cancelled by a kill action */
+    size_t kill_flattens;    /* flattening orders sent by a kill action */
+    qc_error first_reject;   /* the first refusal's reason */
+} qc_kernel_risk_stats;
+const qc_kernel_risk_stats *qc_kernel_risk(const qc_kernel *k);
 
 /* The strategy's state is allocated and owned by the kernel. Symbols are copied. */
 qc_err qc_kernel_new(const qc_kernel_opts *o, const char *const *symbols, size_t n_symbols,

@@ -51,6 +51,7 @@ typedef struct {
     int64_t created_ts, updated_ts;
     int64_t first_eligible_ts; /* a bar must close after this to fill (no same-bar fills) */
     int64_t expire_ts;         /* DAY orders: end of the session they are for (0 until known) */
+    double risk_open;          /* shares the risk engine still holds reserved for this order */
 } qc_order;
 
 /* Costs of one fill, in account currency (all >= 0 for the trader paying them). */
