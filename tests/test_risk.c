@@ -185,6 +185,12 @@ static void test_lot_and_tick(void **state) {
     assert_int_equal(why(r, ord(AAPL, QC_BUY, 100, 0.29), 0), QC_RISK_PASS); /* 0.1 + 0.2 style decimals */
     assert_int_equal(why(r, ord(PENNY, QC_BUY, 100, 0.1234), 0), QC_RISK_PASS);
     assert_int_equal(why(r, ord(PENNY, QC_BUY, 100, 0.12345), 0), QC_RISK_CHK_TICK);
+    /* boundaries: one lot exactly, a hair under; the sub-dollar tick applies below 1, not at 1 */
+    assert_int_equal(why(r, ord(AAPL, QC_BUY, 100, 150), 0), QC_RISK_PASS);
+    assert_int_equal(why(r, ord(AAPL, QC_BUY, 99.99, 150), 0), QC_RISK_CHK_LOT);
+    assert_int_equal(why(r, ord(PENNY, QC_BUY, 100, 0.9999), 0), QC_RISK_PASS);
+    assert_int_equal(why(r, ord(PENNY, QC_BUY, 100, 1.0), 0), QC_RISK_PASS);
+    assert_int_equal(why(r, ord(PENNY, QC_BUY, 100, 1.0001), 0), QC_RISK_CHK_TICK);
     qc_risk_order o = ord(AAPL, QC_SELL, 100, 0);
     o.type = QC_ORD_STOP;
     o.stop_price = 140.001;
