@@ -122,6 +122,24 @@ static void test_batch_equals_stream(void **state) {
         assert_bits_equal(s, b, len, ns[k]);
         free(s);
     }
+    /* stretches of exact cents and of arbitrary doubles (and a few NaN/inf), so windows keep
+     * turning from the exact path to the float path and back */
+    double p = 100;
+    for (size_t i = 0; i < len; i++) {
+        if (rng_unif(&seed) < 0.002) p = 100 + 50 * rng_unif(&seed);
+        int exact = (i / 700) % 2 == 0;
+        double step = p * 0.01 * (rng_unif(&seed) - 0.5);
+        p += exact ? round(step * 100) / 100 : step;
+        if (exact) p = round(p * 100) / 100;
+        double u = rng_unif(&seed);
+        x[i] = u < 0.0005 ? NAN : u < 0.001 ? INFINITY : p;
+    }
+    for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+        double *s = stream_all(x, len, ns[k]);
+        qc_sma_batch(x, len, ns[k], b);
+        assert_bits_equal(s, b, len, ns[k]);
+        free(s);
+    }
     free(x);
     free(b);
 }

@@ -3,10 +3,13 @@
  * int64 window sum (of 1e-8 units); while every value in the window is such a value, the mean is
  * one correctly rounded division of the exact sum, so two windows with the same exact mean give the
  * same double (no spurious crossover from rounding, flat stretches included), and an update is an
- * integer add. Float path, for any other value: a running sum re-summed from scratch in window
- * order every n updates, so error never exceeds one window's worth (~n ulps: 1e-14 relative for
- * n = 50, far inside the 1e-9 promised against TTR); a window whose n values are all equal returns
- * that value. (A compensated TwoSum/Neumaier sum was measured: 4x the per-value dependency chain.)
+ * integer add. Float path, only while the window is not exact (it holds any other value, or its
+ * exact sum is too large for a double): a running sum, re-summed from scratch in window order when
+ * the window turns inexact and every n updates after, so error never exceeds one window's worth
+ * (~n ulps: 1e-14 relative for n = 50, far inside the 1e-9 promised against TTR); a window whose n
+ * values are all equal returns that value. While the window is exact the float sum is not kept at
+ * all (its running adds and re-sums were 40% of a crossover backtest's time). (A compensated
+ * TwoSum/Neumaier sum was measured: 4x the per-value dependency chain.)
  * The batch form runs the same steps from the array, so it equals the stream bit for bit. */
 #include "features/rolling.h"
 
@@ -75,6 +78,24 @@ static inline double mean_of(int64_t isum, size_t n_inexact, double sum, size_t 
     return run >= n ? x : m;
 }
 
+/* The float sum's step for a window of n whose newest value x replaced old: kept only while the
+ * window needs it (live), re-summed from the window (segments a, b in push order) when it turns
+ * live and every n updates after. Batch, stream and pair all take exactly this step. */
+static inline void float_step(double *sum, size_t *since, int *on, int live, double x, double old, size_t n,
+                              const double *a, size_t na, const double *b, size_t nb) {
+    if (!live) {
+        *on = 0;
+        return;
+    }
+    if (!*on || ++*since == n) {
+        *sum = resum(a, na, b, nb);
+        *since = 0;
+        *on = 1;
+    } else {
+        *sum += x - old;
+    }
+}
+
 void qc_sma_push(qc_sma *s, double x) {
     size_t n = s->n, h = s->head;
     double prev = s->ring[h ? h - 1 : n - 1];
@@ -91,11 +112,8 @@ void qc_sma_push(qc_sma *s, double x) {
     s->isum += qx - qold;
     s->n_inexact += (size_t)!ok_x;
     s->n_inexact -= (size_t)!ok_old;
-    s->sum += x - old;
-    if (++s->since_exact == n) {
-        s->sum = resum(s->ring + h, n - h, s->ring, h);
-        s->since_exact = 0;
-    }
+    float_step(&s->sum, &s->since, &s->float_on, !exact_window(s->isum, s->n_inexact), x, old, n, s->ring + h,
+               n - h, s->ring, h);
     s->count++;
 }
 
@@ -130,6 +148,7 @@ void qc_sma_batch(const double *x, size_t len, size_t n, double *out) {
     double sum = 0.0, prev = 0.0;
     int64_t isum = 0;
     size_t n_inexact = 0, run = 0, since = 0;
+    int on = 0;
     for (size_t i = 0; i < len; i++) { /* the stream's ring starts as zeros: old is 0 in warm-up */
         double xi = x[i], old = i >= n ? x[i - n] : 0.0;
         int ok_x, ok_old;
@@ -138,14 +157,10 @@ void qc_sma_batch(const double *x, size_t len, size_t n, double *out) {
         isum += qx - qold;
         n_inexact += (size_t)!ok_x;
         n_inexact -= (size_t)!ok_old;
-        sum += xi - old;
         prev = xi;
-        if (i + 1 >= n && ++since == n) { /* the stream re-sums at every n-th update once full */
-            sum = resum(x + i + 1 - n, n, NULL, 0);
-            since = 0;
-        } else if (i + 1 < n) {
-            since++;
-        }
+        /* the window in push order; in warm-up the stream's leading zeros add nothing to a re-sum */
+        size_t first = i + 1 >= n ? i + 1 - n : 0;
+        float_step(&sum, &since, &on, !exact_window(isum, n_inexact), xi, old, n, x + first, i + 1 - first, NULL, 0);
         out[i] = i + 1 < n ? NAN : mean_of(isum, n_inexact, sum, run, n, xi, x + i + 1 - n, n, NULL, 0);
     }
 }
@@ -209,18 +224,14 @@ void qc_sma_pair_push(qc_sma_pair *p, double x) {
     h = h + 1 == ns ? 0 : h + 1;
     p->head = h;
     p->run = x == prev ? p->run + 1 : 1;
-    p->sum_s += x - old_s;
-    p->sum_f += x - old_f;
-    if (++p->since_s == ns) {
-        p->sum_s = resum(p->ring + h, ns - h, p->ring, h);
-        p->since_s = 0;
-    }
-    if (++p->since_f == p->nf) {
+    float_step(&p->sum_s, &p->since_s, &p->float_s, !exact_window(p->isum_s, p->inexact_s), x, old_s, ns,
+               p->ring + h, ns - h, p->ring, h);
+    int live_f = !exact_window(p->isum_f, p->inexact_f);
+    if (live_f || p->float_f) {
         const double *a, *b;
         size_t na, nb;
         fast_segments(p, &a, &na, &b, &nb);
-        p->sum_f = resum(a, na, b, nb);
-        p->since_f = 0;
+        float_step(&p->sum_f, &p->since_f, &p->float_f, live_f, x, old_f, p->nf, a, na, b, nb);
     }
     p->count++;
 }

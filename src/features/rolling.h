@@ -1,7 +1,8 @@
 /* rolling.h: streaming rolling-window statistics in O(1) per value with no allocation after init:
- * the simple moving average with a compensated (Neumaier) running sum that is re-summed exactly
- * every window length of updates, so it never drifts; a window whose values are all equal returns
- * that value exactly, so two averages of a flat stretch are equal (no spurious crossover).
+ * the simple moving average, exact for windows of short decimals (int64 sums of 1e-8 units), else
+ * a running float sum re-summed from the window every window length of updates, so it never
+ * drifts; a window whose values are all equal returns that value exactly, so two averages of a
+ * flat stretch are equal (no spurious crossover).
  * The feature library grows from here. */
 #ifndef QC_FEATURES_ROLLING_H
 #define QC_FEATURES_ROLLING_H
@@ -18,10 +19,11 @@ typedef struct {
     double *ring;    /* last n values */
     int64_t *qring;  /* their 1e-8 counts (0 when inexact) */
     uint8_t *inexact;/* 1 where the value is not a short decimal */
-    double sum;      /* running sum, re-summed exactly every n updates */
+    double sum;      /* float path: running sum, re-summed from the window every n updates */
     int64_t isum;    /* exact sum of the window in 1e-8 units (values that are exactly such) */
     size_t n_inexact;/* values in the window that are not exact multiples of 1e-8 */
-    size_t since_exact;
+    size_t since;    /* updates since the float sum was re-summed */
+    int float_on;    /* the float sum is live (the window is not exact) */
     size_t run;      /* how many of the latest values are equal: a flat window returns its value */
 } qc_sma;
 
@@ -51,6 +53,7 @@ typedef struct {
     size_t inexact_f, inexact_s;
     double sum_f, sum_s;
     size_t since_f, since_s;
+    int float_f, float_s;
     size_t run;
 } qc_sma_pair;
 
