@@ -11,26 +11,14 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "backtest/backtest.h"
 #include "risk/risk.h"
 #include "backtest/report.h"
 #include "data/synth.h"
 #include "strategies/strategies.h"
 
-#define BACKTRADER_EVENTS_PER_S 20400.0
-#define VECTORBT_EVENTS_PER_S 10500000.0
 #define GOAL_EVENTS_PER_S 50000000.0
-
-static int64_t mono_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
-static int cmp_dbl(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* A random walk of minute bars (deterministic), in cents like real quotes. */
 static void minute_bars(qc_bars *b, size_t n) {

@@ -9,21 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_util.h"
 #include "risk/risk.h"
 
 #define SEED_TARGET_NS 10000.0
 #define OUR_P99_TARGET_NS 1000.0
 #define OUR_PNL_TARGET_NS 100.0
-
-static int cmp_dbl(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_dbl);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 int main(int argc, char **argv) {
     qc_risk_bench_opts o = {.orders = 10000000, .symbols = 1000, .seed = 42};
@@ -48,7 +39,7 @@ int main(int argc, char **argv) {
         for (int j = 0; j < F; j++) fig[j][k] = v[j];
     }
     double m[F];
-    for (int j = 0; j < F; j++) m[j] = median(fig[j], runs);
+    for (int j = 0; j < F; j++) m[j] = median_of(fig[j], runs);
     printf("risk pre-trade suite: %zu orders, %zu symbols with positions, every check enabled, %d runs (medians)\n",
            o.orders, o.symbols, runs);
     printf("timer: %s (overhead %.0f ns); accepted %zu of %zu in the last run\n", r.timer, r.timer_overhead_ns,

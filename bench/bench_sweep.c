@@ -13,23 +13,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "backtest/sweep.h"
 #include "strategies/strategies.h"
 
 #define N_BARS 2520
-#define BACKTRADER_EVENTS_PER_S 20400.0
-#define VECTORBT_EVENTS_PER_S 10500000.0
-
-static int64_t mono_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
-static int cmp_dbl(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static void daily_bars(qc_bars *b) {
     uint64_t x = 0x2545F4914F6CDD1Dull;
