@@ -83,6 +83,8 @@ extern const qc_command qc_cmd_portfolio[];
 extern const size_t qc_cmd_portfolio_n;
 extern const qc_command qc_cmd_features[];
 extern const size_t qc_cmd_features_n;
+extern const qc_command qc_cmd_features_xsec[];
+extern const size_t qc_cmd_features_xsec_n;
 extern const qc_command qc_cmd_cv[];
 extern const size_t qc_cmd_cv_n;
 extern const qc_command qc_cmd_sweep[];
