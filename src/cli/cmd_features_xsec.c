@@ -2,7 +2,9 @@
  * (Spearman) of indicator features against forward returns across a panel of symbols
  * (features/cross_sectional.h): the panel comes from a multi-column close CSV or several stored
  * symbols; prints each feature's IC summary (mean, SD, t-statistic, IR, hit rate) and writes the IC
- * time series with --output. */
+ * time series with --output; `quantcli features regime`: a Gaussian HMM (features/regime.h) fitted
+ * to (or loaded for) one series' return features, with the Viterbi states and the online filtered
+ * state probabilities per date. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include "data/validate.h"
 #include "features/cross_sectional.h"
 #include "features/indicators.h"
+#include "features/regime.h"
 
 #define MAX_SYMBOLS 4096
 
@@ -344,6 +347,266 @@ static const qc_opt_spec k_ic_opts[] = {
     {"tz", "ZONE", "zone of CSV date-times without an offset (default UTC) [data.tz]"},
 };
 
+/* ---- features regime ------------------------------------------------------------------------------------ */
+
+typedef struct {
+    const panel_in *in;
+    const size_t *row_t; /* panel timestamp of each feature row */
+    size_t n;
+    const qc_hmm *m;
+    const int *path;
+    const double *filt;
+} regime_out;
+
+/* The series: the only one, or the --symbol column of a multi-column file. */
+static qc_err pick_series(const panel_in *in, const qc_args *a, size_t *s, qc_error *err) {
+    const char *sym = qc_args_get(a, "symbol");
+    *s = 0;
+    if (in->p.n_sym == 1) return QC_OK;
+    for (*s = 0; sym && *s < in->p.n_sym; ++*s)
+        if (qc_str_ieq(in->p.symbols[*s], sym)) return QC_OK;
+    return qc_err_set(err, QC_ERR_INPUT, "%s: %zu close columns: pick one with --symbol NAME%s%.60s%s", in->label,
+                      in->p.n_sym, sym ? " (no column '" : "", sym ? sym : "", sym ? "')" : "");
+}
+
+/* Splits "ret,vol" into known feature names. */
+static qc_err parse_features(const char *spec, char names[][32], size_t *d, qc_error *err) {
+    *d = 0;
+    const char *p = spec;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len >= 32 || *d == 8)
+            return qc_err_set(err, QC_ERR_INPUT, "--features: expected up to 8 of ret, absret, vol, got '%.60s'", spec);
+        snprintf(names[*d], 32, "%.*s", (int)len, p);
+        if (strcmp(names[*d], "ret") && strcmp(names[*d], "absret") && strcmp(names[*d], "vol"))
+            return qc_err_set(err, QC_ERR_INPUT, "--features: unknown feature '%s' (known: ret, absret, vol)", names[*d]);
+        ++*d;
+        p += len + (p[len] == ',');
+    }
+    return *d ? QC_OK : qc_err_set(err, QC_ERR_INPUT, "--features: empty");
+}
+
+/* Feature rows from the closes c[0..nt) (NaN = no bar): one row per bar with every feature defined;
+ * ret = ln(c_t / c_prev), vol = sample SD of the last w log returns. row_t maps rows to bars. */
+static size_t feature_rows(const double *c, size_t nt, char names[][32], size_t d, size_t w, double *x, size_t *row_t) {
+    size_t n = 0, nr = 0, prev = SIZE_MAX;
+    double *r = x + nt * d; /* the spare tail holds the returns seen so far */
+    for (size_t t = 0; t < nt; t++) {
+        if (!isfinite(c[t])) continue;
+        if (prev == SIZE_MAX) {
+            prev = t;
+            continue;
+        }
+        double ret = log(c[t] / c[prev]);
+        prev = t;
+        r[nr++] = ret;
+        double vol = NAN;
+        if (nr >= w) {
+            double mean = 0, ss = 0;
+            for (size_t q = nr - w; q < nr; q++) mean += r[q];
+            mean /= (double)w;
+            for (size_t q = nr - w; q < nr; q++) ss += (r[q] - mean) * (r[q] - mean);
+            vol = sqrt(ss / (double)(w - 1));
+        }
+        if (isnan(vol) && d > 0) {
+            int need = 0;
+            for (size_t j = 0; j < d; j++) need |= strcmp(names[j], "vol") == 0;
+            if (need) continue;
+        }
+        for (size_t j = 0; j < d; j++)
+            x[n * d + j] = strcmp(names[j], "ret") == 0 ? ret : strcmp(names[j], "absret") == 0 ? fabs(ret) : vol;
+        row_t[n++] = t;
+    }
+    return n;
+}
+
+static qc_err write_states(FILE *f, void *ctx, qc_error *err) {
+    const regime_out *o = ctx;
+    size_t k = o->m->k;
+    fputs("date,viterbi,filtered", f);
+    for (size_t i = 0; i < k; i++) fprintf(f, ",p%zu", i);
+    fputc('\n', f);
+    for (size_t r = 0; r < o->n; r++) {
+        char d[40];
+        qc_calendar_format_stamp(o->in->cal, o->in->p.ts[o->row_t[r]], o->in->interval_s, d, sizeof d);
+        const double *p = o->filt + r * k;
+        size_t best = 0;
+        for (size_t i = 1; i < k; i++) best = p[i] > p[best] ? i : best;
+        fprintf(f, "%s,%d,%zu", d, o->path[r], best);
+        for (size_t i = 0; i < k; i++) fputc(',', f), put_number(f, p[i]);
+        fputc('\n', f);
+    }
+    return ferror(f) ? qc_err_set(err, QC_ERR_INTERNAL, "write failed") : QC_OK;
+}
+
+static void print_regime(const qc_args *a, const qc_hmm *m, const qc_hmm_fit_info *info, int fitted, double ll,
+                         const int *path, size_t n) {
+    size_t k = m->k, d = m->d, cw = m->cov == QC_HMM_FULL ? d * d : d;
+    double share[QC_HMM_MAX_STATES] = {0};
+    for (size_t t = 0; t < n; t++) share[path[t]] += 1.0 / (double)n;
+    if (qc_args_has(a, "json")) {
+        cJSON *root = cJSON_CreateObject(), *states = cJSON_CreateArray();
+        char *mj = NULL;
+        qc_error e = {0};
+        cJSON_AddNumberToObject(root, "bars", (double)n);
+        cJSON_AddNumberToObject(root, "states", (double)k);
+        cJSON_AddStringToObject(root, "covariance", m->cov == QC_HMM_FULL ? "full" : "diag");
+        cJSON_AddNumberToObject(root, "log_likelihood", ll);
+        if (fitted) {
+            cJSON_AddNumberToObject(root, "aic", info->aic);
+            cJSON_AddNumberToObject(root, "bic", info->bic);
+            cJSON_AddNumberToObject(root, "iterations", (double)info->iterations);
+            cJSON_AddBoolToObject(root, "converged", info->converged);
+            cJSON_AddNumberToObject(root, "best_restart", (double)info->best_restart);
+            cJSON *rl = cJSON_CreateArray();
+            for (size_t r = 0; r < info->n_restarts && r < 64; r++) cJSON_AddItemToArray(rl, num_or_null(info->restart_ll[r]));
+            cJSON_AddItemToObject(root, "restart_log_likelihoods", rl);
+        }
+        for (size_t i = 0; i < k; i++) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "share", share[i]);
+            cJSON_AddNumberToObject(o, "expected_duration", 1.0 / fmax(1e-300, 1.0 - m->trans[i * k + i]));
+            cJSON_AddItemToArray(states, o);
+        }
+        cJSON_AddItemToObject(root, "state_summary", states);
+        if (!qc_hmm_to_json(m, NAN, &mj, &e)) cJSON_AddItemToObject(root, "model", cJSON_Parse(mj));
+        free(mj);
+        qc_out_json(stdout, root);
+        return;
+    }
+    printf("bars %zu  states %zu  covariance %s  log-likelihood %.6f", n, k, m->cov == QC_HMM_FULL ? "full" : "diag", ll);
+    if (fitted)
+        printf("  aic %.4f  bic %.4f  iterations %zu%s  best of %zu restarts", info->aic, info->bic, info->iterations,
+               info->converged ? "" : " (not converged)", info->n_restarts);
+    printf("\n");
+    char **cells = calloc(k * (2 + 2 * d) + 1, sizeof *cells);
+    const char *hdr[2 + 2 * QC_HMM_MAX_DIMS];
+    char hbuf[2 * QC_HMM_MAX_DIMS][48];
+    hdr[0] = "state", hdr[1] = "share";
+    for (size_t j = 0; j < d; j++) {
+        snprintf(hbuf[2 * j], 48, "mean_%s", m->names[j][0] ? m->names[j] : "x");
+        snprintf(hbuf[2 * j + 1], 48, "sd_%s", m->names[j][0] ? m->names[j] : "x");
+        hdr[2 + 2 * j] = hbuf[2 * j], hdr[3 + 2 * j] = hbuf[2 * j + 1];
+    }
+    size_t nc = 2 + 2 * d;
+    for (size_t i = 0; cells && i < k; i++) {
+        char b[40];
+        snprintf(b, sizeof b, "%zu", i), cells[i * nc] = qc_strdup(b);
+        snprintf(b, sizeof b, "%.4f", share[i]), cells[i * nc + 1] = qc_strdup(b);
+        for (size_t j = 0; j < d; j++) {
+            double v = m->cov == QC_HMM_FULL ? m->covar[i * cw + j * d + j] : m->covar[i * cw + j];
+            snprintf(b, sizeof b, "%.6g", m->mean[i * d + j]), cells[i * nc + 2 + 2 * j] = qc_strdup(b);
+            snprintf(b, sizeof b, "%.6g", sqrt(v)), cells[i * nc + 3 + 2 * j] = qc_strdup(b);
+        }
+    }
+    if (cells) qc_out_table(stdout, hdr, nc, cells, k);
+    for (size_t i = 0; cells && i < k * nc; i++) free(cells[i]);
+    free(cells);
+}
+
+typedef struct {
+    long long k, restarts, window, seed;
+    qc_hmm_cov cov;
+} regime_opts;
+
+static qc_err regime_opts_read(const qc_args *a, regime_opts *o, qc_error *err) {
+    o->k = 2, o->restarts = 5, o->window = 20, o->seed = 42, o->cov = QC_HMM_DIAG;
+    qc_err rc;
+    if ((rc = qc_args_int(a, "states", 1, QC_HMM_MAX_STATES, &o->k, err)) ||
+        (rc = qc_args_int(a, "restarts", 1, 64, &o->restarts, err)) ||
+        (rc = qc_args_int(a, "window", 2, 10000, &o->window, err)) ||
+        (rc = qc_args_int(a, "seed", 0, 1LL << 62, &o->seed, err)))
+        return rc;
+    const char *cv = qc_args_get(a, "cov");
+    if (cv && strcmp(cv, "diag") && strcmp(cv, "full"))
+        return qc_err_set(err, QC_ERR_INPUT, "option '--cov': expected diag or full, got '%.40s'", cv);
+    if (cv && strcmp(cv, "full") == 0) o->cov = QC_HMM_FULL;
+    if (!qc_args_has(a, "states") && !qc_args_has(a, "load"))
+        return qc_err_set(err, QC_ERR_USAGE, "features regime: --states K is required (or --load MODEL.json)");
+    return QC_OK;
+}
+
+/* Fits (or loads) the model over the rows; fills path and filtered probabilities. */
+static qc_err regime_model(const qc_args *a, const regime_opts *ro, const double *x, size_t n, char names[][32],
+                           size_t d, qc_hmm **m, qc_hmm_fit_info *info, qc_error *err) {
+    const char *ld = qc_args_get(a, "load");
+    if (ld) return qc_hmm_load(ld, m, err);
+    qc_hmm_fit_opts fo;
+    qc_hmm_fit_opts_init(&fo);
+    fo.k = (size_t)ro->k, fo.cov = ro->cov, fo.restarts = (size_t)ro->restarts, fo.seed = (uint64_t)ro->seed;
+    qc_err rc = qc_hmm_fit(x, n, d, &fo, m, info, err);
+    for (size_t j = 0; !rc && j < d; j++) snprintf((*m)->names[j], sizeof (*m)->names[j], "%s", names[j]);
+    return rc;
+}
+
+static qc_err run_regime(const qc_cli *cli, const qc_args *a, qc_error *err) {
+    regime_opts ro;
+    qc_err rc = regime_opts_read(a, &ro, err);
+    if (rc) return rc;
+    char names[8][32];
+    size_t d = 0, s = 0;
+    const char *ld = qc_args_get(a, "load");
+    rc = parse_features(cfg_or(NULL, a, "features", NULL, "ret"), names, &d, err);
+    panel_in in = {0};
+    if (!rc) rc = load_panel(cli, a, "features regime", &in, err);
+    if (!rc) rc = pick_series(&in, a, &s, err);
+    size_t nt = in.p.n_ts, n = 0;
+    double *x = NULL, *filt = NULL;
+    size_t *row_t = NULL;
+    int *path = NULL;
+    qc_hmm *m = NULL;
+    qc_hmm_fit_info info = {0};
+    if (!rc && (!(x = malloc((nt * d + nt + 1) * sizeof *x)) || !(row_t = malloc((nt + 1) * sizeof *row_t))))
+        rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    if (!rc) n = feature_rows(in.p.close + s * nt, nt, names, d, (size_t)ro.window, x, row_t);
+    if (!rc && n < 2) rc = qc_err_set(err, QC_ERR_INPUT, "%s: %zu bars of features; too few for a model", in.label, n);
+    if (!rc) rc = regime_model(a, &ro, x, n, names, d, &m, &info, err);
+    if (!rc && ld && m->d != d)
+        rc = qc_err_set(err, QC_ERR_INPUT, "%s: the model has %zu features, --features gives %zu", ld, m->d, d);
+    for (size_t j = 0; !rc && ld && j < d; j++)
+        if (m->names[j][0] && strcmp(m->names[j], names[j]))
+            rc = qc_err_set(err, QC_ERR_INPUT, "%s: feature %zu is '%s' in the model, '%s' here (give --features)", ld, j,
+                            m->names[j], names[j]);
+    if (!rc && (!(path = malloc(n * sizeof *path)) || !(filt = malloc(n * m->k * sizeof *filt))))
+        rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    double ll = NAN;
+    if (!rc) rc = qc_hmm_viterbi(m, x, n, path, NULL, err);
+    if (!rc) rc = qc_hmm_filter_batch(m, x, n, filt, &ll, err);
+    const char *save = qc_args_get(a, "save"), *out = qc_args_get(a, "output");
+    if (!rc && save) rc = qc_hmm_save(m, ll, save, err);
+    regime_out ro2 = {&in, row_t, n, m, path, filt};
+    if (!rc && out) rc = qc_out_file(out, write_states, &ro2, err);
+    if (!rc && !(out && strcmp(out, "-") == 0)) print_regime(a, m, &info, ld == NULL, ll, path, n);
+    qc_hmm_free(m);
+    free(x), free(row_t), free(path), free(filt);
+    qc_panel_free(&in.p);
+    return rc;
+}
+
+static int cmd_regime(qc_cli *cli, qc_args *a) {
+    qc_error err = {0};
+    qc_err rc = run_regime(cli, a, &err);
+    return rc ? qc_cli_fail(&err) : 0;
+}
+
+static const qc_opt_spec k_regime_opts[] = {
+    {"data", "FILE.csv", "bars from a CSV (OHLCV, or close columns: pick one with --symbol)"},
+    {"symbol", "SYM", "a stored symbol; with --data: the close column of a multi-column file"},
+    {"states", "K", "hidden states (1..32)"},
+    {"features", "LIST", "comma-separated: ret (log return), absret, vol (SD of the last --window returns); default ret"},
+    {"window", "W", "bars in the vol feature (default 20)"},
+    {"cov", "diag|full", "covariance of each state (default diag)"},
+    {"restarts", "N", "EM runs from different starts; the best log-likelihood is kept (default 5)"},
+    {"seed", "S", "seed of the restarts' starting points (default 42)"},
+    {"load", "MODEL.json", "use a saved model instead of fitting (its feature names must match)"},
+    {"save", "MODEL.json", "save the fitted model (JSON)"},
+    {"output", "STATES.csv", "write date, Viterbi state, filtered state and filtered probabilities"},
+    {"json", NULL, "print the fit and the model as JSON"},
+    {"interval", "IV", "bar interval to load from the store (default: the smallest stored)"},
+    {"calendar", "NAME", "exchange calendar for dates (default NYSE) [data.calendar]"},
+    {"tz", "ZONE", "zone of CSV date-times without an offset (default UTC) [data.tz]"},
+};
+
 const qc_command qc_cmd_features_xsec[] = {
     {"features ic", "(--data FILE.csv | --symbol SYM...) --spec SPEC --horizon H [--rank] [--output IC.csv] [--json]",
      "Information coefficient of features against forward returns across symbols.",
@@ -354,5 +617,15 @@ const qc_command qc_cmd_features_xsec[] = {
      "mean / (SD / sqrt(n)), IR = mean / SD (per date, not annualised) and the share of positive ICs.\n"
      "--output writes the IC series; with --output - the series goes to stdout instead of the summary.",
      k_ic_opts, sizeof k_ic_opts / sizeof k_ic_opts[0], 0, 0, cmd_ic},
+    {"features regime", "(--data FILE.csv | --symbol SYM) --states K [--features ret,vol] [--restarts N] [--save MODEL.json] [--output STATES.csv] [--json]",
+     "Market regimes: a Gaussian HMM over return features, with states per date.",
+     "Fits a K-state Gaussian HMM (Baum-Welch, the best of --restarts seeded runs; states numbered by\n"
+     "the mean of the first feature, 0 lowest) to the features of one series, or applies a saved one\n"
+     "(--load). Bars where a feature is not yet defined (the first, and the first W for vol) are left\n"
+     "out. --output writes per date the Viterbi state (the best path given all the data: look-ahead,\n"
+     "for research) and the filtered state and probabilities P(state | bars up to that date), which\n"
+     "use no later bar (what live trading sees). Prints the log-likelihood, AIC, BIC and each state's\n"
+     "share of time, means and SDs. See docs/FEATURES.md (Regime).",
+     k_regime_opts, sizeof k_regime_opts / sizeof k_regime_opts[0], 0, 0, cmd_regime},
 };
 const size_t qc_cmd_features_xsec_n = sizeof qc_cmd_features_xsec / sizeof qc_cmd_features_xsec[0];
