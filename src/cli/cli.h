@@ -85,6 +85,8 @@ extern const qc_command qc_cmd_features[];
 extern const size_t qc_cmd_features_n;
 extern const qc_command qc_cmd_risk[];
 extern const size_t qc_cmd_risk_n;
+extern const qc_command qc_cmd_features_xsec[];
+extern const size_t qc_cmd_features_xsec_n;
 extern const qc_command qc_cmd_cv[];
 extern const size_t qc_cmd_cv_n;
 extern const qc_command qc_cmd_sweep[];

@@ -22,6 +22,7 @@ static const struct {
 } k_groups[] = {{qc_cmd_data, &qc_cmd_data_n},
                 {qc_cmd_backtest, &qc_cmd_backtest_n},
                 {qc_cmd_features, &qc_cmd_features_n},
+                {qc_cmd_features_xsec, &qc_cmd_features_xsec_n},
                 {qc_cmd_cv, &qc_cmd_cv_n},
                 {qc_cmd_sweep, &qc_cmd_sweep_n},
                 {qc_cmd_metrics, &qc_cmd_metrics_n},
