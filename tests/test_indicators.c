@@ -138,7 +138,8 @@ static int alt_params(const qc_ind_def *d, double *p) {
     return qc_ind_check_params(d, p, &err) == QC_OK;
 }
 
-static void check_stream(const qc_ind_def *d, const double *p, const series *s) {
+/* Batch == stream bit for bit; returns the batch outputs (caller frees). */
+static double **check_bits(const qc_ind_def *d, const double *p, const series *s) {
     double **b = run_batch(d, p, s);
     qc_ind *ind;
     qc_error err = {0};
@@ -152,6 +153,11 @@ static void check_stream(const qc_ind_def *d, const double *p, const series *s) 
                 fail_msg("%s output %s row %zu: stream %.17g batch %.17g", d->name, d->outputs[k], i, o[k], b[k][i]);
     }
     qc_ind_free(ind);
+    return b;
+}
+
+static void check_stream(const qc_ind_def *d, const double *p, const series *s) {
+    double **b = check_bits(d, p, s);
     /* warm-up: exactly lookback NaNs, then numbers */
     for (size_t k = 0; k < d->n_outputs; k++) {
         size_t lb = qc_ind_lookback(d, p, k), i = 0;
@@ -174,6 +180,32 @@ static void test_batch_equals_stream(void **st) {
         check_stream(d, p, &s);
         if (d->n_params && alt_params(d, p)) check_stream(d, p, &s);
     }
+    series_free(&s);
+}
+
+/* The batch kernels of the rolling extremes (block maxima, not the stream's deque) on prices full of
+ * ties (three levels), with windows from 1 to longer than a batch chunk: the same values and the
+ * same ages (aroon counts bars since the newest of equal extremes). */
+static void test_extremes_with_ties(void **st) {
+    (void)st;
+    series s;
+    random_series(&s, 3000, 50);
+    for (size_t i = 0; i < s.n; i++) {
+        double u = floor(urand() * 3), w = floor(urand() * 3);
+        s.c[i] = 10 + u, s.h[i] = 12 + w, s.l[i] = 8 + floor(urand() * 3);
+        s.o[i] = s.c[i];
+    }
+    static const char *names[] = {"min", "max", "willr", "donchian", "stoch", "aroon", "ichimoku", "vhf"};
+    static const double ns[] = {1, 2, 3, 7, 20, 513, 700};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++) {
+            const qc_ind_def *d = qc_ind_find(names[k]);
+            double p[QC_IND_MAX_PARAMS];
+            for (size_t q = 0; q < d->n_params; q++) p[q] = d->params[q].def;
+            p[0] = ns[j];
+            if (d->n_params == 3 && strcmp(names[k], "ichimoku") == 0) p[1] = ns[j] + 1, p[2] = 2 * ns[j];
+            free_out(check_bits(d, p, &s)); /* flat windows may give 0/0 (vhf): bits only */
+        }
     series_free(&s);
 }
 
@@ -467,7 +499,7 @@ static void test_bad_inputs(void **st) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_registry),         cmocka_unit_test(test_spec),
-        cmocka_unit_test(test_bad_inputs),       cmocka_unit_test(test_batch_equals_stream),
+        cmocka_unit_test(test_bad_inputs),       cmocka_unit_test(test_batch_equals_stream), cmocka_unit_test(test_extremes_with_ties),
         cmocka_unit_test(test_golden_trend),     cmocka_unit_test(test_golden_momentum),
         cmocka_unit_test(test_golden_volatility), cmocka_unit_test(test_golden_volume),
         cmocka_unit_test(test_golden_stats),     cmocka_unit_test(test_golden_py),

@@ -272,6 +272,87 @@ static inline double wext_push(wext *q, double x) {
 /* Bars since the current extreme (0 = the newest bar). */
 static inline size_t wext_age(const wext *q) { return q->t - 1 - q->idx[q->head]; }
 
+/* ---- batch rolling extremes: van Herk / Gil-Werman blocks, no data-dependent branches --------- */
+/* The batch kernels' replacement for wext: the same values (the extreme of the last min(n, seen)
+ * inputs; among equal extremes the newest, so ages agree with wext_age) at ~3 compares per point
+ * instead of a deque's unpredictable pops. Inputs are split into blocks of n; the window ending at
+ * i is a suffix of the previous block (s[], computed once per block, backwards) plus a prefix of
+ * the current one (p). Runs over consecutive index ranges, so callers work in small chunks. */
+#define IND_CHUNK 512
+typedef struct {
+    double *s;  /* s[k]: extreme of prev block [k, n); s[n] = the identity (-inf for max, +inf for min) */
+    size_t *si; /* its index (newest among equals) */
+    size_t n, j, b0; /* position in the current block and the block's first index */
+    double p;
+    size_t pi;
+} rext;
+
+static inline int rext_init(rext *r, size_t n, int is_min) {
+    memset(r, 0, sizeof *r);
+    r->n = n;
+    r->j = 0;
+    r->s = malloc((n + 1) * sizeof *r->s);
+    r->si = calloc(n + 1, sizeof *r->si);
+    if (!r->s || !r->si) return 0;
+    for (size_t k = 0; k <= n; k++) r->s[k] = is_min ? INFINITY : -INFINITY;
+    return 1;
+}
+static inline void rext_free(rext *r) { free(r->s); free(r->si); r->s = NULL; r->si = NULL; }
+
+/* GT(a, b): a strictly beats b. Writes ext[i - i0] and, when age is not NULL, age[i - i0] = bars
+ * since the extreme (i - its index), for i in [i0, i1). */
+#define IND_REXT_RUN(NAME, GT)                                                                       \
+    static inline __attribute__((always_inline)) void NAME(rext *r, const double *x, size_t i0,     \
+                                                           size_t i1, double *ext, double *age) {   \
+        const size_t n = r->n;                                                                       \
+        double p = r->p;                                                                             \
+        size_t pi = r->pi, j = r->j, b0 = r->b0;                                                     \
+        double *s = r->s;                                                                            \
+        size_t *si = r->si;                                                                          \
+        size_t i = i0;                                                                               \
+        while (i < i1) {                                                                             \
+            if (j == n) { /* the block [b0, b0 + n) is complete: its suffix extremes */              \
+                double m = s[n];                                                                     \
+                size_t mi = 0;                                                                       \
+                for (size_t k = n; k-- > 0;) {                                                       \
+                    double v = x[b0 + k];                                                            \
+                    int c = GT(v, m);                                                                \
+                    m = c ? v : m;                                                                   \
+                    mi = c ? b0 + k : mi;                                                            \
+                    s[k] = m, si[k] = mi;                                                            \
+                }                                                                                    \
+                b0 += n, j = 0;                                                                      \
+            }                                                                                        \
+            if (j == 0) p = x[i], pi = i; /* a new block: its prefix starts here */                 \
+            size_t end = i1 - i < n - j ? i1 : i + (n - j);                                          \
+            const double *sj = s + j + 1 - i;                                                        \
+            const size_t *sij = si + j + 1 - i;                                                      \
+            for (; i < end; i++) {                                                                   \
+                double v = x[i];                                                                     \
+                int c = !GT(p, v); /* ties: the newer value */                                       \
+                p = c ? v : p;                                                                       \
+                pi = c ? i : pi;                                                                     \
+                int q = !GT(sj[i], p);                                                               \
+                ext[i - i0] = q ? p : sj[i];                                                         \
+                if (age) age[i - i0] = (double)(i - (q ? pi : sij[i]));                              \
+            }                                                                                        \
+            j = i - b0;                                                                              \
+        }                                                                                            \
+        r->p = p, r->pi = pi, r->j = j, r->b0 = b0;                                                  \
+    }
+/* A max and a min tracker of window n (both freed on failure). */
+static inline qc_err rext_pair_init(rext *hi, rext *lo, size_t n, const char *what, qc_error *e) {
+    int ok = rext_init(hi, n, 0);
+    ok &= rext_init(lo, n, 1);
+    if (ok) return QC_OK;
+    rext_free(hi), rext_free(lo);
+    return ind_nomem(e, what);
+}
+#define IND_GT_MAX(a, b) ((a) > (b))
+#define IND_GT_MIN(a, b) ((a) < (b))
+IND_REXT_RUN(rext_max_run, IND_GT_MAX)
+IND_REXT_RUN(rext_min_run, IND_GT_MIN)
+
 /* ---- EMA seeded with the mean of its first n inputs (TTR); k = 2/(n+1), or 1/n for Wilder ------- */
 typedef struct {
     double k, sum, v;
@@ -355,6 +436,17 @@ static inline double lagbuf_push(lagbuf *l, double x) {
         }                                                                                            \
         NAME##_free(&s0);                                                                            \
         return QC_OK;                                                                                \
+    }
+
+/* The streaming half of IND_GLUE, for indicators whose batch kernel NAME##_batch is written by
+ * hand (a tighter loop giving the same numbers: tests/test_indicators.c checks every bit). */
+#define IND_GLUE_STREAM(NAME)                                                                        \
+    static void NAME##_update_v(void *s, const qc_ind_cols *c, size_t i, double *o) {                \
+        NAME##_step((NAME##_st *)s, c, i, o);                                                        \
+    }                                                                                                \
+    static void NAME##_free_v(void *s) { NAME##_free((NAME##_st *)s); }                              \
+    static qc_err NAME##_init_v(void *s, const double *p, qc_error *e) {                             \
+        return NAME##_init((NAME##_st *)s, p, e);                                                    \
     }
 
 /* The descriptor's function fields for NAME. */

@@ -75,19 +75,40 @@ static qc_err stoch_init(stoch_st *s, const double *p, qc_error *e) {
     return QC_OK;
 }
 static void stoch_free(stoch_st *s) { wext_free(&s->hi), wext_free(&s->lo), wsum_free(&s->d), wsum_free(&s->sd); }
-IND_STEP stoch_step(stoch_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    double hh = wext_push(&s->hi, c->high[i]), ll = wext_push(&s->lo, c->low[i]);
-    o[0] = o[1] = o[2] = NAN;
+IND_STEP stoch_core(stoch_st *s, double hh, double ll, double cl, double *o0, double *o1, double *o2) {
+    *o0 = *o1 = *o2 = NAN;
     if (++s->t < s->n) return;
     double den = hh - ll;
-    double k = den != 0 ? (c->close[i] - ll) / den : 0.5;
-    o[0] = k;
+    double k = den != 0 ? (cl - ll) / den : 0.5;
+    *o0 = k;
     if (!wsum_push(&s->d, k)) return;
     double d = s->d.sum * s->inv_d;
-    o[1] = d;
-    if (wsum_push(&s->sd, d)) o[2] = s->sd.sum * s->inv_sd;
+    *o1 = d;
+    if (wsum_push(&s->sd, d)) *o2 = s->sd.sum * s->inv_sd;
 }
-IND_GLUE(stoch, 3)
+IND_STEP stoch_step(stoch_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double hh = wext_push(&s->hi, c->high[i]), ll = wext_push(&s->lo, c->low[i]);
+    stoch_core(s, hh, ll, c->close[i], o, o + 1, o + 2);
+}
+IND_GLUE_STREAM(stoch)
+static qc_err stoch_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    stoch_st s0;
+    rext hi, lo;
+    qc_err rc = stoch_init(&s0, p, e);
+    if (!rc && (rc = rext_pair_init(&hi, &lo, P(0), "stoch", e))) stoch_free(&s0);
+    if (rc) return rc;
+    stoch_st s = s0;
+    double hb[IND_CHUNK], lb[IND_CHUNK], *o0 = out[0], *o1 = out[1], *o2 = out[2];
+    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
+        size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
+        rext_max_run(&hi, c->high, i0, i1, hb, NULL);
+        rext_min_run(&lo, c->low, i0, i1, lb, NULL);
+        for (size_t i = i0; i < i1; i++) stoch_core(&s, hb[i - i0], lb[i - i0], c->close[i], o0 + i, o1 + i, o2 + i);
+    }
+    s0 = s;
+    stoch_free(&s0), rext_free(&hi), rext_free(&lo);
+    return QC_OK;
+}
 static size_t lb_stoch(const double *p, size_t k) {
     return P(0) - 1 + (k >= 1 ? P(1) - 1 : 0) + (k >= 2 ? P(2) - 1 : 0);
 }
@@ -104,12 +125,30 @@ static qc_err willr_init(willr_st *s, const double *p, qc_error *e) {
     return QC_OK;
 }
 static void willr_free(willr_st *s) { wext_free(&s->hi), wext_free(&s->lo); }
+static inline double willr_of(double hh, double ll, double cl) {
+    double den = hh - ll;
+    return den != 0 ? (hh - cl) / den : 0.5;
+}
 IND_STEP willr_step(willr_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double hh = wext_push(&s->hi, c->high[i]), ll = wext_push(&s->lo, c->low[i]);
-    double den = hh - ll;
-    o[0] = ++s->t < s->n ? NAN : den != 0 ? (hh - c->close[i]) / den : 0.5;
+    o[0] = ++s->t < s->n ? NAN : willr_of(hh, ll, c->close[i]);
 }
-IND_GLUE(willr, 1)
+IND_GLUE_STREAM(willr)
+static qc_err willr_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    rext hi, lo;
+    qc_err rc = rext_pair_init(&hi, &lo, P(0), "willr", e);
+    if (rc) return rc;
+    double hb[IND_CHUNK], lb[IND_CHUNK], *o = out[0];
+    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
+        size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
+        rext_max_run(&hi, c->high, i0, i1, hb, NULL);
+        rext_min_run(&lo, c->low, i0, i1, lb, NULL);
+        for (size_t i = i0; i < i1; i++) o[i] = willr_of(hb[i - i0], lb[i - i0], c->close[i]);
+    }
+    for (size_t i = 0; i < len && i + 1 < P(0); i++) o[i] = NAN;
+    rext_free(&hi), rext_free(&lo);
+    return QC_OK;
+}
 
 /* ---- cci(n, c): (tp - SMA(tp)) / (c x mean |tp - SMA(tp)|); the mean deviation scans the window -- */
 typedef struct { wsum w; double inv, cc; } cci_st;

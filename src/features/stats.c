@@ -97,8 +97,27 @@ IND_STEP max_step(max_st *s, const qc_ind_cols *c, size_t i, double *o) {
     o[0] = ++s->t >= s->n ? v : NAN;
 }
 IND_STEP min_step(min_st *s, const qc_ind_cols *c, size_t i, double *o) { max_step(s, c, i, o); }
-IND_GLUE(max, 1)
-IND_GLUE(min, 1)
+IND_GLUE_STREAM(max)
+IND_GLUE_STREAM(min)
+/* Batch: block extremes (ind_internal.h rext), the same values as the deque. */
+static qc_err ext_batch(const double *p, const qc_ind_cols *c, size_t len, double *out, int is_min, qc_error *e) {
+    rext r;
+    if (!rext_init(&r, P(0), is_min)) {
+        rext_free(&r);
+        return ind_nomem(e, is_min ? "min" : "max");
+    }
+    if (is_min) rext_min_run(&r, c->close, 0, len, out, NULL);
+    else rext_max_run(&r, c->close, 0, len, out, NULL);
+    for (size_t i = 0; i < len && i + 1 < P(0); i++) out[i] = NAN;
+    rext_free(&r);
+    return QC_OK;
+}
+static qc_err max_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    return ext_batch(p, c, len, out[0], 0, e);
+}
+static qc_err min_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    return ext_batch(p, c, len, out[0], 1, e);
+}
 
 /* ---- rank(n): (count below + 0.5 x count equal, itself included) / n (TTR runPercentRank) ------- */
 typedef struct { lagbuf l; size_t t, n; } rank_st;
@@ -252,15 +271,37 @@ static qc_err vhf_init(vhf_st *s, const double *p, qc_error *e) {
     return QC_OK;
 }
 static void vhf_free(vhf_st *s) { wext_free(&s->hi), wext_free(&s->lo), wsum_free(&s->ch); }
-IND_STEP vhf_step(vhf_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    double x = c->close[i], pc = s->pc;
+IND_STEP vhf_core(vhf_st *s, double x, double h, double l, double *o) {
+    double pc = s->pc;
     s->pc = x;
-    double h = wext_push(&s->hi, x), l = wext_push(&s->lo, x);
     o[0] = NAN;
     if (s->t++ == 0) return;
     if (wsum_push(&s->ch, fabs(x - pc))) o[0] = (h - l) / s->ch.sum;
 }
-IND_GLUE(vhf, 1)
+IND_STEP vhf_step(vhf_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double x = c->close[i];
+    double h = wext_push(&s->hi, x), l = wext_push(&s->lo, x);
+    vhf_core(s, x, h, l, o);
+}
+IND_GLUE_STREAM(vhf)
+static qc_err vhf_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    vhf_st s0;
+    rext hi, lo;
+    qc_err rc = vhf_init(&s0, p, e);
+    if (!rc && (rc = rext_pair_init(&hi, &lo, P(0), "vhf", e))) vhf_free(&s0);
+    if (rc) return rc;
+    vhf_st s = s0;
+    double hb[IND_CHUNK], lb[IND_CHUNK], *o = out[0];
+    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
+        size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
+        rext_max_run(&hi, c->close, i0, i1, hb, NULL);
+        rext_min_run(&lo, c->close, i0, i1, lb, NULL);
+        for (size_t i = i0; i < i1; i++) vhf_core(&s, c->close[i], hb[i - i0], lb[i - i0], o + i);
+    }
+    s0 = s;
+    vhf_free(&s0), rext_free(&hi), rext_free(&lo);
+    return QC_OK;
+}
 
 /* ---- ret(h) = x / x[t-h] - 1, logret(h) = log(x / x[t-h]) --------------------------------------- */
 typedef struct { lagbuf l; } ret_st;

@@ -250,6 +250,10 @@ static qc_err aroon_init(aroon_st *s, const double *p, qc_error *e) {
     return QC_OK;
 }
 static void aroon_free(aroon_st *s) { wext_free(&s->hi), wext_free(&s->lo); }
+static inline void aroon_of(double n, double age_hi, double age_lo, double *up, double *dn, double *osc) {
+    double u = 100.0 * (n - age_hi) / n, d = 100.0 * (n - age_lo) / n;
+    *up = u, *dn = d, *osc = u - d;
+}
 IND_STEP aroon_step(aroon_st *s, const qc_ind_cols *c, size_t i, double *o) {
     wext_push(&s->hi, c->high[i]);
     wext_push(&s->lo, c->low[i]);
@@ -257,11 +261,34 @@ IND_STEP aroon_step(aroon_st *s, const qc_ind_cols *c, size_t i, double *o) {
         o[0] = o[1] = o[2] = NAN;
         return;
     }
-    double up = 100.0 * (s->n - (double)wext_age(&s->hi)) / s->n;
-    double dn = 100.0 * (s->n - (double)wext_age(&s->lo)) / s->n;
-    o[0] = up, o[1] = dn, o[2] = up - dn;
+    aroon_of(s->n, (double)wext_age(&s->hi), (double)wext_age(&s->lo), o, o + 1, o + 2);
 }
-IND_GLUE(aroon, 3)
+IND_GLUE_STREAM(aroon)
+static qc_err aroon_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    rext hi, lo;
+    qc_err rc = rext_pair_init(&hi, &lo, P(0) + 1, "aroon", e);
+    if (rc) return rc;
+    /* an age takes n + 1 values: look its score up (computed by the stream's own expression) */
+    double *score = malloc((P(0) + 1) * sizeof *score), xb[IND_CHUNK], *up = out[0], *dn = out[1], *osc = out[2];
+    if (!score) {
+        rext_free(&hi), rext_free(&lo);
+        return ind_nomem(e, "aroon");
+    }
+    for (size_t a = 0; a <= P(0); a++) aroon_of(p[0], (double)a, 0, &score[a], xb, xb);
+    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
+        size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
+        rext_max_run(&hi, c->high, i0, i1, xb, up + i0);
+        rext_min_run(&lo, c->low, i0, i1, xb, dn + i0);
+        for (size_t i = i0; i < i1; i++) {
+            double u = score[(size_t)up[i]], d = score[(size_t)dn[i]];
+            up[i] = u, dn[i] = d, osc[i] = u - d;
+        }
+    }
+    free(score);
+    for (size_t i = 0; i < len && i + 1 < P(0); i++) up[i] = dn[i] = osc[i] = NAN;
+    rext_free(&hi), rext_free(&lo);
+    return QC_OK;
+}
 
 /* ---- sar(accel, max): Wilder's parabolic stop and reverse, TTR's recursion; the first bar starts
  * long at low - (high - low) (TTR subtracts the whole sample's sd of high - low: look-ahead) ------- */
@@ -343,7 +370,38 @@ IND_STEP ichimoku_step(ichimoku_st *s, const qc_ind_cols *c, size_t i, double *o
     o[2] = t >= s->n1 && t >= s->n2 ? (a + b) / 2 : NAN;
     o[3] = t >= s->n3 ? d : NAN;
 }
-IND_GLUE(ichimoku, 4)
+IND_GLUE_STREAM(ichimoku)
+static qc_err ichimoku_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    rext r[6]; /* high and low trackers of the three windows */
+    size_t n[3] = {P(0), P(1), P(2)};
+    qc_err rc = QC_OK;
+    int ok = 0;
+    for (; ok < 3 && !rc; ok++) rc = rext_pair_init(&r[2 * ok], &r[2 * ok + 1], n[ok], "ichimoku", e);
+    if (rc) ok--;
+    for (int k = 0; rc && k < ok; k++) rext_free(&r[2 * k]), rext_free(&r[2 * k + 1]);
+    if (rc) return rc;
+    double hb[IND_CHUNK], lb[IND_CHUNK];
+    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
+        size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;
+        for (int k = 0; k < 3; k++) {
+            double *o = out[k == 2 ? 3 : k] + i0;
+            rext_max_run(&r[2 * k], c->high, i0, i1, hb, NULL);
+            rext_min_run(&r[2 * k + 1], c->low, i0, i1, lb, NULL);
+            for (size_t j = 0; j < m; j++) o[j] = (hb[j] + lb[j]) / 2;
+        }
+        for (size_t i = i0; i < i1; i++) out[2][i] = (out[0][i] + out[1][i]) / 2;
+    }
+    for (size_t i = 0; i < len; i++) {
+        size_t t = i + 1;
+        if (t >= n[0] && t >= n[1] && t >= n[2]) break;
+        if (t < n[0]) out[0][i] = NAN;
+        if (t < n[1]) out[1][i] = NAN;
+        if (t < n[0] || t < n[1]) out[2][i] = NAN;
+        if (t < n[2]) out[3][i] = NAN;
+    }
+    for (int k = 0; k < 6; k++) rext_free(&r[k]);
+    return QC_OK;
+}
 static size_t lb_ichimoku(const double *p, size_t k) {
     size_t a = P(0) - 1, b = P(1) - 1, d = P(2) - 1;
     return k == 0 ? a : k == 1 ? b : k == 2 ? (a > b ? a : b) : d;
