@@ -12,7 +12,8 @@ cd "$(dirname "$0")"
 PKGS_BUILD="build-essential cmake make pkg-config git"
 PKGS_LIBS="libsqlite3-dev libyaml-dev libcjson-dev liblapacke-dev libopenblas-dev libglpk-dev"
 PKGS_TEST="libcmocka-dev clang libclang-rt-dev chromium"
-PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_TEST"
+PKGS_GOLDEN="python3-statsmodels" # regenerating goldens only (tests/golden/gen_pairs.py)
+PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_TEST $PKGS_GOLDEN"
 
 missing_pkgs() {
   local p out=""

@@ -7,6 +7,8 @@
 static const qc_strategy_def *const k_all[] = {
     &qc_strategy_buy_and_hold,
     &qc_strategy_sma_cross,
+    &qc_strategy_ts_momentum,
+    &qc_strategy_xs_momentum,
 };
 
 const qc_strategy_def *const *qc_strategies_all(size_t *n) {
