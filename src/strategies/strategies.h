@@ -14,5 +14,6 @@ const qc_strategy_def *qc_strategy_find(const char *name);
 
 extern const qc_strategy_def qc_strategy_buy_and_hold;
 extern const qc_strategy_def qc_strategy_sma_cross;
+extern const qc_strategy_def qc_strategy_portfolio;
 
 #endif
