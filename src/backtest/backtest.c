@@ -73,10 +73,11 @@ static qc_err alloc_result(qc_backtest_result *r, const char *const *symbols, si
     r->ts = qc_alloc_large(cap * sizeof *r->ts);
     r->equity = qc_alloc_large(cap * sizeof(double));
     r->benchmark = qc_alloc_large(cap * sizeof(double));
+    r->comparison = qc_alloc_large(cap * sizeof(double));
     r->gross = exposures ? qc_alloc_large(cap * sizeof(double)) : NULL;
     r->net = exposures ? qc_alloc_large(cap * sizeof(double)) : NULL;
     r->symbol_pnl = curves ? qc_alloc_large(cap * n_sym * sizeof(double)) : NULL;
-    if (!r->symbols || !r->ts || !r->equity || !r->benchmark || (exposures && (!r->gross || !r->net)) ||
+    if (!r->symbols || !r->ts || !r->equity || !r->benchmark || !r->comparison || (exposures && (!r->gross || !r->net)) ||
         (curves && !r->symbol_pnl))
         return qc_err_set(err, QC_ERR_NOMEM, "out of memory for the equity curve");
     for (size_t s = 0; s < n_sym; s++)
@@ -196,6 +197,7 @@ static qc_err replay_one_timeline(run_state *st, const qc_bars *const *series, s
         qc_err rc = qc_kernel_event(st->k, stamps[e], series, st->idx, st->has, err);
         if (rc) return rc;
         record(r, a, e, stamps[e], sums);
+        r->comparison[e] = qc_kernel_comparison(st->k);
         if (e == 0) {
             for (size_t s = 0; s < n_sym; s++) st->last[s] = series[s]->close[0];
             r->benchmark[0] = bench_update(&st->bench, series, st->idx, st->has, n_sym, o->kernel.cash, st->last);
@@ -230,6 +232,7 @@ static qc_err replay(run_state *st, const qc_bars *const *series, size_t n_sym, 
         if (rc) return rc;
         size_t e = r->n++;
         record(r, a, e, ts, sums);
+        r->comparison[e] = qc_kernel_comparison(st->k);
         r->benchmark[e] = bench_update(&st->bench, series, st->idx, st->has, n_sym, o->kernel.cash, st->last);
         size_t bars = 0;
         for (size_t s = 0; s < n_sym; s++) {
@@ -244,6 +247,11 @@ static qc_err replay(run_state *st, const qc_bars *const *series, size_t n_sym, 
 
 static qc_err collect(const run_state *st, qc_backtest_result *r, qc_error *err) {
     const qc_account *a = qc_kernel_account(st->k);
+    r->comparison_label = qc_kernel_comparison_label(st->k);
+    if (!r->comparison_label) { /* the strategy keeps no comparison */
+        free(r->comparison);
+        r->comparison = NULL;
+    }
     r->n_orders = qc_kernel_n_orders(st->k);
     r->risk = *qc_kernel_risk(st->k);
     r->sim = *qc_sim_venue_stats(st->venue);
@@ -276,6 +284,7 @@ qc_err qc_backtest_run(const qc_bars *const *series, const char *const *symbols,
     r->initial_equity = o->kernel.cash;
     qc_kernel_opts ko = o->kernel;
     ko.periods_per_year = mo.periods_per_year;
+    ko.cal = o->cal;
     qc_sim_opts so = o->sim;
     so.cal = o->cal;
     so.interval_s = o->interval_s;
@@ -317,6 +326,7 @@ void qc_backtest_result_free(qc_backtest_result *r) {
     free(r->ts);
     free(r->equity);
     free(r->benchmark);
+    free(r->comparison);
     free(r->gross);
     free(r->net);
     free(r->symbol_pnl);
@@ -464,6 +474,15 @@ qc_err qc_backtest_write_json(FILE *f, const qc_backtest_result *r, const char *
         if (i) fputc(',', f);
         jnum(f, r->benchmark[i]);
     }
+    if (r->comparison) {
+        fputs("],\n    \"comparison_label\": ", f);
+        jstr(f, r->comparison_label);
+        fputs(",\n    \"comparison\": [", f);
+        for (size_t i = 0; i < r->n; i++) {
+            if (i) fputc(',', f);
+            jnum(f, r->comparison[i]);
+        }
+    }
     fputs("]}\n}\n", f);
     return ferror(f) ? qc_err_set(err, QC_ERR_INPUT, "writing the JSON result failed") : QC_OK;
 }
@@ -486,6 +505,7 @@ qc_err qc_backtest_write_trades_csv(FILE *f, const qc_backtest_result *r, const 
 qc_err qc_backtest_write_equity_csv(FILE *f, const qc_backtest_result *r, const qc_calendar *cal, int64_t iv,
                                     qc_error *err) {
     fputs(r->gross ? "date,equity,benchmark,gross_exposure,net_exposure" : "date,equity,benchmark", f);
+    if (r->comparison) fputs(",comparison", f);
     for (size_t s = 0; r->symbol_pnl && s < r->n_symbols; s++) fprintf(f, ",pnl_%s", r->symbols[s]);
     fputc('\n', f);
     for (size_t i = 0; i < r->n; i++) {
@@ -493,6 +513,7 @@ qc_err qc_backtest_write_equity_csv(FILE *f, const qc_backtest_result *r, const 
         qc_calendar_format_stamp(cal, r->ts[i], iv, d, sizeof d);
         fprintf(f, "%s,%.10g,%.10g", d, r->equity[i], r->benchmark[i]);
         if (r->gross) fprintf(f, ",%.10g,%.10g", r->gross[i], r->net[i]);
+        if (r->comparison) fprintf(f, ",%.10g", r->comparison[i]);
         for (size_t s = 0; r->symbol_pnl && s < r->n_symbols; s++)
             fprintf(f, ",%.10g", r->symbol_pnl[i * r->n_symbols + s]);
         fputc('\n', f);

@@ -39,6 +39,8 @@ typedef struct {
     int64_t *ts;
     double *equity;           /* portfolio equity after each event */
     double *benchmark;        /* equal-weight buy-and-hold of the universe, no costs */
+    double *comparison;       /* the strategy's comparison curve (qc_ctx_set_comparison), else NULL */
+    const char *comparison_label;
     double *gross, *net;      /* keep_exposures: exposures after each event, else NULL */
     double *symbol_pnl;       /* keep_symbol_curves: [event * n_symbols + s] realised + unrealised */
     double initial_equity, periods_per_year;

@@ -459,6 +459,7 @@ static void chart_equity(FILE *f, const qc_report_input *in, xticks *xt) {
     double lo = INFINITY, hi = -INFINITY;
     range_add(&lo, &hi, in->equity, in->n);
     range_add(&lo, &hi, in->benchmark, in->n);
+    range_add(&lo, &hi, in->comparison, in->n);
     range_finish(&lo, &hi, 0.05);
     p.lo = lo;
     p.hi = hi;
@@ -467,6 +468,7 @@ static void chart_equity(FILE *f, const qc_report_input *in, xticks *xt) {
     draw_time_axis(f, &p, xt);
     fputs("<g class=\"data\">\n", f);
     if (in->benchmark) path_line(f, &p, "bench", in->benchmark, in->n);
+    if (in->comparison) path_line(f, &p, "cmp", in->comparison, in->n);
     path_line(f, &p, "strat", in->equity, in->n);
     fputs("</g>\n", f);
     double lx = p.x0 + 10, ly = p.y0 + 12;
@@ -476,6 +478,12 @@ static void chart_equity(FILE *f, const qc_report_input *in, xticks *xt) {
         fprintf(
             f, "<path class=\"bench\" d=\"M%.1f,%.1fh18\"/><text x=\"%.1f\" y=\"%.1f\">Buy &amp; hold</text>",
             px(lx + 100), px(ly), px(lx + 124), px(ly + 4));
+    if (in->comparison) {
+        fprintf(f, "<path class=\"cmp\" d=\"M%.1f,%.1fh18\"/><text x=\"%.1f\" y=\"%.1f\">", px(lx + 220), px(ly),
+                px(lx + 244), px(ly + 4));
+        put_esc(f, in->comparison_label ? in->comparison_label : "Comparison");
+        fputs("</text>", f);
+    }
     fputs("\n</svg>\n", f);
 }
 
@@ -911,6 +919,7 @@ static const char k_css[] =
     ".grid{stroke:#e8e8e8;fill:none}.axis{stroke:#999;fill:none}.yl{text-anchor:end}\n"
     ".strat{stroke:#1f77b4;stroke-width:1.6;fill:none;stroke-linejoin:round;stroke-linecap:round}\n"
     ".bench{stroke:#ff7f0e;stroke-width:1.2;fill:none;stroke-linejoin:round;stroke-linecap:round}\n"
+    ".cmp{stroke:#2ca02c;stroke-width:1.2;fill:none;stroke-dasharray:4 2;stroke-linejoin:round}\n"
     ".dd-area{fill:#d62728;fill-opacity:.3;stroke:none}.dd-line{stroke:#d62728;fill:none;stroke-linecap:"
     "round}\n"
     ".rs{stroke:#2ca02c;stroke-width:1.4;fill:none;stroke-linecap:round}\n"

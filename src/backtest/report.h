@@ -1,5 +1,5 @@
 /* report.h: the tear sheet: one self-contained HTML file (no network) with inline SVG charts:
- * equity vs buy-and-hold, underwater drawdown, monthly returns heatmap, rolling Sharpe, return
+ * equity vs buy-and-hold (and an optional second comparison), underwater drawdown, monthly returns heatmap, rolling Sharpe, return
  * histogram, and the trade list, plus the metrics table. */
 #ifndef QC_BACKTEST_REPORT_H
 #define QC_BACKTEST_REPORT_H
@@ -27,6 +27,9 @@ typedef struct {
     const qc_calendar *cal;
     size_t rolling_window;     /* rolling Sharpe window in periods (default 126 when 0) */
     size_t n_symbols;          /* entries in symbols; 0: not checked (trades[i].symbol trusted) */
+    const double *comparison;  /* optional second comparison curve on the same ts (e.g. the
+                                * strategy's equal weight rebalanced), drawn with its label */
+    const char *comparison_label;
 } qc_report_input;
 
 /* Writes the whole document to f. Requires ts, equity (n >= 1), cal and metrics; the benchmark

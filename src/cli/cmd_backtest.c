@@ -239,6 +239,8 @@ static qc_err w_report(FILE *f, void *c, qc_error *err) {
                           .ts = r->ts,
                           .equity = r->equity,
                           .benchmark = r->benchmark,
+                          .comparison = r->comparison,
+                          .comparison_label = r->comparison_label,
                           .n = r->n,
                           .initial_equity = r->initial_equity,
                           .metrics = &r->metrics,
@@ -329,7 +331,11 @@ static qc_err write_outputs(const qc_args *a, const out_ctx *oc, qc_error *err) 
 static void describe(const qc_strategy_def *sd, const qc_params *p, const universe *u, char *buf, size_t n) {
     size_t k = (size_t)snprintf(buf, n, "%s(", sd->name);
     for (size_t i = 0; i < p->n && k < n; i++)
-        k += (size_t)snprintf(buf + k, n - k, "%s%s=%g", i ? ", " : "", p->spec[i].name, p->value[i]);
+    {
+        char kv[96];
+        qc_params_format(p, i, kv, sizeof kv);
+        k += (size_t)snprintf(buf + k, n - k, "%s%s", i ? ", " : "", kv);
+    }
     if (k < n) snprintf(buf + k, n - k, ") on %s%s", u->n ? u->names[0] : "", u->n > 1 ? " and others" : "");
 }
 
@@ -438,7 +444,10 @@ const qc_command qc_cmd_backtest[] = {
     {"backtest", "(--data FILE.csv | --symbol SYM...) [--strategy NAME] [--param k=v]... [options]",
      "Run a strategy over historical bars and report its performance.",
      "Strategies: buy_and_hold; sma_cross (fast=10, slow=50: long when SMA(fast) crosses above\n"
-     "SMA(slow) at a bar's close, flat when it crosses below; all-in cash orders).\n"
+     "SMA(slow) at a bar's close, flat when it crosses below; all-in cash orders); portfolio\n"
+     "(method=minvar|maxsharpe|erc|hrp|ivp|cvar|equal|..., lookback=60, schedule=monthly|weekly|\n"
+     "daily|quarterly|none, band, rel_band, cov, long_only, ...: holds the universe at the method's\n"
+     "weights from a returns window, rebalanced on schedule or bands; see docs/PORTFOLIO.md).\n"
      "Fills: market orders at the next bar's open (close-only data: the next close) or, with\n"
      "--fill close, at the signal bar's close; limits fill at their price, never better; stops at\n"
      "the stop or the gap open. Statistics: r_t = E_t/E_{t-1} - 1; Sharpe = mean(r - rf)/std(r)\n"

@@ -3,6 +3,7 @@
  * contributions, and with --svg the efficient frontier with the assets and the chosen portfolio.
  * Every figure is per period (per row). Conventions: docs/PORTFOLIO.md. */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,8 @@ typedef struct {
     size_t points;
     double lohi[2];
     int bounded;
+    double *w0;            /* --current (n), for --turnover */
+    qc_port_groups groups; /* --group / --groups */
 } opts;
 
 typedef struct {
@@ -159,6 +162,84 @@ static qc_err read_opts(const qc_args *a, opts *o, qc_error *err) {
         return qc_err_set(err, QC_ERR_INPUT, "--bounds/--long-only do not apply to --method %s (its weights follow from the "
                           "method alone); use minvar, maxsharpe, hrp or cvar", o->method_name);
     return QC_OK;
+}
+
+/* Mean-variance methods take every constraint; cvar takes bounds and groups. */
+static int is_mean_variance(const opts *o) {
+    qc_port_method m = o->sp.method;
+    return m == QC_PORT_MINVAR || m == QC_PORT_MAXSHARPE || m == QC_PORT_TARGET_RETURN || m == QC_PORT_TARGET_RISK;
+}
+
+static qc_err read_file_text(const char *path, char **text, size_t *len, qc_error *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return qc_err_set(err, QC_ERR_INPUT, "cannot read '%s': %s", path, strerror(errno));
+    size_t cap = 4096, n = 0, got;
+    char *buf = malloc(cap);
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap && n < (1u << 24)) {
+            char *b = realloc(buf, cap *= 2);
+            if (!b) free(buf);
+            buf = b;
+        } else if (n == cap) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    if (bad || n == cap) {
+        free(buf);
+        return qc_err_set(err, QC_ERR_INPUT, "cannot read '%s': %s", path, bad ? "read error" : "larger than 16 MiB");
+    }
+    *text = buf, *len = n;
+    return QC_OK;
+}
+
+static qc_err read_groups(const qc_args *a, const table *tb, opts *o, qc_error *err) {
+    const char *specs[64], *file = qc_args_get(a, "groups");
+    size_t ns = qc_args_all(a, "group", specs, 64);
+    if (ns > 64) return qc_err_set(err, QC_ERR_USAGE, "portfolio optimize: at most 64 --group options (use --groups FILE)");
+    if (!ns && !file) return QC_OK;
+    if (!is_mean_variance(o) && o->sp.method != QC_PORT_CVAR)
+        return qc_err_set(err, QC_ERR_INPUT, "--group/--groups do not apply to --method %s; use minvar, maxsharpe, "
+                          "target_return, target_risk, frontier or cvar", o->method_name);
+    qc_err rc = qc_port_groups_init(&o->groups, tb->n, err);
+    if (!rc && file) {
+        char *text = NULL;
+        size_t len = 0;
+        rc = read_file_text(file, &text, &len, err);
+        if (!rc) rc = qc_port_groups_read(&o->groups, text, len, tb->names, file, err);
+        free(text);
+    }
+    for (size_t i = 0; !rc && i < ns; i++) rc = qc_port_groups_add(&o->groups, specs[i], tb->names, err);
+    if (!rc) qc_port_groups_apply(&o->groups, &o->sp.c);
+    return rc;
+}
+
+/* --turnover MAX with --current W1,...,Wn (in column order); then --group/--groups. */
+static qc_err read_constraints(const qc_args *a, const table *tb, opts *o, qc_error *err) {
+    const char *cur = qc_args_get(a, "current");
+    int has_t = qc_args_has(a, "turnover");
+    if (has_t != (cur != NULL))
+        return qc_err_set(err, QC_ERR_USAGE, "portfolio optimize: --turnover and --current go together");
+    if (has_t) {
+        double max = NAN;
+        qc_err rc = qc_args_double(a, "turnover", 0, 2 * tb->n + 2.0, &max, err);
+        if (rc) return rc;
+        if (!is_mean_variance(o))
+            return qc_err_set(err, QC_ERR_INPUT, "--turnover does not apply to --method %s; use minvar, maxsharpe, "
+                              "target_return, target_risk or frontier", o->method_name);
+        o->w0 = malloc(tb->n * sizeof *o->w0);
+        if (!o->w0) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+        if ((rc = qc_port_parse_list(cur, tb->n, o->w0, err))) return qc_err_prefix(err, "option '--current': ");
+        o->sp.c.w0 = o->w0;
+        o->sp.c.max_turnover = max;
+    }
+    return read_groups(a, tb, o, err);
+}
+
+static void opts_free(opts *o) {
+    free(o->w0);
+    qc_port_groups_free(&o->groups);
 }
 
 /* ---- computing ------------------------------------------------------------------------------------ */
@@ -372,6 +453,7 @@ static int cmd_optimize(qc_cli *cli, qc_args *a) {
     qc_err rc = tb.path ? read_opts(a, &o, &err)
                         : qc_err_set(&err, QC_ERR_USAGE, "portfolio optimize: --returns FILE.csv is required");
     if (!rc) rc = read_table(cli, a, &tb, &err);
+    if (!rc) rc = read_constraints(a, &tb, &o, &err);
     result R = {.tb = &tb, .o = &o};
     const char *svg = qc_args_get(a, "svg");
     if (!rc) rc = compute(&R, svg != NULL, &err);
@@ -379,6 +461,7 @@ static int cmd_optimize(qc_cli *cli, qc_args *a) {
     if (!rc && qc_args_has(a, "json")) print_json(&R);
     else if (!rc && !(svg && strcmp(svg, "-") == 0)) print_table(&R);
     result_free(&R);
+    if (tb.path) opts_free(&o);
     table_free(&tb);
     return rc ? qc_cli_fail(&err) : 0;
 }
@@ -394,6 +477,10 @@ static const qc_opt_spec k_opts[] = {
     {"alpha", "A", "CVaR confidence (default 0.95: the mean of the worst 5% of losses)"},
     {"cov", "K", "sample (ddof=1, default), ewma, ledoit_wolf (constant correlation), ledoit_wolf_id"},
     {"lambda", "L", "EWMA decay (default 0.94)"},
+    {"turnover", "MAX", "sum |w - current| <= MAX (mean-variance methods; needs --current)"},
+    {"current", "W1,W2,...", "current weights, one per column in file order (for --turnover)"},
+    {"group", "NAME=A,B:LO,HI", "LO <= sum of the weights of assets A, B <= HI (repeatable; mean-variance, cvar)"},
+    {"groups", "FILE", "group bounds, one NAME=A,B,...:LO,HI per line ('#' comments)"},
     {"rf", "X", "risk-free rate PER PERIOD for Sharpe, max Sharpe and Kelly (default 0)"},
     {"kelly-fraction", "F", "kelly: fraction of full Kelly (default 1)"},
     {"points", "N", "frontier: number of points (default 20)"},

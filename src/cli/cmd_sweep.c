@@ -203,7 +203,7 @@ static int cmd_sweep(qc_cli *cli, qc_args *a) {
 
 static const qc_opt_spec k_opts[] = {
     {"data", "FILE.csv", "bars of one series (OHLCV, or one close column)"},
-    {"strategy", "NAME", "strategy to sweep (sma_cross, buy_and_hold)"},
+    {"strategy", "NAME", "strategy to sweep (sma_cross, buy_and_hold, portfolio)"},
     {"grid", "NAME=FROM:TO:STEP", "a parameter axis (repeatable; NAME=VALUE for one value)"},
     {"param", "NAME=VALUE", "a parameter held fixed (repeatable)"},
     {"cv", "SCHEME", "none (default), kfold, purged, walkforward or cpcv"},

@@ -44,9 +44,33 @@ struct qc_kernel {
     int risk_marks;          /* the engine's limits need marks every bar (loss, exposure, leverage) */
     int64_t risk_day;        /* UTC day of the last event, for the engine's day start */
     qc_kernel_risk_stats risk_stats;
+    double comparison;      /* qc_ctx_set_comparison */
+    const char *comparison_label;
 };
 
 /* ---- parameters ------------------------------------------------------------------------------- */
+
+size_t qc_param_choice(const qc_param_spec *sp, size_t i, char *buf, size_t n) {
+    if (n) buf[0] = 0;
+    if (!sp || sp->type != QC_PARAM_ENUM || !sp->help) return 0;
+    const char *p = sp->help, *end = p + strcspn(p, ":");
+    for (size_t k = 0; k < i && p < end; k++) {
+        p += strcspn(p, "|:");
+        if (*p == '|') p++;
+    }
+    size_t len = p < end ? strcspn(p, "|:") : 0;
+    if (n) snprintf(buf, n, "%.*s", (int)len, p);
+    return len;
+}
+
+/* Index of name v among an enum's choices, or a number that is one; -1 when neither. */
+static double enum_value(const qc_param_spec *sp, const char *v, size_t len) {
+    char name[64];
+    for (size_t i = 0; qc_param_choice(sp, i, name, sizeof name); i++)
+        if (strlen(name) == len && strncmp(name, v, len) == 0) return (double)i;
+    int64_t code;
+    return qc_parse_i64(v, len, &code) == 0 && code >= sp->min && code <= sp->max ? (double)code : -1;
+}
 
 static qc_err param_value(const qc_param_spec *sp, const char *v, const char *strategy, double *out,
                           qc_error *err) {
@@ -54,6 +78,13 @@ static qc_err param_value(const qc_param_spec *sp, const char *v, const char *st
     int b;
     double d;
     size_t len = strlen(v);
+    if (sp->type == QC_PARAM_ENUM) {
+        *out = enum_value(sp, v, len);
+        if (*out < 0)
+            return qc_err_set(err, QC_ERR_INPUT, "%s: parameter %s: expected one of %.*s, got '%.40s'", strategy,
+                              sp->name, (int)strcspn(sp->help, ":"), sp->help, v);
+        return QC_OK;
+    }
     if (sp->type == QC_PARAM_BOOL) {
         if (qc_parse_bool(v, len, &b))
             return qc_err_set(err, QC_ERR_INPUT, "%s: parameter %s: expected true or false, got '%.40s'", strategy,
@@ -111,11 +142,23 @@ double qc_params_get(const qc_params *p, const char *name) {
     return k >= 0 ? p->value[k] : NAN;
 }
 
+size_t qc_params_format(const qc_params *p, size_t i, char *buf, size_t n) {
+    if (i >= p->n) return n ? (buf[0] = 0) : 0;
+    char name[64];
+    int len = qc_param_choice(&p->spec[i], (size_t)p->value[i], name, sizeof name)
+                  ? snprintf(buf, n, "%s=%s", p->spec[i].name, name)
+                  : snprintf(buf, n, "%s=%g", p->spec[i].name, p->value[i]);
+    return len < 0 ? 0 : (size_t)len;
+}
+
 /* ---- ctx services ----------------------------------------------------------------------------- */
 
 /* The clock's time (replayed in a backtest, the wall clock live); the event time without a clock. */
 int64_t qc_ctx_now(const qc_ctx *c) { return c->k->clock ? c->k->clock->now(c->k->clock) : c->k->now; }
 size_t qc_ctx_n_symbols(const qc_ctx *c) { return c->k->n_sym; }
+const qc_calendar *qc_ctx_calendar(const qc_ctx *c) {
+    return c->k->opts.cal ? c->k->opts.cal : qc_calendar_get("24/7", NULL);
+}
 const char *qc_ctx_symbol(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym ? c->k->symbols[s] : ""; }
 int qc_ctx_has_bar(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym && c->k->has[s]; }
 size_t qc_ctx_history_len(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym ? c->k->hist[s].n : 0; }
@@ -138,6 +181,12 @@ double qc_ctx_position(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym ? c
 double qc_ctx_cash(const qc_ctx *c) { return c->k->acct.cash; }
 double qc_ctx_equity(const qc_ctx *c) { return qc_account_equity(&c->k->acct); }
 const qc_error *qc_ctx_last_error(const qc_ctx *c) { return &c->k->last_err; }
+void qc_ctx_set_comparison(qc_ctx *c, const char *label, double value) {
+    c->k->comparison = value;
+    c->k->comparison_label = label;
+}
+const char *qc_kernel_comparison_label(const qc_kernel *k) { return k->comparison_label; }
+double qc_kernel_comparison(const qc_kernel *k) { return k->comparison; }
 
 #define ORDER_BLOCK 1024
 
@@ -354,6 +403,7 @@ qc_err qc_kernel_new(const qc_kernel_opts *o, const char *const *symbols, size_t
     k->params = *params;
     k->venue = venue;
     k->clock = clock;
+    k->comparison = NAN;
     k->symbols = calloc(n_symbols ? n_symbols : 1, sizeof *k->symbols);
     k->hist = calloc(n_symbols ? n_symbols : 1, sizeof *k->hist);
     k->has = calloc(n_symbols ? n_symbols : 1, 1);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/calendar.h"
 #include "core/error.h"
 #include "data/series.h"
 #include "execution/account.h"
@@ -24,7 +25,11 @@
 
 /* ---- parameters ------------------------------------------------------------------------------- */
 
-typedef enum { QC_PARAM_INT = 0, QC_PARAM_DOUBLE, QC_PARAM_BOOL } qc_param_type;
+/* QC_PARAM_ENUM: a choice among names listed at the start of the help text, separated by '|' and
+ * ended by ':' (e.g. "minvar|erc|hrp: the allocation method"). Its value is the index of the name;
+ * a value is given as the name or as that index (so sweeps can walk the codes), and min/max should
+ * be 0 and the number of names - 1. */
+typedef enum { QC_PARAM_INT = 0, QC_PARAM_DOUBLE, QC_PARAM_BOOL, QC_PARAM_ENUM } qc_param_type;
 
 typedef struct {
     const char *name;
@@ -46,6 +51,11 @@ typedef struct {
 qc_err qc_params_parse(const qc_param_spec *spec, size_t n_spec, const char *const *kv, size_t n_kv,
                        const char *strategy, qc_params *p, qc_error *err);
 double qc_params_get(const qc_params *p, const char *name);
+/* The i-th name of an enum parameter into buf (NUL-terminated, truncated to n - 1); returns its
+ * length, 0 when sp is not an enum or i is out of range. */
+size_t qc_param_choice(const qc_param_spec *sp, size_t i, char *buf, size_t n);
+/* "name=value" of parameter i as text (an enum's name, numbers as %g) into buf; returns length. */
+size_t qc_params_format(const qc_params *p, size_t i, char *buf, size_t n);
 
 /* ---- strategy interface ----------------------------------------------------------------------- */
 
@@ -68,6 +78,8 @@ typedef struct {
 /* What a strategy may ask of the kernel while it runs. Symbols are indices 0..n-1. */
 int64_t qc_ctx_now(const qc_ctx *ctx);
 size_t qc_ctx_n_symbols(const qc_ctx *ctx);
+/* The run's trading calendar (qc_kernel_opts.cal; the 24/7 calendar when none was given). */
+const qc_calendar *qc_ctx_calendar(const qc_ctx *ctx);
 const char *qc_ctx_symbol(const qc_ctx *ctx, uint32_t s);
 /* 1 if symbol s has a bar closing at the current event. */
 int qc_ctx_has_bar(const qc_ctx *ctx, uint32_t s);
@@ -90,6 +102,10 @@ qc_err qc_ctx_cancel(qc_ctx *ctx, uint64_t order_id);
 qc_err qc_ctx_replace(qc_ctx *ctx, uint64_t order_id, double qty, double limit_price, double stop_price);
 const qc_order *qc_ctx_order(const qc_ctx *ctx, uint64_t order_id);
 const qc_error *qc_ctx_last_error(const qc_ctx *ctx);
+/* A strategy's own comparison portfolio (e.g. equal weight rebalanced on its dates): its value at
+ * this event, which a backtest records beside the equity (NaN until first set). label names it
+ * for reports and must have static storage. */
+void qc_ctx_set_comparison(qc_ctx *ctx, const char *label, double value);
 
 /* ---- clock and venue -------------------------------------------------------------------------- */
 
@@ -152,6 +168,7 @@ typedef struct {
      * the event. Its symbol indices are the kernel's. */
     struct qc_risk *risk;
     uint32_t risk_strategy;  /* this kernel's strategy id at the risk engine */
+    const qc_calendar *cal; /* for strategies that schedule by session dates (NULL: 24/7) */
 } qc_kernel_opts;
 
 /* What the risk engine did during a run. */
@@ -180,5 +197,8 @@ const qc_account *qc_kernel_account(const qc_kernel *k);
 /* Orders ever created: ids 1..qc_kernel_n_orders(); order pointers stay valid for the kernel's life. */
 size_t qc_kernel_n_orders(const qc_kernel *k);
 const qc_order *qc_kernel_order(const qc_kernel *k, uint64_t id);
+/* The strategy's latest qc_ctx_set_comparison value; NaN when it never set one. */
+double qc_kernel_comparison(const qc_kernel *k);
+const char *qc_kernel_comparison_label(const qc_kernel *k); /* NULL when never set */
 
 #endif

@@ -159,6 +159,30 @@ typedef double (*qc_port_cost_fn)(void *ctx, size_t asset, double qty, double pr
 void qc_port_rebalance_trades(const double *holdings, const double *target, const double *px, size_t n,
                               double equity, qc_port_cost_fn cost, void *ctx, double *qty, double *total_cost);
 
+/* ---- constraints as text (groups.c) ---------------------------------------------------------------- */
+
+/* Group (sector) bounds built from "NAME=ASSET,ASSET,...:LO,HI" specs, assets by name; an asset is
+ * in at most one group. Arrays are n_assets long (there are never more groups than assets). */
+typedef struct {
+    size_t n_assets, n_groups;
+    int *group;         /* per asset: its group, -1 none */
+    double *lo, *hi;    /* per group */
+    char (*names)[32];  /* per group */
+} qc_port_groups;
+
+qc_err qc_port_groups_init(qc_port_groups *g, size_t n_assets, qc_error *err);
+void qc_port_groups_free(qc_port_groups *g);
+/* Adds one group; QC_ERR_INPUT naming the problem (syntax, unknown or repeated asset, LO > HI,
+ * a repeated group name), g unchanged then. */
+qc_err qc_port_groups_add(qc_port_groups *g, const char *spec, const char *const *names, qc_error *err);
+/* One spec per line; blank lines and lines starting with '#' are skipped; errors say label:line. */
+qc_err qc_port_groups_read(qc_port_groups *g, const char *text, size_t len, const char *const *names,
+                           const char *label, qc_error *err);
+/* Points c's group fields at g (which must outlive c's use); no-op without groups. */
+void qc_port_groups_apply(const qc_port_groups *g, qc_port_constraints *c);
+/* Exactly n comma-separated numbers into out; QC_ERR_INPUT otherwise. */
+qc_err qc_port_parse_list(const char *s, size_t n, double *out, qc_error *err);
+
 /* ---- one call for a strategy: weights from a returns window (portfolio.c in optimization.c) --- */
 
 typedef enum {

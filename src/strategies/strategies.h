@@ -16,5 +16,6 @@ extern const qc_strategy_def qc_strategy_buy_and_hold;
 extern const qc_strategy_def qc_strategy_sma_cross;
 extern const qc_strategy_def qc_strategy_ts_momentum;
 extern const qc_strategy_def qc_strategy_xs_momentum;
+extern const qc_strategy_def qc_strategy_portfolio;
 
 #endif
