@@ -94,9 +94,20 @@ static qc_err drive(const double *x, const double *f, size_t n_sym, size_t n_ts,
 
 /* ---- sorting and ranks ---------------------------------------------------------------------------- */
 
+/* Runs of RUN sorted by insertion, then bottom-up merges (stable either way). */
+#define RUN 16
 static void merge_sort(pair *a, pair *tmp, size_t n) {
+    for (size_t lo = 0; lo < n; lo += RUN) {
+        size_t hi = lo + RUN < n ? lo + RUN : n;
+        for (size_t i = lo + 1; i < hi; i++) {
+            pair p = a[i];
+            size_t j = i;
+            for (; j > lo && p.v < a[j - 1].v; j--) a[j] = a[j - 1];
+            a[j] = p;
+        }
+    }
     pair *src = a, *dst = tmp;
-    for (size_t width = 1; width < n; width *= 2) {
+    for (size_t width = RUN; width < n; width *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * width) {
             size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
             size_t i = lo, j = mid, k = lo;
