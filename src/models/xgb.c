@@ -15,7 +15,7 @@
 static const char *const k_defaults[][2] = {
     /* common */
     {"tree_method", "hist"}, {"nthread", "1"}, {"seed", "0"}, {"verbosity", "0"}, {"eta", "0.1"},
-    {"max_bin", "256"}, {"lambda", "1"}, {"min_child_weight", "1"}};
+    {"max_bin", "254"}, {"lambda", "1"}, {"min_child_weight", "1"}};
 
 static qc_err set_all(qc_learner *l, const char *const (*kv)[2], size_t n, qc_error *err) {
     for (size_t i = 0; i < n; i++) {

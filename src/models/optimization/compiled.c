@@ -326,17 +326,27 @@ static void transform(const qc_compiled *m, float *s) {
     }
 }
 
+/* Rows go through in chunks: for each block of LANES trees every row of the chunk is walked, so a
+ * block's nodes stay in L1 while the chunk's rows stream past them. Each row's sum still adds its
+ * trees in model order, as XGBoost does. */
+#define CHUNK 64
+
+static void init_sums(const qc_compiled *m, float *out, size_t r) {
+    for (size_t i = 0; i < r * m->width; i++) out[i] = m->base_margin;
+}
+
 void qc_compiled_predict(const qc_compiled *m, const float *X, size_t n, float *out) {
     int32_t idx[LANES];
-    for (size_t i = 0; i < n; i++) {
-        const float *x = X + i * m->d;
-        float *s = out + i * m->width;
-        for (size_t c = 0; c < m->width; c++) s[c] = m->base_margin;
-        for (size_t b = 0; b < m->n_slots / LANES; b++) {
-            walk_f(m, x, b, idx);
-            for (size_t k = 0; k < LANES; k++) s[m->group[b * LANES + k]] += m->val[idx[k]];
-        }
-        transform(m, s);
+    for (size_t i0 = 0; i0 < n; i0 += CHUNK) {
+        size_t r = n - i0 < CHUNK ? n - i0 : CHUNK;
+        init_sums(m, out + i0 * m->width, r);
+        for (size_t b = 0; b < m->n_slots / LANES; b++)
+            for (size_t i = i0; i < i0 + r; i++) {
+                walk_f(m, X + i * m->d, b, idx);
+                float *s = out + i * m->width;
+                for (size_t k = 0; k < LANES; k++) s[m->group[b * LANES + k]] += m->val[idx[k]];
+            }
+        for (size_t i = i0; i < i0 + r; i++) transform(m, out + i * m->width);
     }
 }
 
@@ -463,33 +473,18 @@ static void walk_q(const qc_compiled *m, const void *B, size_t i, size_t b, int3
     else walk_quint16_t(m, (const uint16_t *)B + i * m->d, b, idx);
 }
 
-static void predict_q8(const qc_compiled *m, const uint8_t *B, size_t n, float *out) {
-    int32_t idx[LANES];
-    for (size_t i = 0; i < n; i++) {
-        float *s = out + i * m->width;
-        for (size_t c = 0; c < m->width; c++) s[c] = m->base_margin;
-        for (size_t b = 0; b < m->n_slots / LANES; b++) {
-            walk_quint8_t(m, B + i * m->d, b, idx);
-            for (size_t k = 0; k < LANES; k++) s[m->group[b * LANES + k]] += m->val[idx[k]];
-        }
-        transform(m, s);
-    }
-}
-
 void qc_compiled_predict_q(const qc_compiled *m, const void *B, size_t n, float *out) {
-    if (m->bits == 8) {
-        predict_q8(m, B, n, out);
-        return;
-    }
     int32_t idx[LANES];
-    for (size_t i = 0; i < n; i++) {
-        float *s = out + i * m->width;
-        for (size_t c = 0; c < m->width; c++) s[c] = m->base_margin;
-        for (size_t b = 0; b < m->n_slots / LANES; b++) {
-            walk_q(m, B, i, b, idx);
-            for (size_t k = 0; k < LANES; k++) s[m->group[b * LANES + k]] += m->val[idx[k]];
-        }
-        transform(m, s);
+    for (size_t i0 = 0; i0 < n; i0 += CHUNK) {
+        size_t r = n - i0 < CHUNK ? n - i0 : CHUNK;
+        init_sums(m, out + i0 * m->width, r);
+        for (size_t b = 0; b < m->n_slots / LANES; b++)
+            for (size_t i = i0; i < i0 + r; i++) {
+                walk_q(m, B, i, b, idx);
+                float *s = out + i * m->width;
+                for (size_t k = 0; k < LANES; k++) s[m->group[b * LANES + k]] += m->val[idx[k]];
+            }
+        for (size_t i = i0; i < i0 + r; i++) transform(m, out + i * m->width);
     }
 }
 
