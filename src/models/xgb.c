@@ -41,7 +41,10 @@ qc_err qc_xgb_defaults(qc_learner *l, qc_error *err) {
 
 static qc_err xgb_fail(qc_error *err, const char *what) {
     const char *m = XGBGetLastError();
-    return qc_err_set(err, QC_ERR_MODEL, "xgboost: %s: %.300s", what, m && *m ? m : "failed");
+    qc_err rc = qc_err_set(err, QC_ERR_MODEL, "xgboost: %s: %.300s", what, m && *m ? m : "failed");
+    for (char *c = err ? err->msg : NULL; c && *c; c++) /* XGBoost's messages span lines: keep one */
+        if (*c == '\n' || *c == '\r') *c = ' ';
+    return rc;
 }
 
 static void xgb_free(qc_learner *l) {
