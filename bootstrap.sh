@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 
 # Required to build and test. One line per purpose keeps the list reviewable.
 PKGS_BUILD="build-essential cmake make pkg-config git"
-PKGS_LIBS="libsqlite3-dev libyaml-dev libcjson-dev liblapacke-dev libopenblas-dev libglpk-dev"
+PKGS_LIBS="libsqlite3-dev libyaml-dev libcjson-dev liblapacke-dev libopenblas-dev libglpk-dev libxgboost-dev"
 PKGS_TEST="libcmocka-dev clang libclang-rt-dev chromium"
 PKGS_GOLDEN="python3-statsmodels" # regenerating goldens only (tests/golden/gen_pairs.py)
 PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_TEST $PKGS_GOLDEN"

@@ -38,6 +38,17 @@ add_library(QcGlpk INTERFACE IMPORTED GLOBAL)
 set_target_properties(QcGlpk PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${GLPK_INCLUDE_DIR}"
                       INTERFACE_LINK_LIBRARIES "${GLPK_LIBRARY}")
 
+# models module: XGBoost's C API (libxgboost 1.7). Debian's xgboost.pc points libdir at /usr/lib
+# while the library sits in the multiarch directory, so the header and library are found directly.
+find_path(XGBOOST_INCLUDE_DIR xgboost/c_api.h)
+find_library(XGBOOST_LIBRARY xgboost)
+if(NOT XGBOOST_INCLUDE_DIR OR NOT XGBOOST_LIBRARY)
+  message(FATAL_ERROR "QuantCLI needs XGBoost's C API (xgboost/c_api.h, libxgboost): run ./bootstrap.sh as root, or: sudo apt-get install -y libxgboost-dev")
+endif()
+add_library(QcXgboost INTERFACE IMPORTED GLOBAL)
+set_target_properties(QcXgboost PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${XGBOOST_INCLUDE_DIR}"
+                      INTERFACE_LINK_LIBRARIES "${XGBOOST_LIBRARY}")
+
 if(QC_TESTS)
   qc_optional(CMOCKA cmocka libcmocka-dev "unit tests")
   if(NOT CMOCKA_FOUND)

@@ -7,19 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/cmd_features.h"
 #include "core/strutil.h"
 #include "data/csv.h"
 #include "data/store.h"
 #include "data/validate.h"
 #include "features/indicators.h"
 
-typedef struct {
-    qc_bars bars;
-    const qc_calendar *cal;
-    int64_t interval_s;
-    char label[256];
-} series_in;
 
 static const char *cfg_or(const qc_cli *cli, const qc_args *a, const char *opt, const char *key, const char *def) {
     const char *v = opt ? qc_args_get(a, opt) : NULL;
@@ -191,11 +185,11 @@ static qc_err compute(table *t, const double *other, qc_error *err) {
     return QC_OK;
 }
 
-static qc_err load_input(const qc_cli *cli, const qc_args *a, series_in *in, qc_error *err) {
+qc_err qc_cli_series_load(const qc_cli *cli, const qc_args *a, series_in *in, qc_error *err) {
     in->cal = qc_calendar_get(cfg_or(cli, a, "calendar", "data.calendar", "NYSE"), err);
     if (!in->cal) return QC_ERR_INPUT;
     const char *data = qc_args_get(a, "data"), *sym = qc_args_get(a, "symbol");
-    if (!data && !sym) return qc_err_set(err, QC_ERR_USAGE, "features: give --data FILE.csv or --symbol SYM");
+    if (!data && !sym) return qc_err_set(err, QC_ERR_USAGE, "give --data FILE.csv or --symbol SYM");
     qc_err rc = data ? load_csv(cli, a, data, sym, in, err) : load_store(cli, a, sym, in, err);
     if (!rc && in->bars.n == 0) rc = qc_err_set(err, QC_ERR_INPUT, "%s: no bars", in->label);
     return rc;
@@ -211,7 +205,7 @@ static qc_err run(const qc_cli *cli, const qc_args *a, qc_error *err) {
     if (rc) return rc;
     series_in in = {0}, oth = {0};
     double *other = NULL;
-    rc = load_input(cli, a, &in, err);
+    rc = qc_cli_series_load(cli, a, &in, err);
     const char *o = qc_args_get(a, "other");
     if (!rc && o) {
         oth.cal = in.cal;

@@ -1,0 +1,41 @@
+/* fuzz_model_json.c: libFuzzer target for the XGBoost JSON model parser of compiled inference
+ * (src/models/optimization/compiled.c) and the .qcc reader: whatever the bytes, they parse or are
+ * refused without a crash, and a parsed model predicts (float and 8-bit paths) on a few rows
+ * without reading out of bounds. */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "models/optimization/compiled.h"
+
+static void exercise(qc_compiled *c) {
+    size_t d = qc_compiled_features(c), w = qc_compiled_width(c);
+    float *x = malloc(3 * d * sizeof *x), *p = malloc(3 * w * sizeof *p);
+    uint8_t *b = malloc(3 * d * 2);
+    if (!x || !p || !b) goto done;
+    for (size_t i = 0; i < 3 * d; i++) x[i] = i % 3 == 0 ? NAN : (float)i - 1.5f;
+    qc_compiled_predict(c, x, 3, p);
+    qc_error err = {0};
+    if (qc_compiled_quantize(c, 8, &err) == QC_OK || qc_compiled_quantize(c, 16, &err) == QC_OK) {
+        qc_compiled_bin(c, x, 3, b);
+        qc_compiled_predict_q(c, b, 3, p);
+    }
+done:
+    free(x), free(p), free(b);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    qc_error err = {0};
+    qc_compiled *c = NULL;
+    if (qc_compiled_from_json((const char *)data, size, &c, &err) == QC_OK) {
+        exercise(c);
+        qc_compiled_free(c);
+    }
+    if (qc_compiled_read(data, size, &c, &err) == QC_OK) {
+        exercise(c);
+        qc_compiled_free(c);
+    }
+    return 0;
+}

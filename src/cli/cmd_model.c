@@ -1,0 +1,532 @@
+/* cmd_model.c: `quantcli model train|predict|inspect|compile`. train builds the feature matrix
+ * point-in-time from the indicator library (row t uses bars up to t only), fixed-horizon labels
+ * (row t's label spans [t, t+H], purged as such), fits each learner under purged K-fold or CPCV
+ * for out-of-fold metrics, combines them (stack on OOF predictions, or average), refits on every
+ * row and writes a .qcm (src/models/model_file.h). predict reapplies a .qcm to new bars with the
+ * stored feature spec; inspect prints its metadata and evidence; compile writes a .qcc. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd_cv.h"
+#include "cli/cmd_features.h"
+#include "features/indicators.h"
+#include "models/model_file.h"
+#include "models/optimization/compiled.h"
+
+/* ---- the feature matrix ------------------------------------------------------------------------- */
+
+typedef struct {
+    qc_ind_spec *items;
+    size_t n_items, d;
+    char **names;   /* d column names */
+    double *F;      /* n x d over every bar (NaN in warm-up) */
+} features;
+
+static void features_free(features *f) {
+    for (size_t j = 0; f->names && j < f->d; j++) free(f->names[j]);
+    free(f->names), free(f->items), free(f->F);
+    memset(f, 0, sizeof *f);
+}
+
+static qc_err build_features(const char *spec, const qc_bars *b, features *f, qc_error *err) {
+    memset(f, 0, sizeof *f);
+    qc_err rc = qc_ind_spec_parse(spec, &f->items, &f->n_items, err);
+    for (size_t k = 0; !rc && k < f->n_items; k++) {
+        if (f->items[k].def->inputs & QC_IND_IN_OTHER)
+            rc = qc_err_set(err, QC_ERR_INPUT, "%s: needs a second series, which models do not take yet", f->items[k].label);
+        f->d += f->items[k].def->n_outputs;
+    }
+    double **cols = rc ? NULL : calloc(f->d, sizeof *cols);
+    f->names = rc ? NULL : calloc(f->d, sizeof *f->names);
+    f->F = rc ? NULL : malloc((b->n * f->d + 1) * sizeof *f->F);
+    if (!rc && (!cols || !f->names || !f->F)) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    for (size_t j = 0; !rc && j < f->d; j++)
+        if (!(cols[j] = malloc((b->n + 1) * sizeof(double)))) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    int has_vol = 1;
+    for (size_t i = 0; i < b->n; i++) has_vol = has_vol && isfinite(b->volume[i]);
+    qc_ind_cols in = {b->open, b->high, b->low, b->close, has_vol ? b->volume : NULL, NULL};
+    size_t col = 0;
+    for (size_t k = 0; !rc && k < f->n_items; k++) {
+        rc = qc_ind_batch(f->items[k].def, f->items[k].p, &in, b->n, cols + col, err);
+        for (size_t o = 0; !rc && o < f->items[k].def->n_outputs; o++) {
+            char name[160];
+            qc_ind_column_name(&f->items[k], o, name, sizeof name);
+            if (!(f->names[col + o] = strdup(name))) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+        }
+        col += f->items[k].def->n_outputs;
+    }
+    for (size_t i = 0; !rc && i < b->n; i++)
+        for (size_t j = 0; j < f->d; j++) f->F[i * f->d + j] = cols[j][i];
+    for (size_t j = 0; cols && j < f->d; j++) free(cols[j]);
+    free(cols);
+    return rc;
+}
+
+/* ---- model train ---------------------------------------------------------------------------------- */
+
+static const qc_opt_spec k_train_opts[] = {
+    {"data", "FILE.csv", "bars from a CSV (OHLCV, or close columns: pick one with --symbol)"},
+    {"symbol", "SYM", "a stored symbol; with --data: the close column of a multi-column file"},
+    {"features", "SPEC", "indicator spec, e.g. \"rsi(14),roc(10),atr(14)\" (see features list)"},
+    {"label", "fixed:H", "label: the forward H-bar return's sign (binary) or value (regression)"},
+    {"task", "TASK", "binary (default) or regression"},
+    {"cv", "SCHEME", "purged (default) or cpcv: out-of-fold scheme, purged by the label horizon"},
+    {"folds", "K", "purged: folds (default 5)"},
+    {"groups", "N", "cpcv: groups (default 6)"},
+    {"test-groups", "k", "cpcv: test groups per split (default 2)"},
+    {"embargo", "N", "rows dropped after each test block besides the purge (default 0)"},
+    {"learners", "LIST", "comma list of xgb, lgbm_like, rf, linear (default xgb)"},
+    {"param", "LEARNER.NAME=V", "a learner parameter, e.g. xgb.max_depth=4 (repeatable)"},
+    {"stack", "META", "stack the learners with META (logistic, i.e. the linear learner) on OOF predictions;"
+                      " without it several learners are averaged"},
+    {"out", "MODEL.qcm", "where to write the model file (required)"},
+    {"interval", "IV", "bar interval to load from the store (default: the smallest stored)"},
+    {"calendar", "NAME", "exchange calendar for dates (default NYSE) [data.calendar]"},
+    {"tz", "ZONE", "zone of CSV date-times without an offset (default UTC) [data.tz]"},
+    {"json", NULL, "print the out-of-fold metrics as JSON"},
+};
+
+typedef struct {
+    size_t n, d;      /* usable rows and features */
+    double *X, *y;
+    size_t first;     /* bar index of row 0 */
+    size_t *bar;      /* bar index of each row */
+} dataset;
+
+static void dataset_free(dataset *s) { free(s->X), free(s->y), free(s->bar); }
+
+/* Rows whose features and label are all known, in time order. */
+static qc_err make_dataset(const features *f, const double *lab, size_t nb, dataset *s, qc_error *err) {
+    memset(s, 0, sizeof *s);
+    s->d = f->d;
+    s->X = malloc((nb * f->d + 1) * sizeof *s->X), s->y = malloc((nb + 1) * sizeof *s->y);
+    s->bar = malloc((nb + 1) * sizeof *s->bar);
+    if (!s->X || !s->y || !s->bar) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < nb; i++) {
+        int ok = lab ? isfinite(lab[i]) : 1;
+        for (size_t j = 0; ok && j < f->d; j++) ok = isfinite(f->F[i * f->d + j]);
+        if (!ok) continue;
+        memcpy(s->X + s->n * f->d, f->F + i * f->d, f->d * sizeof *s->X);
+        s->y[s->n] = lab ? lab[i] : NAN;
+        s->bar[s->n++] = i;
+    }
+    return QC_OK;
+}
+
+static qc_err parse_label(const char *s, size_t *h, qc_error *err) {
+    char *end;
+    if (!s || strncmp(s, "fixed:", 6) != 0)
+        return qc_err_set(err, QC_ERR_INPUT, "--label: only fixed:H is available (triple-barrier labels come with the labels module)");
+    long v = strtol(s + 6, &end, 10);
+    if (*end || v < 1 || v > 10000) return qc_err_set(err, QC_ERR_INPUT, "--label fixed:H needs H in [1, 10000]");
+    *h = (size_t)v;
+    return QC_OK;
+}
+
+/* --param xgb.max_depth=4 onto every learner of that kind (and "meta." onto the meta-learner). */
+static qc_err apply_params(const qc_args *a, qc_learner **ls, size_t m, qc_learner *meta, qc_error *err) {
+    const char *vals[QC_ARGS_MAX_OCC];
+    size_t np = qc_args_all(a, "param", vals, QC_ARGS_MAX_OCC);
+    for (size_t i = 0; i < np; i++) {
+        char buf[400];
+        snprintf(buf, sizeof buf, "%s", vals[i]);
+        char *dot = strchr(buf, '.'), *eq = strchr(buf, '=');
+        if (!dot || !eq || eq < dot) return qc_err_set(err, QC_ERR_INPUT, "--param '%.60s': expected LEARNER.NAME=VALUE", vals[i]);
+        *dot = *eq = '\0';
+        int hit = 0;
+        for (size_t b = 0; b < m; b++)
+            if (strcmp(qc_learner_kind(ls[b]), buf) == 0) {
+                qc_err rc = qc_learner_set(ls[b], dot + 1, eq + 1, err);
+                if (rc) return rc;
+                hit = 1;
+            }
+        if (meta && strcmp(buf, "meta") == 0) {
+            qc_err rc = qc_learner_set(meta, dot + 1, eq + 1, err);
+            if (rc) return rc;
+            hit = 1;
+        }
+        if (!hit) return qc_err_set(err, QC_ERR_INPUT, "--param: no learner '%s' in this run", buf);
+    }
+    return QC_OK;
+}
+
+static qc_err make_learners(const qc_args *a, qc_task task, qc_learner ***out, size_t *m, qc_learner **meta,
+                            qc_error *err) {
+    char list[256];
+    snprintf(list, sizeof list, "%s", qc_args_get(a, "learners") ? qc_args_get(a, "learners") : "xgb");
+    qc_learner **ls = calloc(16, sizeof *ls);
+    if (!ls) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    *out = ls, *m = 0, *meta = NULL;
+    qc_err rc = QC_OK;
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); !rc && tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*m == 16) return qc_err_set(err, QC_ERR_INPUT, "--learners: at most 16");
+        rc = qc_learner_new(tok, task, 0, &ls[(*m)++], err);
+    }
+    const char *st = qc_args_get(a, "stack");
+    if (!rc && st && strcmp(st, "logistic") != 0 && strcmp(st, "linear") != 0)
+        rc = qc_err_set(err, QC_ERR_INPUT, "--stack: the meta-learner is 'logistic' (the linear learner)");
+    if (!rc && st) rc = qc_learner_new("linear", task, 0, meta, err);
+    if (!rc) rc = apply_params(a, ls, *m, *meta, err);
+    return rc;
+}
+
+static cJSON *metrics_json(qc_task task, const qc_model_metrics *mm) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "n", (double)mm->n);
+    const char *names[] = {"accuracy", "log_loss", "auc", "f1", "rmse", "r2", "ic"};
+    double v[] = {mm->accuracy, mm->log_loss, mm->auc, mm->f1, mm->rmse, mm->r2, mm->ic};
+    for (int k = task == QC_TASK_REGRESSION ? 4 : 0; k < (task == QC_TASK_REGRESSION ? 7 : 4); k++)
+        if (isfinite(v[k])) cJSON_AddNumberToObject(o, names[k], round(v[k] * 1e6) / 1e6);
+        else cJSON_AddNullToObject(o, names[k]);
+    return o;
+}
+
+/* Evidence: OOF metrics per learner and for the ensemble, and each learner's importance. */
+static qc_err evidence(const qc_ensemble *e, const qc_ens_report *r, const dataset *s, const features *f,
+                       cJSON **out, qc_error *err) {
+    cJSON *ev = cJSON_CreateObject(), *ls = cJSON_AddArrayToObject(ev, "learners");
+    qc_model_metrics mm;
+    qc_err rc = QC_OK;
+    double *imp = malloc(s->d * sizeof *imp);
+    if (!imp) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    for (size_t b = 0; !rc && b < e->m; b++) {
+        rc = qc_model_metrics_compute(e->task, e->n_classes, s->y, r->oof_base + b * s->n * e->width, s->n, &mm, err);
+        if (!rc) rc = qc_learner_importance(e->base[b], imp, s->d, err);
+        if (rc) break;
+        cJSON *lj = cJSON_CreateObject();
+        cJSON_AddStringToObject(lj, "kind", qc_learner_kind(e->base[b]));
+        cJSON_AddItemToObject(lj, "oof", metrics_json(e->task, &mm));
+        cJSON *im = cJSON_AddObjectToObject(lj, "importance");
+        for (size_t j = 0; j < s->d; j++) cJSON_AddNumberToObject(im, f->names[j], round(imp[j] * 1e6) / 1e6);
+        cJSON_AddItemToArray(ls, lj);
+    }
+    if (!rc && e->m > 1) {
+        rc = qc_model_metrics_compute(e->task, e->n_classes, s->y, r->oof_ens, s->n, &mm, err);
+        if (!rc) cJSON_AddItemToObject(ev, qc_ens_method_name(e->method), metrics_json(e->task, &mm));
+    }
+    free(imp);
+    if (rc) cJSON_Delete(ev);
+    else *out = ev;
+    return rc;
+}
+
+static void print_evidence(const cJSON *ev, qc_task task, int json) {
+    if (json) {
+        char *s = cJSON_Print(ev);
+        if (s) puts(s);
+        free(s);
+        return;
+    }
+    const char *cols[] = {"accuracy", "log_loss", "auc", "f1", "rmse", "r2", "ic"};
+    int k0 = task == QC_TASK_REGRESSION ? 4 : 0, k1 = task == QC_TASK_REGRESSION ? 7 : 4;
+    printf("%-12s %8s", "oof", "n");
+    for (int k = k0; k < k1; k++) printf(" %9s", cols[k]);
+    putchar('\n');
+    const cJSON *row;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItem(ev, "learners")) {
+        const cJSON *o = cJSON_GetObjectItem(row, "oof");
+        printf("%-12s %8.0f", cJSON_GetObjectItem(row, "kind")->valuestring, cJSON_GetObjectItem(o, "n")->valuedouble);
+        for (int k = k0; k < k1; k++) printf(" %9.4f", cJSON_GetObjectItem(o, cols[k])->valuedouble);
+        putchar('\n');
+    }
+    for (const cJSON *x = ev->child; x; x = x->next) {
+        if (strcmp(x->string, "learners") == 0) continue;
+        printf("%-12s %8.0f", x->string, cJSON_GetObjectItem(x, "n")->valuedouble);
+        for (int k = k0; k < k1; k++) printf(" %9.4f", cJSON_GetObjectItem(x, cols[k])->valuedouble);
+        putchar('\n');
+    }
+}
+
+typedef struct {
+    const qc_model_info *info;
+    const qc_ensemble *e;
+    const cJSON *ev;
+} qcm_ctx;
+
+static qc_err write_qcm(FILE *f, void *ctx, qc_error *err) {
+    const qcm_ctx *c = ctx;
+    return qc_model_file_write(f, c->info, c->e, c->ev, err);
+}
+
+typedef struct {
+    series_in in;
+    features f;
+    double *lab;
+    dataset s;
+    qc_learner **ls, *meta;
+    size_t m;
+    qc_cv_plan plan;
+    qc_ensemble *e;
+    qc_ens_report rep;
+    cJSON *ev;
+} train_state;
+
+static void train_free(train_state *t) {
+    for (size_t b = 0; b < t->m; b++) qc_learner_free(t->ls[b]);
+    free(t->ls);
+    qc_learner_free(t->meta);
+    qc_cv_plan_free(&t->plan);
+    qc_ensemble_free(t->e);
+    qc_ens_report_free(&t->rep);
+    cJSON_Delete(t->ev);
+    dataset_free(&t->s);
+    free(t->lab);
+    features_free(&t->f);
+    qc_bars_free(&t->in.bars);
+}
+
+static qc_err build_plan(const qc_args *a, size_t n, size_t h, qc_cv_plan *plan, char *desc, size_t dn, qc_error *err) {
+    qc_cv_opts o;
+    qc_cv_opts_init(&o);
+    const char *cv = qc_args_get(a, "cv") ? qc_args_get(a, "cv") : "purged";
+    qc_err rc = qc_cv_scheme_parse(cv, &o.scheme, err);
+    if (!rc && o.scheme != QC_CV_PURGED && o.scheme != QC_CV_CPCV)
+        rc = qc_err_set(err, QC_ERR_INPUT, "--cv: models train under purged or cpcv only");
+    if (!rc) rc = qc_cli_cv_opts(a, &o, err);
+    o.n = n, o.horizon = h;
+    if (!rc) rc = qc_cv_plan_build(&o, plan, err);
+    if (o.scheme == QC_CV_PURGED) snprintf(desc, dn, "purged folds=%zu horizon=%zu embargo=%zu", o.folds, h, o.embargo);
+    else snprintf(desc, dn, "cpcv groups=%zu test_groups=%zu horizon=%zu embargo=%zu", o.groups, o.test_groups, h, o.embargo);
+    return rc;
+}
+
+static qc_err train(qc_cli *cli, const qc_args *a, train_state *t, qc_error *err) {
+    const char *spec = qc_args_get(a, "features"), *out = qc_args_get(a, "out");
+    if (!spec || !out || !qc_args_get(a, "label"))
+        return qc_err_set(err, QC_ERR_USAGE, "model train: --features, --label and --out are required");
+    size_t h;
+    qc_task task = QC_TASK_BINARY;
+    qc_err rc = parse_label(qc_args_get(a, "label"), &h, err);
+    if (!rc && qc_args_get(a, "task")) rc = qc_task_parse(qc_args_get(a, "task"), &task, err);
+    if (!rc && task == QC_TASK_MULTICLASS) rc = qc_err_set(err, QC_ERR_INPUT, "--task: fixed labels are binary or regression");
+    if (!rc) rc = make_learners(a, task, &t->ls, &t->m, &t->meta, err);
+    if (!rc) rc = qc_cli_series_load(cli, a, &t->in, err);
+    if (!rc) rc = build_features(spec, &t->in.bars, &t->f, err);
+    if (!rc && !(t->lab = malloc((t->in.bars.n + 1) * sizeof *t->lab))) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    if (!rc) rc = qc_label_fixed(t->in.bars.close, t->in.bars.n, h, task, t->lab, err);
+    if (!rc) rc = make_dataset(&t->f, t->lab, t->in.bars.n, &t->s, err);
+    if (!rc && t->s.n < 50) rc = qc_err_set(err, QC_ERR_INPUT, "%s: %zu rows with features and a label: too few to train", t->in.label, t->s.n);
+    char cvdesc[128];
+    if (!rc) rc = build_plan(a, t->s.n, h, &t->plan, cvdesc, sizeof cvdesc, err);
+    qc_progress pg;
+    qc_progress_init(&pg, cli, "train");
+    qc_ens_opts eo;
+    qc_ens_opts_init(&eo);
+    eo.method = t->meta ? QC_ENS_STACK : QC_ENS_AVERAGE, eo.plan = &t->plan;
+    eo.progress = qc_progress_cb, eo.progress_ctx = &pg;
+    if (!rc) rc = qc_ensemble_fit(t->ls, t->m, t->meta, t->s.X, t->s.n, t->s.d, t->s.y, NULL, &eo, &t->e, &t->rep, err);
+    qc_progress_done(&pg);
+    if (!rc) rc = evidence(t->e, &t->rep, &t->s, &t->f, &t->ev, err);
+    if (rc) return rc;
+    char from[40], to[40], label[32];
+    qc_calendar_format_stamp(t->in.cal, t->in.bars.ts[t->s.bar[0]], t->in.interval_s, from, sizeof from);
+    qc_calendar_format_stamp(t->in.cal, t->in.bars.ts[t->s.bar[t->s.n - 1]], t->in.interval_s, to, sizeof to);
+    snprintf(label, sizeof label, "fixed:%zu", h);
+    qc_model_info info = {spec, (const char *const *)t->f.names, t->f.d, label, t->in.label, from, to, t->s.n, cvdesc,
+                          "uniform (uniqueness weights arrive with the labels module)"};
+    qcm_ctx c = {&info, t->e, t->ev};
+    rc = qc_out_file(out, write_qcm, &c, err);
+    if (!rc) print_evidence(t->ev, task, qc_args_has(a, "json"));
+    return rc;
+}
+
+static int cmd_train(qc_cli *cli, qc_args *a) {
+    qc_error err = {0};
+    train_state t = {0};
+    qc_err rc = train(cli, a, &t, &err);
+    train_free(&t);
+    return rc ? qc_cli_fail(&err) : 0;
+}
+
+/* ---- model predict -------------------------------------------------------------------------------- */
+
+static const qc_opt_spec k_predict_opts[] = {
+    {"data", "FILE.csv", "bars to predict on"},
+    {"symbol", "SYM", "a stored symbol; with --data: the close column of a multi-column file"},
+    {"output", "PRED.csv", "where to write date,prediction rows (default: stdout)"},
+    {"interval", "IV", "bar interval to load from the store (default: the smallest stored)"},
+    {"calendar", "NAME", "exchange calendar for dates (default NYSE) [data.calendar]"},
+    {"tz", "ZONE", "zone of CSV date-times without an offset (default UTC) [data.tz]"},
+};
+
+typedef struct {
+    const series_in *in;
+    const dataset *s;
+    const double *p;
+    size_t width;
+} pred_out;
+
+static qc_err write_pred(FILE *f, void *ctx, qc_error *err) {
+    const pred_out *o = ctx;
+    fputs("date", f);
+    for (size_t c = 0; c < o->width; c++) fprintf(f, o->width > 1 ? ",p%zu" : ",prediction", c);
+    fputc('\n', f);
+    for (size_t r = 0; r < o->s->n; r++) {
+        char d[40];
+        qc_calendar_format_stamp(o->in->cal, o->in->bars.ts[o->s->bar[r]], o->in->interval_s, d, sizeof d);
+        fputs(d, f);
+        for (size_t c = 0; c < o->width; c++) fprintf(f, ",%.17g", o->p[r * o->width + c]);
+        fputc('\n', f);
+    }
+    return ferror(f) ? qc_err_set(err, QC_ERR_INTERNAL, "write failed") : QC_OK;
+}
+
+static qc_err check_columns(const cJSON *doc, const features *f, qc_error *err) {
+    const cJSON *cols = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "features"), "columns");
+    if (!cJSON_IsArray(cols) || (size_t)cJSON_GetArraySize(cols) != f->d)
+        return qc_err_set(err, QC_ERR_MODEL, "the model's feature columns do not match its spec");
+    size_t j = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cols) if (!cJSON_IsString(c) || strcmp(c->valuestring, f->names[j++]) != 0)
+        return qc_err_set(err, QC_ERR_MODEL, "feature column %zu is not '%s'", j - 1, f->names[j - 1]);
+    return QC_OK;
+}
+
+static qc_err predict(qc_cli *cli, const qc_args *a, qc_error *err) {
+    cJSON *doc = NULL;
+    qc_ensemble *e = NULL;
+    series_in in = {0};
+    features f = {0};
+    dataset s = {0};
+    double *p = NULL;
+    qc_err rc = qc_model_file_read(a->pos[0], &doc, &e, err);
+    const cJSON *spec = rc ? NULL : cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "features"), "spec");
+    if (!rc && !cJSON_IsString(spec)) rc = qc_err_set(err, QC_ERR_MODEL, "%s: no feature spec", a->pos[0]);
+    if (!rc) rc = qc_cli_series_load(cli, a, &in, err);
+    if (!rc) rc = build_features(spec->valuestring, &in.bars, &f, err);
+    if (!rc) rc = check_columns(doc, &f, err);
+    if (!rc && f.d != e->d) rc = qc_err_set(err, QC_ERR_MODEL, "the model has %zu features, its spec gives %zu", e->d, f.d);
+    if (!rc) rc = make_dataset(&f, NULL, in.bars.n, &s, err);
+    if (!rc && !(p = malloc((s.n * e->width + 1) * sizeof *p))) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    if (!rc) rc = qc_ensemble_predict(e, s.X, s.n, s.d, p, err);
+    pred_out po = {&in, &s, p, e ? e->width : 1};
+    if (!rc) rc = qc_out_file(qc_args_get(a, "output") ? qc_args_get(a, "output") : "-", write_pred, &po, err);
+    free(p);
+    dataset_free(&s);
+    features_free(&f);
+    qc_bars_free(&in.bars);
+    qc_ensemble_free(e);
+    cJSON_Delete(doc);
+    return rc;
+}
+
+static int cmd_predict(qc_cli *cli, qc_args *a) {
+    qc_error err = {0};
+    qc_err rc = predict(cli, a, &err);
+    return rc ? qc_cli_fail(&err) : 0;
+}
+
+/* ---- model inspect ---------------------------------------------------------------------------------- */
+
+static const qc_opt_spec k_inspect_opts[] = {{"json", NULL, "print the metadata and evidence as JSON"}};
+
+static const char *str_at(const cJSON *o, const char *k) {
+    const cJSON *v = cJSON_GetObjectItem(o, k);
+    return cJSON_IsString(v) ? v->valuestring : "-";
+}
+
+static int cmd_inspect(qc_cli *cli, qc_args *a) {
+    (void)cli;
+    qc_error err = {0};
+    cJSON *doc;
+    qc_ensemble *e;
+    if (qc_model_file_read(a->pos[0], &doc, &e, &err)) return qc_cli_fail(&err);
+    /* the learners' model texts are long: inspect shows kinds and parameters */
+    cJSON *l;
+    cJSON_ArrayForEach(l, cJSON_GetObjectItem(doc, "learners")) cJSON_DeleteItemFromObject(l, "model");
+    cJSON_DeleteItemFromObject(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "ensemble"), "meta"), "model");
+    if (qc_args_has(a, "json")) {
+        qc_out_json(stdout, doc);
+        qc_ensemble_free(e);
+        return 0;
+    }
+    const cJSON *tr = cJSON_GetObjectItem(doc, "training");
+    printf("model       %s\ncode        %s\ntask        %s\nlabel       %s\nfeatures    %s\n", a->pos[0],
+           str_at(doc, "code_version"), str_at(doc, "task"), str_at(doc, "label"),
+           str_at(cJSON_GetObjectItem(doc, "features"), "spec"));
+    printf("training    %s, %s .. %s, %.0f rows\ncv          %s\nweights     %s\nensemble    %s of",
+           str_at(tr, "source"), str_at(tr, "from"), str_at(tr, "to"), cJSON_GetObjectItem(tr, "rows")->valuedouble,
+           str_at(tr, "cv"), str_at(tr, "weights"), qc_ens_method_name(e->method));
+    cJSON_ArrayForEach(l, cJSON_GetObjectItem(doc, "learners")) printf(" %s", str_at(l, "kind"));
+    printf("\n\n");
+    const cJSON *ev = cJSON_GetObjectItem(doc, "evidence");
+    if (ev) print_evidence(ev, e->task, 0);
+    const cJSON *row;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItem(ev, "learners")) {
+        printf("\nimportance (%s):", str_at(row, "kind"));
+        const cJSON *im;
+        cJSON_ArrayForEach(im, cJSON_GetObjectItem(row, "importance")) printf(" %s=%.3f", im->string, im->valuedouble);
+    }
+    printf("\n");
+    qc_ensemble_free(e);
+    cJSON_Delete(doc);
+    return 0;
+}
+
+/* ---- model compile ---------------------------------------------------------------------------------- */
+
+static const qc_opt_spec k_compile_opts[] = {
+    {"out", "MODEL.qcc", "where to write the compiled model (required)"},
+    {"int8", NULL, "quantise features to 8-bit bins (the default is float thresholds)"},
+    {"int16", NULL, "quantise features to 16-bit bins"},
+    {"learner", "I", "which learner of the file to compile (default 0: the first)"},
+};
+
+static qc_err write_qcc(FILE *f, void *ctx, qc_error *err) { return qc_compiled_write(ctx, f, err); }
+
+static qc_err compile(const qc_args *a, qc_error *err) {
+    const char *out = qc_args_get(a, "out");
+    if (!out) return qc_err_set(err, QC_ERR_USAGE, "model compile: --out is required");
+    long long li = 0;
+    qc_err rc = qc_args_int(a, "learner", 0, 63, &li, err);
+    cJSON *doc = NULL;
+    qc_ensemble *e = NULL;
+    qc_compiled *c = NULL;
+    if (!rc) rc = qc_model_file_read(a->pos[0], &doc, &e, err);
+    const char *kind = NULL, *text = rc ? NULL : qc_model_file_learner_text(doc, (size_t)li, &kind);
+    if (!rc && !text) rc = qc_err_set(err, QC_ERR_INPUT, "--learner %lld: the model has %zu learners", li, e->m);
+    if (!rc && strcmp(kind, "linear") == 0) rc = qc_err_set(err, QC_ERR_INPUT, "learner %lld is linear: only tree ensembles compile", li);
+    if (!rc) rc = qc_compiled_from_json(text, strlen(text), &c, err);
+    if (!rc && (qc_args_has(a, "int8") || qc_args_has(a, "int16")))
+        rc = qc_compiled_quantize(c, qc_args_has(a, "int8") ? 8 : 16, err);
+    if (!rc) rc = qc_out_file(out, write_qcc, c, err);
+    if (!rc)
+        printf("compiled learner %lld (%s): %zu trees, %zu nodes, %s -> %s\n", li, kind, qc_compiled_trees(c),
+               qc_compiled_nodes(c), qc_compiled_bits(c) ? (qc_compiled_bits(c) == 8 ? "int8" : "int16") : "float", out);
+    qc_compiled_free(c);
+    qc_ensemble_free(e);
+    cJSON_Delete(doc);
+    return rc;
+}
+
+static int cmd_compile(qc_cli *cli, qc_args *a) {
+    (void)cli;
+    qc_error err = {0};
+    qc_err rc = compile(a, &err);
+    return rc ? qc_cli_fail(&err) : 0;
+}
+
+#define N_OPTS(x) (sizeof x / sizeof x[0])
+const qc_command qc_cmd_model[] = {
+    {"model train", "(--data FILE.csv | --symbol SYM) --features SPEC --label fixed:H --out MODEL.qcm [options]",
+     "Train learners on indicator features with out-of-fold (purged/CPCV) metrics; save a .qcm.",
+     "Row t's features use bars up to t only; its label (fixed:H) is the sign (binary) or value\n"
+     "(regression) of the return from t to t+H, so the purge drops H rows on each side of a test block.\n"
+     "Rows in a feature's warm-up or without a label are dropped. Prints each learner's out-of-fold\n"
+     "metrics and the ensemble's (stack: a logistic meta-learner fit only on out-of-fold predictions).\n"
+     "All rows weigh the same until the labels module brings uniqueness weights. See docs/MODELS.md.",
+     k_train_opts, N_OPTS(k_train_opts), 0, 0, cmd_train},
+    {"model predict", "MODEL.qcm (--data FILE.csv | --symbol SYM) [--output PRED.csv]",
+     "Apply a .qcm to bars: its own feature spec, point-in-time; writes date,prediction.",
+     "Rows in the features' warm-up get no prediction. Binary models write P(up).", k_predict_opts,
+     N_OPTS(k_predict_opts), 1, 1, cmd_predict},
+    {"model inspect", "MODEL.qcm [--json]", "Show a .qcm's metadata, out-of-fold evidence and importance.", NULL,
+     k_inspect_opts, N_OPTS(k_inspect_opts), 1, 1, cmd_inspect},
+    {"model compile", "MODEL.qcm --out MODEL.qcc [--int8|--int16] [--learner I]",
+     "Compile a tree learner of a .qcm into a flat array (.qcc) evaluated without XGBoost.",
+     "--int8/--int16 bin each feature among the model's own split points: the same leaves as float.",
+     k_compile_opts, N_OPTS(k_compile_opts), 1, 1, cmd_compile},
+};
+const size_t qc_cmd_model_n = N_OPTS(qc_cmd_model);

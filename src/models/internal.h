@@ -1,0 +1,42 @@
+/* internal.h: what the learner implementations (xgb.c, linear.c) share with learner.c: the
+ * learner struct, its operations table and the parameter list. Not for use outside src/models. */
+#ifndef QC_MODELS_INTERNAL_H
+#define QC_MODELS_INTERNAL_H
+
+#include "models/models.h"
+
+#define QC_LEARNER_MAX_PARAMS 32
+
+typedef struct {
+    /* fit replaces any previous model; predict writes n * width values */
+    qc_err (*fit)(qc_learner *l, const double *X, size_t n, size_t d, const double *y, const double *w,
+                  qc_error *err);
+    qc_err (*predict)(const qc_learner *l, const double *X, size_t n, double *out, qc_error *err);
+    qc_err (*importance)(const qc_learner *l, double *imp, qc_error *err);
+    qc_err (*save)(const qc_learner *l, char **text, qc_error *err);
+    qc_err (*load)(qc_learner *l, const char *text, qc_error *err);
+    void (*free_impl)(qc_learner *l);
+} qc_learner_ops;
+
+struct qc_learner {
+    const qc_learner_ops *ops;
+    char kind[16];
+    qc_task task;
+    size_t n_classes; /* 2 for binary, 1 for regression */
+    size_t d;         /* features of the fitted model; 0 before fit */
+    size_t n_params;
+    char *pname[QC_LEARNER_MAX_PARAMS], *pvalue[QC_LEARNER_MAX_PARAMS];
+    void *impl;
+};
+
+extern const qc_learner_ops qc_xgb_ops;
+extern const qc_learner_ops qc_linear_ops;
+
+/* Sets the defaults of a kind (called once by qc_learner_new). */
+qc_err qc_xgb_defaults(qc_learner *l, qc_error *err);
+qc_err qc_linear_defaults(qc_learner *l, qc_error *err);
+
+/* Labels checked against the task: finite; 0/1 for binary; 0..k-1 integers for multiclass. */
+qc_err qc_learner_check_labels(const qc_learner *l, const double *y, const double *w, size_t n, qc_error *err);
+
+#endif

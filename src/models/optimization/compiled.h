@@ -1,0 +1,59 @@
+/* compiled.h: tree ensembles compiled from XGBoost's JSON model into a flat node array evaluated
+ * without XGBoost, in two precisions:
+ *  - float: the model's own float thresholds, the comparison XGBoost makes (go left iff x < t,
+ *    a missing value (NaN) goes the node's default way), leaf values summed in float in tree order
+ *    from the base margin, then the objective's transform: predictions equal XGBoost's;
+ *  - quantised (8 or 16 bits): each feature is mapped once per row to its bin among the model's
+ *    own split points for that feature (bin = how many of them are <= x, NaN = the top code), so
+ *    every node compares two small integers and a row follows exactly the leaves of the float path.
+ * Layout: each tree in breadth-first order with siblings adjacent (right = left + 1); a leaf loops
+ * to itself, so every tree is walked a fixed number of steps without branches, and trees are
+ * walked eight at a time so their chains overlap. docs/MODELS.md has the details. */
+#ifndef QC_MODELS_COMPILED_H
+#define QC_MODELS_COMPILED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/error.h"
+
+typedef struct qc_compiled qc_compiled;
+
+typedef enum { QC_OBJ_REGRESSION = 0, QC_OBJ_LOGISTIC, QC_OBJ_LOGITRAW, QC_OBJ_SOFTPROB } qc_compiled_obj;
+
+/* Parses XGBoost's JSON model (XGBoosterSaveModelToBuffer with {"format": "json"}, 1.x layout):
+ * gbtree boosters of numerical splits with objective reg:squarederror, binary:logistic,
+ * binary:logitraw, reg:logistic or multi:softprob. QC_ERR_MODEL for anything else or any
+ * inconsistency (the input is untrusted: fuzz/fuzz_model_json.c). */
+qc_err qc_compiled_from_json(const char *json, size_t len, qc_compiled **out, qc_error *err);
+void qc_compiled_free(qc_compiled *m);
+
+size_t qc_compiled_features(const qc_compiled *m);
+size_t qc_compiled_width(const qc_compiled *m); /* outputs per row: 1, or the classes */
+size_t qc_compiled_trees(const qc_compiled *m);
+size_t qc_compiled_nodes(const qc_compiled *m);
+qc_compiled_obj qc_compiled_objective(const qc_compiled *m);
+
+/* Float path: X is n rows x features floats (NaN = missing); out gets n * width floats. */
+void qc_compiled_predict(const qc_compiled *m, const float *X, size_t n, float *out);
+/* The leaf each row reaches in each tree, as XGBoost's node id: leaves[i * trees + t]. */
+void qc_compiled_leaves(const qc_compiled *m, const float *X, size_t n, int32_t *leaves);
+
+/* ---- quantised path ---------------------------------------------------------------------------- */
+
+/* Builds the integer tables: bits 8 (at most 254 distinct split points per feature) or 16 (at
+ * most 65534); QC_ERR_MODEL naming the feature when a feature has more. */
+qc_err qc_compiled_quantize(qc_compiled *m, int bits, qc_error *err);
+int qc_compiled_bits(const qc_compiled *m); /* 0 before qc_compiled_quantize */
+/* Bins n rows of X into B: n * features codes of bits/8 bytes each. */
+void qc_compiled_bin(const qc_compiled *m, const float *X, size_t n, void *B);
+/* Predictions and leaves from binned rows (identical to the float path on the same X). */
+void qc_compiled_predict_q(const qc_compiled *m, const void *B, size_t n, float *out);
+void qc_compiled_leaves_q(const qc_compiled *m, const void *B, size_t n, int32_t *leaves);
+
+/* ---- .qcc files: the compiled model as a small binary (docs/MODELS.md) ------------------------- */
+qc_err qc_compiled_write(const qc_compiled *m, FILE *f, qc_error *err);
+qc_err qc_compiled_read(const void *buf, size_t len, qc_compiled **out, qc_error *err);
+
+#endif
