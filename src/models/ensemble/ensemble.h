@@ -1,4 +1,4 @@
-/* ensemble.h: out-of-fold predictions under a cross-validation plan (backtest/validation.h) and
+/* ensemble.h: out-of-fold predictions under a cross-validation plan (data/splits.h) and
  * ensembles of learners: averaging, voting, blending on a time-ordered holdout, and stacking whose
  * meta-learner is trained ONLY on out-of-fold predictions (purged K-fold or CPCV): a base learner
  * that memorises its training rows looks perfect in-sample and is worth nothing out of fold, and
@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "backtest/validation.h"
+#include "data/splits.h"
 #include "core/error.h"
 #include "models/models.h"
 
