@@ -366,6 +366,7 @@ struct qc_backtest_session {
     qc_backtest_result r;
     run_sums sums;
     int finished;
+    size_t n_finished; /* events, once the result moved out */
 };
 
 qc_err qc_backtest_session_new(const qc_bars *const *series, const char *const *symbols, size_t n_sym,
@@ -389,7 +390,7 @@ qc_err qc_backtest_session_new(const qc_bars *const *series, const char *const *
 }
 
 int64_t qc_backtest_session_peek(const qc_backtest_session *s) { return next_ts(&s->st, s->series, s->n_sym); }
-size_t qc_backtest_session_events(const qc_backtest_session *s) { return s->r.n; }
+size_t qc_backtest_session_events(const qc_backtest_session *s) { return s->finished ? s->n_finished : s->r.n; }
 qc_kernel *qc_backtest_session_kernel(qc_backtest_session *s) { return s->st.k; }
 
 qc_err qc_backtest_session_step(qc_backtest_session *s, qc_error *err) {
@@ -402,6 +403,7 @@ qc_err qc_backtest_session_step(qc_backtest_session *s, qc_error *err) {
 qc_err qc_backtest_session_finish(qc_backtest_session *s, qc_backtest_result *res, qc_error *err) {
     if (s->finished) return qc_err_set(err, QC_ERR_INTERNAL, "session: finished twice");
     s->finished = 1;
+    s->n_finished = s->r.n;
     qc_err rc = run_end(&s->st, &s->o, &s->sums, &s->r, err);
     *res = s->r;
     memset(&s->r, 0, sizeof s->r);
