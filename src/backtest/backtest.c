@@ -73,11 +73,11 @@ static qc_err alloc_result(qc_backtest_result *r, const char *const *symbols, si
     r->ts = qc_alloc_large(cap * sizeof *r->ts);
     r->equity = qc_alloc_large(cap * sizeof(double));
     r->benchmark = qc_alloc_large(cap * sizeof(double));
-    r->comparison = qc_alloc_large(cap * sizeof(double));
+    r->cap = cap; /* the comparison curve is allocated when a strategy first sets one */
     r->gross = exposures ? qc_alloc_large(cap * sizeof(double)) : NULL;
     r->net = exposures ? qc_alloc_large(cap * sizeof(double)) : NULL;
     r->symbol_pnl = curves ? qc_alloc_large(cap * n_sym * sizeof(double)) : NULL;
-    if (!r->symbols || !r->ts || !r->equity || !r->benchmark || !r->comparison || (exposures && (!r->gross || !r->net)) ||
+    if (!r->symbols || !r->ts || !r->equity || !r->benchmark || (exposures && (!r->gross || !r->net)) ||
         (curves && !r->symbol_pnl))
         return qc_err_set(err, QC_ERR_NOMEM, "out of memory for the equity curve");
     for (size_t s = 0; s < n_sym; s++)
@@ -154,6 +154,19 @@ static inline void record(qc_backtest_result *r, const qc_account *a, size_t e, 
     if (r->symbol_pnl) record_symbol_pnl(r, a, e);
 }
 
+/* The strategy's comparison value at event e, once it keeps one (earlier events are NaN); -1 when
+ * out of memory. Runs without a comparison never allocate the curve. */
+static inline int record_comparison(qc_backtest_result *r, const qc_kernel *k, size_t e) {
+    if (!r->comparison) {
+        if (!qc_kernel_comparison_label(k)) return 0;
+        r->comparison = qc_alloc_large(r->cap * sizeof(double));
+        if (!r->comparison) return -1;
+        for (size_t i = 0; i < e; i++) r->comparison[i] = NAN;
+    }
+    r->comparison[e] = qc_kernel_comparison(k);
+    return 0;
+}
+
 /* Counts bars toward the progress callback. */
 static inline void progress(const qc_backtest_opts *o, size_t bars, size_t done, size_t total, size_t every,
                             size_t *countdown) {
@@ -197,7 +210,7 @@ static qc_err replay_one_timeline(run_state *st, const qc_bars *const *series, s
         qc_err rc = qc_kernel_event(st->k, stamps[e], series, st->idx, st->has, err);
         if (rc) return rc;
         record(r, a, e, stamps[e], sums);
-        r->comparison[e] = qc_kernel_comparison(st->k);
+        if (record_comparison(r, st->k, e)) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
         if (e == 0) {
             for (size_t s = 0; s < n_sym; s++) st->last[s] = series[s]->close[0];
             r->benchmark[0] = bench_update(&st->bench, series, st->idx, st->has, n_sym, o->kernel.cash, st->last);
@@ -210,36 +223,50 @@ static qc_err replay_one_timeline(run_state *st, const qc_bars *const *series, s
     return QC_OK;
 }
 
+static int64_t next_ts(const run_state *st, const qc_bars *const *series, size_t n_sym) {
+    int64_t ts = INT64_MAX;
+    for (size_t s = 0; s < n_sym; s++)
+        if (st->idx[s] < series[s]->n && series[s]->ts[st->idx[s]] < ts) ts = series[s]->ts[st->idx[s]];
+    return ts;
+}
+
+/* One event of the merge: the bars of every symbol closing at ts. */
+static qc_err merge_event(run_state *st, const qc_bars *const *series, size_t n_sym, const qc_backtest_opts *o,
+                          replay_clock *clk, qc_backtest_result *r, run_sums *sums, int64_t ts, size_t *bars,
+                          qc_error *err) {
+    for (size_t s = 0; s < n_sym; s++) {
+        st->has[s] = st->idx[s] < series[s]->n && series[s]->ts[st->idx[s]] == ts;
+        if (st->has[s]) st->last[s] = series[s]->close[st->idx[s]];
+    }
+    clk->t = ts;
+    qc_err rc = qc_kernel_event(st->k, ts, series, st->idx, st->has, err);
+    if (rc) return rc;
+    size_t e = r->n++;
+    record(r, qc_kernel_account(st->k), e, ts, sums);
+    if (record_comparison(r, st->k, e)) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    r->benchmark[e] = bench_update(&st->bench, series, st->idx, st->has, n_sym, o->kernel.cash, st->last);
+    *bars = 0;
+    for (size_t s = 0; s < n_sym; s++) {
+        st->idx[s] += st->has[s];
+        *bars += st->has[s];
+    }
+    r->n_bar_events += *bars;
+    return QC_OK;
+}
+
 /* The replay loop: one kernel event per distinct timestamp. */
 static qc_err replay(run_state *st, const qc_bars *const *series, size_t n_sym, const qc_backtest_opts *o,
                      replay_clock *clk, qc_backtest_result *r, run_sums *sums, qc_error *err) {
     if (one_timeline(series, n_sym)) return replay_one_timeline(st, series, n_sym, o, clk, r, sums, err);
-    const qc_account *a = qc_kernel_account(st->k);
     size_t total = 0, every, countdown;
     for (size_t s = 0; s < n_sym; s++) total += series[s]->n;
     countdown = every = total / 100 + 1;
     for (;;) {
-        int64_t ts = INT64_MAX;
-        for (size_t s = 0; s < n_sym; s++)
-            if (st->idx[s] < series[s]->n && series[s]->ts[st->idx[s]] < ts) ts = series[s]->ts[st->idx[s]];
+        int64_t ts = next_ts(st, series, n_sym);
         if (ts == INT64_MAX) break;
-        for (size_t s = 0; s < n_sym; s++) {
-            st->has[s] = st->idx[s] < series[s]->n && series[s]->ts[st->idx[s]] == ts;
-            if (st->has[s]) st->last[s] = series[s]->close[st->idx[s]];
-        }
-        clk->t = ts;
-        qc_err rc = qc_kernel_event(st->k, ts, series, st->idx, st->has, err);
+        size_t bars;
+        qc_err rc = merge_event(st, series, n_sym, o, clk, r, sums, ts, &bars, err);
         if (rc) return rc;
-        size_t e = r->n++;
-        record(r, a, e, ts, sums);
-        r->comparison[e] = qc_kernel_comparison(st->k);
-        r->benchmark[e] = bench_update(&st->bench, series, st->idx, st->has, n_sym, o->kernel.cash, st->last);
-        size_t bars = 0;
-        for (size_t s = 0; s < n_sym; s++) {
-            st->idx[s] += st->has[s];
-            bars += st->has[s];
-        }
-        r->n_bar_events += bars;
         progress(o, bars, r->n_bar_events, total, every, &countdown);
     }
     return QC_OK;
@@ -271,53 +298,146 @@ static qc_err collect(const run_state *st, qc_backtest_result *r, qc_error *err)
     return QC_OK;
 }
 
-qc_err qc_backtest_run(const qc_bars *const *series, const char *const *symbols, size_t n_sym,
-                       const qc_backtest_opts *o, qc_backtest_result *r, qc_error *err) {
+/* Options the run derives: periods per year for the statistics and the kernel's borrow accrual. */
+static void derive_opts(const qc_backtest_opts *o, qc_metrics_opts *mo, qc_kernel_opts *ko) {
+    *mo = o->metrics;
+    if (!(mo->periods_per_year > 0)) mo->periods_per_year = qc_backtest_periods_per_year(o->cal, o->interval_s);
+    *ko = o->kernel;
+    ko->periods_per_year = mo->periods_per_year;
+    ko->cal = o->cal;
+}
+
+void qc_backtest_sim_opts(const qc_backtest_opts *o, qc_sim_opts *so) {
+    *so = o->sim;
+    so->cal = o->cal;
+    so->interval_s = o->interval_s;
+}
+
+/* Checks the series, allocates the run state and the result, makes the kernel over `venue`. */
+static qc_err run_begin(const qc_bars *const *series, const char *const *symbols, size_t n_sym,
+                        const qc_backtest_opts *o, run_state *st, qc_venue *venue, const qc_clock *clock,
+                        qc_backtest_result *r, qc_error *err) {
     memset(r, 0, sizeof *r);
     qc_err rc = check_series(series, symbols, n_sym, err);
     if (rc) return rc;
     size_t cap = 0;
     for (size_t s = 0; s < n_sym; s++) cap += series[s]->n;
-    qc_metrics_opts mo = o->metrics;
-    if (!(mo.periods_per_year > 0)) mo.periods_per_year = qc_backtest_periods_per_year(o->cal, o->interval_s);
+    qc_metrics_opts mo;
+    qc_kernel_opts ko;
+    derive_opts(o, &mo, &ko);
     r->periods_per_year = mo.periods_per_year;
     r->initial_equity = o->kernel.cash;
-    qc_kernel_opts ko = o->kernel;
-    ko.periods_per_year = mo.periods_per_year;
-    ko.cal = o->cal;
-    qc_sim_opts so = o->sim;
-    so.cal = o->cal;
-    so.interval_s = o->interval_s;
-    run_state st = {0};
-    replay_clock clk = {{replay_now}, 0};
-    st.idx = calloc(n_sym, sizeof *st.idx);
-    st.has = calloc(n_sym, 1);
-    st.last = calloc(n_sym, sizeof *st.last);
-    st.bench.units = calloc(n_sym, sizeof(double));
-    st.bench.first = calloc(n_sym, sizeof(double));
-    st.bench.idle = o->kernel.cash;
-    if (!st.idx || !st.has || !st.last || !st.bench.units || !st.bench.first)
-        rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
-    if (!rc) rc = alloc_result(r, symbols, n_sym, cap, o->keep_symbol_curves, o->keep_exposures, err);
-    if (!rc) rc = qc_sim_venue_new(&so, n_sym, &st.venue, err);
-    if (!rc) rc = qc_kernel_new(&ko, symbols, n_sym, o->strategy, o->params, st.venue, &clk.base, &st.k, err);
-    int64_t t0 = mono_ns();
-    run_sums sums = {0};
-    if (!rc) rc = replay(&st, series, n_sym, o, &clk, r, &sums, err);
-    if (!rc) qc_kernel_finish(st.k);
-    r->simulate_ns = mono_ns() - t0;
-    if (!rc) rc = collect(&st, r, err);
-    run_state_free(&st);
+    st->idx = calloc(n_sym, sizeof *st->idx);
+    st->has = calloc(n_sym, 1);
+    st->last = calloc(n_sym, sizeof *st->last);
+    st->bench.units = calloc(n_sym, sizeof(double));
+    st->bench.first = calloc(n_sym, sizeof(double));
+    st->bench.idle = o->kernel.cash;
+    if (!st->idx || !st->has || !st->last || !st->bench.units || !st->bench.first)
+        return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    rc = alloc_result(r, symbols, n_sym, cap, o->keep_symbol_curves, o->keep_exposures, err);
+    if (!rc) rc = qc_kernel_new(&ko, symbols, n_sym, o->strategy, o->params, venue, clock, &st->k, err);
+    return rc;
+}
+
+/* on_finish, what the kernel and venue hold, then the statistics. */
+static qc_err run_end(run_state *st, const qc_backtest_opts *o, const run_sums *sums, qc_backtest_result *r,
+                      qc_error *err) {
+    qc_kernel_finish(st->k);
+    qc_err rc = collect(st, r, err);
     if (rc) return rc;
-    t0 = mono_ns();
+    int64_t t0 = mono_ns();
+    qc_metrics_opts mo;
+    qc_kernel_opts ko;
+    derive_opts(o, &mo, &ko);
     qc_perf_input in = {r->ts, r->equity, r->n, r->initial_equity, NULL, NULL, r->trades, r->n_trades};
     rc = qc_metrics_compute(&in, &mo, &r->metrics, err);
     if (!rc) { /* the formulas of qc_metrics_compute, from the sums */
-        r->metrics.exposure = (double)sums.exposed / (double)r->n;
-        r->metrics.turnover = sums.turnover / ((double)r->n / mo.periods_per_year);
+        r->metrics.exposure = (double)sums->exposed / (double)r->n;
+        r->metrics.turnover = sums->turnover / ((double)r->n / mo.periods_per_year);
     }
     r->stats_ns = mono_ns() - t0;
     return rc;
+}
+
+qc_err qc_backtest_run(const qc_bars *const *series, const char *const *symbols, size_t n_sym,
+                       const qc_backtest_opts *o, qc_backtest_result *r, qc_error *err) {
+    run_state st = {0};
+    replay_clock clk = {{replay_now}, 0};
+    qc_sim_opts so;
+    qc_backtest_sim_opts(o, &so);
+    qc_err rc = qc_sim_venue_new(&so, n_sym, &st.venue, err);
+    if (!rc) rc = run_begin(series, symbols, n_sym, o, &st, st.venue, &clk.base, r, err);
+    int64_t t0 = mono_ns();
+    run_sums sums = {0};
+    if (!rc) rc = replay(&st, series, n_sym, o, &clk, r, &sums, err);
+    r->simulate_ns = mono_ns() - t0;
+    if (!rc) rc = run_end(&st, o, &sums, r, err);
+    run_state_free(&st);
+    return rc;
+}
+
+/* ---- a run driven one event at a time ----------------------------------------------------------- */
+
+struct qc_backtest_session {
+    run_state st;
+    replay_clock clk;
+    const qc_bars *const *series;
+    size_t n_sym;
+    qc_backtest_opts o;
+    qc_backtest_result r;
+    run_sums sums;
+    int finished;
+    size_t n_finished; /* events, once the result moved out */
+};
+
+qc_err qc_backtest_session_new(const qc_bars *const *series, const char *const *symbols, size_t n_sym,
+                               const qc_backtest_opts *o, qc_venue *sim, qc_venue *front, const qc_clock *clock,
+                               qc_backtest_session **out, qc_error *err) {
+    *out = NULL;
+    qc_backtest_session *s = calloc(1, sizeof *s);
+    if (!s) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    s->clk.base.now = replay_now;
+    s->series = series;
+    s->n_sym = n_sym;
+    s->o = *o;
+    s->st.venue = sim; /* for its statistics; not freed here */
+    qc_err rc = run_begin(series, symbols, n_sym, o, &s->st, front, clock ? clock : &s->clk.base, &s->r, err);
+    if (rc) {
+        qc_backtest_session_free(s);
+        return rc;
+    }
+    *out = s;
+    return QC_OK;
+}
+
+int64_t qc_backtest_session_peek(const qc_backtest_session *s) { return next_ts(&s->st, s->series, s->n_sym); }
+size_t qc_backtest_session_events(const qc_backtest_session *s) { return s->finished ? s->n_finished : s->r.n; }
+qc_kernel *qc_backtest_session_kernel(qc_backtest_session *s) { return s->st.k; }
+
+qc_err qc_backtest_session_step(qc_backtest_session *s, qc_error *err) {
+    int64_t ts = next_ts(&s->st, s->series, s->n_sym);
+    if (ts == INT64_MAX || s->finished) return qc_err_set(err, QC_ERR_INTERNAL, "session: no more events");
+    size_t bars;
+    return merge_event(&s->st, s->series, s->n_sym, &s->o, &s->clk, &s->r, &s->sums, ts, &bars, err);
+}
+
+qc_err qc_backtest_session_finish(qc_backtest_session *s, qc_backtest_result *res, qc_error *err) {
+    if (s->finished) return qc_err_set(err, QC_ERR_INTERNAL, "session: finished twice");
+    s->finished = 1;
+    s->n_finished = s->r.n;
+    qc_err rc = run_end(&s->st, &s->o, &s->sums, &s->r, err);
+    *res = s->r;
+    memset(&s->r, 0, sizeof s->r);
+    return rc;
+}
+
+void qc_backtest_session_free(qc_backtest_session *s) {
+    if (!s) return;
+    s->st.venue = NULL; /* caller-owned */
+    run_state_free(&s->st);
+    qc_backtest_result_free(&s->r);
+    free(s);
 }
 
 void qc_backtest_result_free(qc_backtest_result *r) {

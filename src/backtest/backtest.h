@@ -36,6 +36,7 @@ typedef struct {
     size_t n_symbols;
     char **symbols;
     size_t n;                 /* events */
+    size_t cap;               /* events the curves have room for */
     int64_t *ts;
     double *equity;           /* portfolio equity after each event */
     double *benchmark;        /* equal-weight buy-and-hold of the universe, no costs */
@@ -63,6 +64,25 @@ double qc_backtest_periods_per_year(const qc_calendar *cal, int64_t interval_s);
 qc_err qc_backtest_run(const qc_bars *const *series, const char *const *symbols, size_t n_symbols,
                        const qc_backtest_opts *o, qc_backtest_result *res, qc_error *err);
 void qc_backtest_result_free(qc_backtest_result *res);
+
+/* A run driven one event at a time (the paper-trading engine, src/app): the recording, benchmark
+ * and statistics of qc_backtest_run over the general merge loop, with the caller's venue `front`
+ * in the kernel (it may forward to `sim`, the simulated venue whose statistics the result reports;
+ * both caller-owned, sim made with the sim options of o completed by qc_backtest_sim_opts) and the
+ * caller's clock. Same series and options give the same result as qc_backtest_run. */
+typedef struct qc_backtest_session qc_backtest_session;
+void qc_backtest_sim_opts(const qc_backtest_opts *o, qc_sim_opts *out);
+qc_err qc_backtest_session_new(const qc_bars *const *series, const char *const *symbols, size_t n_symbols,
+                               const qc_backtest_opts *o, qc_venue *sim, qc_venue *front, const qc_clock *clock,
+                               qc_backtest_session **out, qc_error *err);
+/* Time of the next event; INT64_MAX when the series are exhausted. */
+int64_t qc_backtest_session_peek(const qc_backtest_session *s);
+size_t qc_backtest_session_events(const qc_backtest_session *s);
+qc_err qc_backtest_session_step(qc_backtest_session *s, qc_error *err);
+qc_kernel *qc_backtest_session_kernel(qc_backtest_session *s);
+/* Ends the run (on_finish, statistics) into res (owned by the caller afterwards). Once only. */
+qc_err qc_backtest_session_finish(qc_backtest_session *s, qc_backtest_result *res, qc_error *err);
+void qc_backtest_session_free(qc_backtest_session *s);
 
 /* Outputs. `run` describes the run (strategy and parameters, data, options) for the JSON. */
 qc_err qc_backtest_write_json(FILE *f, const qc_backtest_result *r, const char *run, const qc_calendar *cal,

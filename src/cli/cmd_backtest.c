@@ -11,6 +11,7 @@
 #include "backtest/backtest.h"
 #include "backtest/report.h"
 #include "cli/cli.h"
+#include "cli/universe.h"
 #include "core/strutil.h"
 #include "core/time.h"
 #include "data/csv.h"
@@ -21,16 +22,9 @@
 
 #define MAX_SYMBOLS 5000
 
-typedef struct {
-    size_t n;
-    char **names;
-    qc_bars *bars;
-    const qc_calendar *cal;
-    int64_t interval_s;
-    char source[256];
-} universe;
+typedef qc_universe universe;
 
-static void universe_free(universe *u) {
+void qc_cli_universe_free(universe *u) {
     for (size_t s = 0; s < u->n; s++) {
         free(u->names[s]);
         qc_bars_free(&u->bars[s]);
@@ -158,7 +152,7 @@ static qc_err load_store(const qc_cli *cli, const qc_args *a, universe *u, qc_er
     return rc;
 }
 
-static qc_err load_universe(const qc_cli *cli, const qc_args *a, universe *u, qc_error *err) {
+qc_err qc_cli_universe_load(const qc_cli *cli, const qc_args *a, universe *u, qc_error *err) {
     u->cal = qc_calendar_get(cfg_or(cli, a, "calendar", "data.calendar", "NYSE"), err);
     if (!u->cal) return QC_ERR_INPUT;
     qc_err rc = qc_args_has(a, "data") ? load_csv(cli, a, u, err) : load_store(cli, a, u, err);
@@ -185,7 +179,7 @@ static qc_err cost_opts(const qc_args *a, qc_cost_model *m, qc_error *err) {
     return QC_OK;
 }
 
-static qc_err run_opts(const qc_args *a, const universe *u, qc_backtest_opts *o, qc_error *err) {
+qc_err qc_cli_backtest_opts(const qc_args *a, const universe *u, qc_backtest_opts *o, qc_error *err) {
     qc_backtest_opts_init(o);
     o->cal = u->cal;
     o->interval_s = u->interval_s ? u->interval_s : 86400;
@@ -328,7 +322,7 @@ static qc_err write_outputs(const qc_args *a, const out_ctx *oc, qc_error *err) 
     return rc;
 }
 
-static void describe(const qc_strategy_def *sd, const qc_params *p, const universe *u, char *buf, size_t n) {
+void qc_cli_describe_run(const qc_strategy_def *sd, const qc_params *p, const universe *u, char *buf, size_t n) {
     size_t k = (size_t)snprintf(buf, n, "%s(", sd->name);
     for (size_t i = 0; i < p->n && k < n; i++)
     {
@@ -341,7 +335,7 @@ static void describe(const qc_strategy_def *sd, const qc_params *p, const univer
 
 /* The risk engine of a backtest: the risk.* limits and restricted list of the config, one strategy.
  * The live kill-switch file is neither read nor written: a backtest is a simulation. */
-static qc_err make_risk(const qc_cli *cli, const universe *u, double cash, qc_risk **out, qc_error *err) {
+qc_err qc_cli_make_risk(const qc_cli *cli, const universe *u, double cash, qc_risk **out, qc_error *err) {
     qc_risk_limits lim;
     qc_err rc = qc_risk_limits_from_config(cli->cfg, &lim, err);
     if (!rc) rc = qc_risk_new(&lim, (const char *const *)u->names, u->n, 1, cash, out, err);
@@ -367,11 +361,11 @@ static int cmd_backtest(qc_cli *cli, qc_args *a) {
     if (!rc && nkv > 64) rc = qc_err_set(&err, QC_ERR_USAGE, "backtest: more than 64 --param options");
     if (!rc) rc = qc_params_parse(sd->params, sd->n_params, kv, nkv, sd->name, &params, &err);
     int64_t t0 = mono_ns();
-    if (!rc) rc = load_universe(cli, a, &u, &err);
+    if (!rc) rc = qc_cli_universe_load(cli, a, &u, &err);
     int64_t load_ns = mono_ns() - t0;
-    if (!rc) rc = run_opts(a, &u, &o, &err);
+    if (!rc) rc = qc_cli_backtest_opts(a, &u, &o, &err);
     qc_risk *risk = NULL; /* every order passes the pre-trade checks of the risk.* config */
-    if (!rc) rc = make_risk(cli, &u, o.kernel.cash, &risk, &err);
+    if (!rc) rc = qc_cli_make_risk(cli, &u, o.kernel.cash, &risk, &err);
     o.kernel.risk = risk;
     qc_progress prog;
     qc_progress_init(&prog, cli, "backtest");
@@ -387,7 +381,7 @@ static int cmd_backtest(qc_cli *cli, qc_args *a) {
     free(series);
     char run[512], sub[512];
     if (!rc) {
-        describe(sd, &params, &u, run, sizeof run);
+        qc_cli_describe_run(sd, &params, &u, run, sizeof run);
         snprintf(sub, sizeof sub, "%s; fills at %s; cash %g; commission %g bps; %g periods/year", u.source,
                  o.sim.fill == QC_FILL_CLOSE ? "the signal bar's close" : "the next bar's open", o.kernel.cash,
                  o.sim.costs.commission_bps, r.periods_per_year);
@@ -402,7 +396,7 @@ static int cmd_backtest(qc_cli *cli, qc_args *a) {
             if (rep) printf("  report: %s\n", rep);
         }
     }
-    universe_free(&u);
+    qc_cli_universe_free(&u);
     qc_backtest_result_free(&r);
     qc_risk_free(risk);
     return rc ? qc_cli_fail(&err) : 0;

@@ -29,6 +29,7 @@ static const struct {
                 {qc_cmd_metrics, &qc_cmd_metrics_n},
                 {qc_cmd_portfolio, &qc_cmd_portfolio_n},
                 {qc_cmd_risk, &qc_cmd_risk_n},
+                {qc_cmd_trade, &qc_cmd_trade_n},
                 {qc_cmd_config, &qc_cmd_config_n}};
 #define N_GROUPS (sizeof k_groups / sizeof k_groups[0])
 

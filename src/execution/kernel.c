@@ -514,6 +514,7 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
     k->in_handler = 1;
     k->strat->on_bar(k->state, &k->ctx);
     k->in_handler = 0;
+    if (k->opts.on_signal) k->opts.on_signal(k->opts.hook_ctx);
     if (k->n_queue) flush_queue(k);
     if (k->venue->active) {
         k->venue->vt->on_event_end(k->venue, ts);
@@ -522,6 +523,15 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
     if (k->opts.risk) risk_actions(k);
     k->event_index++;
     return QC_OK;
+}
+
+size_t qc_kernel_cancel_all(qc_kernel *k) {
+    size_t n = 0;
+    for (uint64_t id = 1; id <= k->n_orders; id++) {
+        qc_order *o = order_at(k, id);
+        if (qc_order_is_open(o) && o->status != QC_OS_PENDING_CANCEL && qc_ctx_cancel(&k->ctx, id) == QC_OK) n++;
+    }
+    return n;
 }
 
 void qc_kernel_finish(qc_kernel *k) {

@@ -169,6 +169,10 @@ typedef struct {
     struct qc_risk *risk;
     uint32_t risk_strategy;  /* this kernel's strategy id at the risk engine */
     const qc_calendar *cal; /* for strategies that schedule by session dates (NULL: 24/7) */
+    /* Called when the strategy's on_bar returned, before its orders go to the risk checks (the
+     * trading engine's tick->signal latency); NULL = none. */
+    void (*on_signal)(void *ctx);
+    void *hook_ctx;
 } qc_kernel_opts;
 
 /* What the risk engine did during a run. */
@@ -191,6 +195,8 @@ void qc_kernel_free(qc_kernel *k);
  * feed appends to it); bars before idx[s] are the history strategies may read. */
 qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, const size_t *idx,
                        const uint8_t *has, qc_error *err);
+/* Cancels every open order (a control command between events); returns how many. */
+size_t qc_kernel_cancel_all(qc_kernel *k);
 /* Calls on_finish. */
 void qc_kernel_finish(qc_kernel *k);
 const qc_account *qc_kernel_account(const qc_kernel *k);
