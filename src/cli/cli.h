@@ -87,6 +87,10 @@ extern const qc_command qc_cmd_cv[];
 extern const size_t qc_cmd_cv_n;
 extern const qc_command qc_cmd_sweep[];
 extern const size_t qc_cmd_sweep_n;
+extern const qc_command qc_cmd_strategies[];
+extern const size_t qc_cmd_strategies_n;
+extern const qc_command qc_cmd_pairs[];
+extern const size_t qc_cmd_pairs_n;
 
 void qc_cli_print_help(FILE *f, const qc_command *c);
 

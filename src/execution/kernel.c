@@ -111,6 +111,7 @@ double qc_params_get(const qc_params *p, const char *name) {
 /* The clock's time (replayed in a backtest, the wall clock live); the event time without a clock. */
 int64_t qc_ctx_now(const qc_ctx *c) { return c->k->clock ? c->k->clock->now(c->k->clock) : c->k->now; }
 size_t qc_ctx_n_symbols(const qc_ctx *c) { return c->k->n_sym; }
+const qc_strategy_def *qc_ctx_strategy(const qc_ctx *c) { return c->k->strat; }
 const char *qc_ctx_symbol(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym ? c->k->symbols[s] : ""; }
 int qc_ctx_has_bar(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym && c->k->has[s]; }
 size_t qc_ctx_history_len(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym ? c->k->hist[s].n : 0; }

@@ -67,6 +67,8 @@ typedef struct {
 
 /* What a strategy may ask of the kernel while it runs. Symbols are indices 0..n-1. */
 int64_t qc_ctx_now(const qc_ctx *ctx);
+/* The definition of the strategy being run (an adapter finds its own data around it). */
+const qc_strategy_def *qc_ctx_strategy(const qc_ctx *ctx);
 size_t qc_ctx_n_symbols(const qc_ctx *ctx);
 const char *qc_ctx_symbol(const qc_ctx *ctx, uint32_t s);
 /* 1 if symbol s has a bar closing at the current event. */
