@@ -7,15 +7,18 @@
  *                      entry = k (the bands), exit = 0 (the middle band), no stop;
  *   zscore_reversion:  z of the log close against the mean and sample SD of the last `window`
  *                      log closes, with entry/exit/stop thresholds;
- *   ou_reversion:      an Ornstein-Uhlenbeck fit (features/coint.h: AR(1) of the last `window` log
+ *   ou_reversion:      an Ornstein-Uhlenbeck fit (the AR(1) of features/coint.h qc_ou_fit_ar1 on the last `window` log
  *                      closes) gives mu and the stationary sd; z = (log close - mu) / sd; trades
  *                      only while 0 < phi < 1 and the half-life <= max_half_life (else it exits);
  *                      entry at entry_sigma stationary sds (a sigma multiple: the documented rule),
- *                      exit at exit_sigma. */
+ *                      exit at exit_sigma.
+ * Each symbol keeps its last `window` values in a ring with running sums (sum, sum of squares, sum of
+ * products of neighbours; values taken relative to the symbol's first one so the sums stay small),
+ * re-summed exactly once per lap so they never drift: O(1) per bar. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "features/coint.h"
 #include "strategies/strat_util.h"
 #include "strategies/strategies.h"
 
@@ -27,14 +30,21 @@ typedef struct {
     double entry, exit, stop, gross, max_hl;
     int allow_short;
     signed char *pos, *blocked;
-    double *buf; /* window values */
+    double *ring;  /* n_sym x window values, relative to ref */
+    double *sums;  /* n_sym x 3: sum, sum of squares, sum of neighbour products */
+    double *ref;   /* per symbol: its first value */
+    size_t *head, *count;
 } rev_state;
 
 static void rev_free(void *state) {
     rev_state *st = state;
     free(st->pos);
     free(st->blocked);
-    free(st->buf);
+    free(st->ring);
+    free(st->sums);
+    free(st->ref);
+    free(st->head);
+    free(st->count);
     *st = (rev_state){0};
 }
 
@@ -46,36 +56,66 @@ static qc_err rev_alloc(rev_state *st, const qc_ctx *ctx, const char *name, qc_e
     size_t n = st->n_sym ? st->n_sym : 1;
     st->pos = calloc(n, 1);
     st->blocked = calloc(n, 1);
-    st->buf = malloc(st->window * sizeof *st->buf);
-    if (st->pos && st->blocked && st->buf) return QC_OK;
+    st->ring = malloc(n * st->window * sizeof *st->ring);
+    st->sums = calloc(n * 3, sizeof *st->sums);
+    st->ref = calloc(n, sizeof *st->ref);
+    st->head = calloc(n, sizeof *st->head);
+    st->count = calloc(n, sizeof *st->count);
+    if (st->pos && st->blocked && st->ring && st->sums && st->ref && st->head && st->count) return QC_OK;
     rev_free(st);
     return qc_err_set(err, QC_ERR_NOMEM, "%s: out of memory", name);
+}
+
+/* Adds v to symbol s's window (ring value at index head is the oldest once full). */
+static void window_push(rev_state *st, size_t s, double v) {
+    size_t w = st->window, *head = &st->head[s], *count = &st->count[s];
+    double *r = st->ring + s * w, *sm = st->sums + 3 * s;
+    if (*count == 0) st->ref[s] = v;
+    v -= st->ref[s];
+    if (*count >= w) { /* evict the oldest and its product with the next */
+        double old = r[*head], next = r[(*head + 1) % w];
+        sm[0] -= old;
+        sm[1] -= old * old;
+        sm[2] -= old * next;
+    }
+    if (*count) sm[2] += r[(*head + w - 1) % w] * v;
+    sm[0] += v;
+    sm[1] += v * v;
+    r[*head] = v;
+    *head = *head + 1 == w ? 0 : *head + 1;
+    (*count)++;
+    if (*head == 0 && *count >= w) { /* once per lap: exact sums, oldest first */
+        sm[0] = sm[1] = sm[2] = 0;
+        for (size_t k = 0; k < w; k++) {
+            sm[0] += r[k];
+            sm[1] += r[k] * r[k];
+            if (k) sm[2] += r[k - 1] * r[k];
+        }
+    }
 }
 
 /* z of the bar that just closed for symbol s; NaN when undefined (warm-up, flat window, bad fit). */
 static double rev_score(rev_state *st, const qc_ctx *ctx, uint32_t s) {
     size_t w = st->window;
-    if (qc_ctx_history_len(ctx, s) < w) return NAN;
-    int logs = st->kind != REV_BOLL;
-    double mean = 0;
-    for (size_t k = 0; k < w; k++) { /* oldest first */
-        double c = qc_ctx_close(ctx, s, (long)(w - 1 - k));
-        if (!(c > 0)) return NAN;
-        st->buf[k] = logs ? log(c) : c;
-        mean += st->buf[k];
+    double c = qc_ctx_close(ctx, s, 0);
+    if (!(c > 0)) return NAN;
+    window_push(st, s, st->kind == REV_BOLL ? c : log(c));
+    if (st->count[s] < w) return NAN;
+    const double *r = st->ring + (size_t)s * w, *sm = st->sums + 3 * (size_t)s;
+    double last = r[(st->head[s] + w - 1) % w], first = r[st->head[s]], nw = (double)w;
+    if (st->kind == REV_OU) { /* AR(1) of x[t] on x[t-1] over the w - 1 neighbour pairs */
+        double np = nw - 1, mx = (sm[0] - last) / np, my = (sm[0] - first) / np;
+        double sxx = sm[1] - last * last - np * mx * mx, syy = sm[1] - first * first - np * my * my;
+        double sxy = sm[2] - np * mx * my;
+        if (!(sxx > 0)) return NAN;
+        double phi = sxy / sxx, a = my - phi * mx, ssr = syy - phi * sxy;
+        if (!(phi > 0 && phi < 1) || !(ssr > 0) || -log(2.0) / log(phi) > st->max_hl) return NAN;
+        double sd_eq = sqrt(ssr / (np - 2)) / sqrt(1 - phi * phi), mu = a / (1 - phi);
+        return (last - mu) / sd_eq;
     }
-    double x = st->buf[w - 1];
-    if (st->kind == REV_OU) {
-        qc_ou_fit f;
-        qc_ou_fit_ar1(st->buf, w, 1.0, &f);
-        if (!f.valid || f.half_life > st->max_hl || !(f.sigma_eq > 0)) return NAN;
-        return (x - f.mu) / f.sigma_eq;
-    }
-    mean /= (double)w;
-    double ss = 0;
-    for (size_t k = 0; k < w; k++) ss += (st->buf[k] - mean) * (st->buf[k] - mean);
-    double sd = sqrt(ss / (double)(st->kind == REV_BOLL ? w : w - 1));
-    return sd > 0 ? (x - mean) / sd : NAN;
+    double mean = sm[0] / nw, ss = sm[1] - nw * mean * mean;
+    double sd = ss > 0 ? sqrt(ss / (st->kind == REV_BOLL ? nw : nw - 1)) : 0;
+    return sd > 1e-12 * (fabs(mean + st->ref[s]) + 1e-300) ? (last - mean) / sd : NAN;
 }
 
 static void rev_on_bar(void *state, qc_ctx *ctx) {
