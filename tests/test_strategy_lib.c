@@ -3,7 +3,8 @@
  * momentum earns on momentum-loaded names and not on plain ones; cross-sectional momentum earns on a
  * universe half loaded on the momentum factor; the three reversion strategies earn on the
  * mean-reverting names. On pure random walks no strategy's PSR is significant. Plus: no look-ahead
- * (a run on truncated data gives the same equity up to the cut), every parameter table is valid,
+ * (a run on truncated data gives the same equity up to the cut), results independent of the order
+ * of the symbols, every parameter table is valid,
  * the helpers (ranking, rebalancing clock) and bad parameter combinations. Figures are averaged over
  * several seeds where one 10-year sample is too noisy (docs/SYNTH.md). QC_STRAT_PRINT=1 prints them. */
 #include <setjmp.h>
@@ -283,6 +284,30 @@ static void test_no_look_ahead(void **state) {
     qc_synth_free(m);
 }
 
+/* ---- symbol order: results must not depend on the order symbols are registered (TRAPS.md,
+ * nautilus_trader #4891, Lean #4008) ---------------------------------------------------------- */
+static void test_symbol_order_does_not_matter(void **state) {
+    (void)state;
+    qc_synth_market *m = synth(42, 12, 2, 2, 0.5);
+    size_t fwd[12], rev[12];
+    for (size_t s = 0; s < 12; s++) {
+        fwd[s] = s;
+        rev[s] = 11 - s;
+    }
+    const char *names[] = {"xs_momentum", "factor_composite", "pairs", "ts_momentum", "zscore_reversion"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        run_out a = run(names[i], NULL, 0, m->bars, m->symbols, fwd, 12, 0);
+        run_out b = run(names[i], NULL, 0, m->bars, m->symbols, rev, 12, 0);
+        assert_int_equal(a.n_trades, b.n_trades);
+        if (!(fabs(a.final_equity - b.final_equity) <= 1e-9 * a.final_equity))
+            fail_msg("%s: final equity %.10f forward, %.10f with the symbols reversed", names[i], a.final_equity,
+                     b.final_equity);
+        free(a.equity);
+        free(b.equity);
+    }
+    qc_synth_free(m);
+}
+
 /* ---- tables, helpers, bad parameters ---------------------------------------------------------- */
 static void test_param_tables(void **state) {
     (void)state;
@@ -371,6 +396,7 @@ int main(void) {
         cmocka_unit_test(test_reversion_on_mean_reverting_names),
         cmocka_unit_test(test_nothing_on_random_walks),
         cmocka_unit_test(test_no_look_ahead),
+        cmocka_unit_test(test_symbol_order_does_not_matter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
