@@ -95,6 +95,10 @@ extern const qc_command qc_cmd_model[];
 extern const size_t qc_cmd_model_n;
 extern const qc_command qc_cmd_trade[];
 extern const size_t qc_cmd_trade_n;
+extern const qc_command qc_cmd_strategies[];
+extern const size_t qc_cmd_strategies_n;
+extern const qc_command qc_cmd_pairs[];
+extern const size_t qc_cmd_pairs_n;
 
 void qc_cli_print_help(FILE *f, const qc_command *c);
 

@@ -18,6 +18,7 @@
 #include "data/store.h"
 #include "data/validate.h"
 #include "risk/risk.h"
+#include "strategies/plugin.h"
 #include "strategies/strategies.h"
 
 #define MAX_SYMBOLS 5000
@@ -354,10 +355,17 @@ static int cmd_backtest(qc_cli *cli, qc_args *a) {
     memset(&r, 0, sizeof r);
     qc_params params;
     const char *sname = qc_args_get(a, "strategy");
-    const qc_strategy_def *sd = qc_strategy_find(sname ? sname : "sma_cross");
+    qc_plugin *plugin = NULL;
+    const qc_strategy_def *sd = NULL;
     const char *kv[64];
     size_t nkv = qc_args_all(a, "param", kv, 64);
-    qc_err rc = sd ? QC_OK : qc_err_set(&err, QC_ERR_INPUT, "unknown strategy '%s' (see quantcli backtest --help)", sname);
+    qc_err rc = QC_OK;
+    if (qc_strategy_is_plugin_path(sname)) {
+        rc = qc_plugin_load(sname, &plugin, &err);
+        if (!rc) sd = qc_plugin_def(plugin);
+    } else if (!(sd = qc_strategy_find(sname ? sname : "sma_cross"))) {
+        rc = qc_err_set(&err, QC_ERR_INPUT, "unknown strategy '%s' (see quantcli strategies list)", sname);
+    }
     if (!rc && nkv > 64) rc = qc_err_set(&err, QC_ERR_USAGE, "backtest: more than 64 --param options");
     if (!rc) rc = qc_params_parse(sd->params, sd->n_params, kv, nkv, sd->name, &params, &err);
     int64_t t0 = mono_ns();
@@ -399,6 +407,7 @@ static int cmd_backtest(qc_cli *cli, qc_args *a) {
     qc_cli_universe_free(&u);
     qc_backtest_result_free(&r);
     qc_risk_free(risk);
+    qc_plugin_unload(plugin);
     return rc ? qc_cli_fail(&err) : 0;
 }
 
@@ -410,7 +419,7 @@ static const qc_opt_spec k_opts[] = {
     {"interval", "IV", "bar interval to load from the store (default: the smallest stored)"},
     {"calendar", "CAL", "trading calendar (default NYSE) [data.calendar]"},
     {"tz", "TZ", "zone of CSV date-times without offset [data.tz]"},
-    {"strategy", "NAME", "strategy (default sma_cross); see the list below"},
+    {"strategy", "NAME|FILE.so", "strategy (default sma_cross; quantcli strategies list) or a plugin (a path)"},
     {"param", "NAME=VALUE", "strategy parameter (repeatable)"},
     {"cash", "X", "starting cash (default 100000)"},
     {"fill", "MODE", "next_open (default): fill at the next bar's open; close: at the signal bar's close"},
@@ -437,11 +446,12 @@ static const qc_opt_spec k_opts[] = {
 const qc_command qc_cmd_backtest[] = {
     {"backtest", "(--data FILE.csv | --symbol SYM...) [--strategy NAME] [--param k=v]... [options]",
      "Run a strategy over historical bars and report its performance.",
-     "Strategies: buy_and_hold; sma_cross (fast=10, slow=50: long when SMA(fast) crosses above\n"
-     "SMA(slow) at a bar's close, flat when it crosses below; all-in cash orders); portfolio\n"
-     "(method=minvar|maxsharpe|erc|hrp|ivp|cvar|equal|..., lookback=60, schedule=monthly|weekly|\n"
-     "daily|quarterly|none, band, rel_band, cov, long_only, ...: holds the universe at the method's\n"
-     "weights from a returns window, rebalanced on schedule or bands; see docs/PORTFOLIO.md).\n"
+     "Strategies: buy_and_hold; sma_cross (fast=10, slow=50); momentum: ts_momentum, xs_momentum;\n"
+     "pairs; mean reversion: bollinger, zscore_reversion, ou_reversion; factor_composite; portfolio\n"
+     "(method=minvar|maxsharpe|erc|hrp|ivp|cvar|equal|..., rebalanced on a schedule or bands).\n"
+     "`quantcli strategies list` shows their parameters, docs/STRATEGIES.md and docs/PORTFOLIO.md\n"
+     "their rules; a path (./my_strategy.so) loads a user plugin built against\n"
+     "include/quantcli/strategy_plugin.h.\n"
      "Fills: market orders at the next bar's open (close-only data: the next close) or, with\n"
      "--fill close, at the signal bar's close; limits fill at their price, never better; stops at\n"
      "the stop or the gap open. Statistics: r_t = E_t/E_{t-1} - 1; Sharpe = mean(r - rf)/std(r)\n"

@@ -12,6 +12,7 @@
 #include "cli/cmd_cv.h"
 #include "core/time.h"
 #include "data/csv.h"
+#include "strategies/plugin.h"
 #include "strategies/strategies.h"
 
 static int64_t mono_ns(void) {
@@ -165,8 +166,13 @@ static int cmd_sweep(qc_cli *cli, qc_args *a) {
     size_t nfixed = qc_args_all(a, "param", fixed, 64);
     qc_err rc = path ? QC_OK : qc_err_set(&err, QC_ERR_USAGE, "sweep: --data FILE.csv is required");
     if (!rc && !sname) rc = qc_err_set(&err, QC_ERR_USAGE, "sweep: --strategy NAME is required");
-    if (!rc && !(o.strategy = qc_strategy_find(sname)))
-        rc = qc_err_set(&err, QC_ERR_INPUT, "unknown strategy '%s' (see quantcli sweep --help)", sname);
+    qc_plugin *plugin = NULL;
+    if (!rc && qc_strategy_is_plugin_path(sname)) {
+        rc = qc_plugin_load(sname, &plugin, &err);
+        if (!rc) o.strategy = qc_plugin_def(plugin);
+    } else if (!rc && !(o.strategy = qc_strategy_find(sname))) {
+        rc = qc_err_set(&err, QC_ERR_INPUT, "unknown strategy '%s' (see quantcli strategies list)", sname);
+    }
     if (!rc && nfixed > 64) rc = qc_err_set(&err, QC_ERR_USAGE, "sweep: more than 64 --param options");
     o.fixed = fixed;
     o.n_fixed = nfixed;
@@ -198,12 +204,13 @@ static int cmd_sweep(qc_cli *cli, qc_args *a) {
     }
     qc_sweep_result_free(&r);
     qc_bars_free(&bars);
+    qc_plugin_unload(plugin);
     return rc ? qc_cli_fail(&err) : 0;
 }
 
 static const qc_opt_spec k_opts[] = {
     {"data", "FILE.csv", "bars of one series (OHLCV, or one close column)"},
-    {"strategy", "NAME", "strategy to sweep (sma_cross, buy_and_hold, portfolio)"},
+    {"strategy", "NAME|FILE.so", "strategy to sweep (quantcli strategies list) or a plugin (a path)"},
     {"grid", "NAME=FROM:TO:STEP", "a parameter axis (repeatable; NAME=VALUE for one value)"},
     {"param", "NAME=VALUE", "a parameter held fixed (repeatable)"},
     {"cv", "SCHEME", "none (default), kfold, purged, walkforward or cpcv"},

@@ -159,6 +159,7 @@ size_t qc_ctx_n_symbols(const qc_ctx *c) { return c->k->n_sym; }
 const qc_calendar *qc_ctx_calendar(const qc_ctx *c) {
     return c->k->opts.cal ? c->k->opts.cal : qc_calendar_get("24/7", NULL);
 }
+const qc_strategy_def *qc_ctx_strategy(const qc_ctx *c) { return c->k->strat; }
 const char *qc_ctx_symbol(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym ? c->k->symbols[s] : ""; }
 int qc_ctx_has_bar(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym && c->k->has[s]; }
 size_t qc_ctx_history_len(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym ? c->k->hist[s].n : 0; }

@@ -77,6 +77,8 @@ typedef struct {
 
 /* What a strategy may ask of the kernel while it runs. Symbols are indices 0..n-1. */
 int64_t qc_ctx_now(const qc_ctx *ctx);
+/* The definition of the strategy being run (an adapter finds its own data around it). */
+const qc_strategy_def *qc_ctx_strategy(const qc_ctx *ctx);
 size_t qc_ctx_n_symbols(const qc_ctx *ctx);
 /* The run's trading calendar (qc_kernel_opts.cal; the 24/7 calendar when none was given). */
 const qc_calendar *qc_ctx_calendar(const qc_ctx *ctx);

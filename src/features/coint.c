@@ -69,28 +69,36 @@ static double *work_get(qc_coint_work *w, size_t n) {
 
 /* Householder QR of A (n x k, column-major, overwritten) applied to y (overwritten by Q'y);
  * rdiag[j] = R_jj. Returns 0 if a column is (numerically) dependent on the ones before it. */
+/* sum a[i] b[i] over i < n with four partial sums (lets the compiler vectorise the loop) */
+static double dot4(const double *a, const double *b, size_t n) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += a[i] * b[i];
+        s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2];
+        s3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < n; i++) s0 += a[i] * b[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
 static int qr_apply(double *A, size_t n, size_t k, double *y, double *rdiag) {
     for (size_t j = 0; j < k; j++) {
-        double *a = A + j * n, full = 0, scale = 0, norm = 0;
+        double *a = A + j * n, head = 0, norm2 = 0;
         /* reflections keep a column's norm: a remaining norm tiny against the whole means the column
-         * is (numerically) a combination of the earlier ones */
-        for (size_t i = 0; i < n; i++) scale = fmax(scale, fabs(a[i]));
-        if (!(scale > 0)) return 0;
-        for (size_t i = 0; i < n; i++) {
-            double v = (a[i] / scale) * (a[i] / scale);
-            full += v;
-            if (i >= j) norm += v;
-        }
-        if (!(norm > 1e-24 * full)) return 0;
-        norm = scale * sqrt(norm);
+         * is (numerically) a combination of the earlier ones. No rescaling: regression inputs here
+         * (log prices, their differences, residuals) are far from overflow; a non-finite sum fails. */
+        head = dot4(a, a, j);
+        norm2 = dot4(a + j, a + j, n - j);
+        if (!isfinite(head + norm2) || !(norm2 > 1e-24 * (head + norm2))) return 0;
+        double norm = sqrt(norm2);
         double alpha = a[j] > 0 ? -norm : norm; /* R_jj */
-        double v0 = a[j] - alpha, vnorm2 = v0 * v0;
-        for (size_t i = j + 1; i < n; i++) vnorm2 += a[i] * a[i];
+        double v0 = a[j] - alpha, vnorm2 = norm2 - a[j] * a[j] + v0 * v0;
         a[j] = v0;
         for (size_t c = j + 1; c <= k; c++) { /* reflect the later columns and, as column k, y */
-            double *b = c < k ? A + c * n : y, dot = 0;
-            for (size_t i = j; i < n; i++) dot += a[i] * b[i];
-            double f = 2.0 * dot / vnorm2;
+            double *b = c < k ? A + c * n : y;
+            double f = 2.0 * dot4(a + j, b + j, n - j) / vnorm2;
             for (size_t i = j; i < n; i++) b[i] -= f * a[i];
         }
         rdiag[j] = alpha;

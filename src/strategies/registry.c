@@ -5,11 +5,16 @@
 #include <string.h>
 
 static const qc_strategy_def *const k_all[] = {
+    &qc_strategy_bollinger,
     &qc_strategy_buy_and_hold,
+    &qc_strategy_factor_composite,
+    &qc_strategy_ou_reversion,
+    &qc_strategy_pairs,
     &qc_strategy_portfolio,
     &qc_strategy_sma_cross,
     &qc_strategy_ts_momentum,
     &qc_strategy_xs_momentum,
+    &qc_strategy_zscore_reversion,
 };
 
 const qc_strategy_def *const *qc_strategies_all(size_t *n) {
