@@ -121,12 +121,27 @@ static inline int wmom_push(wmom *w, double x) {
     return 1;
 }
 
-/* Mean and variance of the full window (sample: divide by n - 1; population: by n). */
-static inline double wmom_mean(const wmom *w) { return w->k + w->s1 / (double)w->n; }
-static inline double wmom_var(const wmom *w, int sample) {
-    double n = (double)w->n, m = w->s1 / n;
-    double v = (w->s2 - w->s1 * m) / (sample ? n - 1 : n);
+/* Mean and variance of the full window (sample: divide by n - 1; population: by n), from the shift
+ * and sums (mom_*: the same expressions for batch kernels that keep the sums in arrays). */
+static inline double mom_mean(double k, double s1, double n) { return k + s1 / n; }
+static inline double mom_var(double s1, double s2, double n, int sample) {
+    double m = s1 / n;
+    double v = (s2 - s1 * m) / (sample ? n - 1 : n);
     return v > 0 ? v : 0;
+}
+static inline double wmom_mean(const wmom *w) { return mom_mean(w->k, w->s1, (double)w->n); }
+static inline double wmom_var(const wmom *w, int sample) { return mom_var(w->s1, w->s2, (double)w->n, sample); }
+
+/* The batch kernels' first pass: pushes x[i0..i1) and keeps the shift and sums after each push (the
+ * second pass then does the divisions and roots in a loop the compiler vectorises). */
+static inline __attribute__((always_inline)) void wmom_run(wmom *w, const double *x, size_t i0, size_t i1,
+                                                           double *k, double *s1, double *s2) {
+    wmom l = *w;
+    for (size_t i = i0; i < i1; i++) {
+        wmom_push(&l, x[i]);
+        k[i - i0] = l.k, s1[i - i0] = l.s1, s2[i - i0] = l.s2;
+    }
+    *w = l;
 }
 
 /* ---- two series: shifted sums for covariance and correlation ----------------------------------- */

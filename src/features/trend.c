@@ -29,7 +29,23 @@ static void ema_free(ema_st *s) { (void)s; }
 IND_STEP ema_step(ema_st *s, const qc_ind_cols *c, size_t i, double *o) {
     o[0] = ema_core_push(&s->e, c->close[i]);
 }
-IND_GLUE(ema, 1)
+IND_GLUE_STREAM(ema)
+/* Batch: the seed through ema_core_push, then the recursion alone (the same expression). */
+static qc_err ema_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    ema_st s;
+    qc_err rc = ema_init(&s, p, e);
+    if (rc) return rc;
+    const double *x = c->close;
+    double *o = out[0];
+    size_t i = 0;
+    for (; i < len && s.e.count < s.e.n; i++) o[i] = ema_core_push(&s.e, x[i]);
+    double v = s.e.v, k = s.e.k;
+    for (; i < len; i++) {
+        v += (x[i] - v) * k;
+        o[i] = v;
+    }
+    return QC_OK;
+}
 
 /* ---- wma(n): weights 1..n, newest heaviest ------------------------------------------------------ */
 typedef struct { wlin w; } wma_st;
