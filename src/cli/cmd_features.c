@@ -14,6 +14,8 @@
 #include "data/validate.h"
 #include "features/indicators.h"
 #include "features/sets.h"
+#include "features/featstore.h"
+#include "core/log.h"
 
 typedef struct {
     qc_bars bars;
@@ -192,6 +194,54 @@ static qc_err compute(table *t, const double *other, qc_error *err) {
     return QC_OK;
 }
 
+typedef struct {
+    table *t;
+    const double *other;
+} compute_ctx;
+static qc_err compute_cb(void *ctx, double *const *out, qc_error *err) {
+    compute_ctx *c = ctx;
+    (void)out; /* the same arrays as c->t->cols */
+    return compute(c->t, c->other, err);
+}
+
+/* The feature store (--symbol, unless --no-cache or features.cache: false): the spec key is every
+ * canonical label, plus the second series' name when there is one (its bars are fingerprinted). */
+static qc_err compute_cached(const qc_cli *cli, table *t, const double *other, const char *other_label,
+                             qc_error *err) {
+    const qc_bars *b = &t->in->bars;
+    size_t len = 0, cap = 64;
+    for (size_t k = 0; k < t->n_items; k++) cap += strlen(t->items[k].label) + 1;
+    if (other_label) cap += strlen(other_label);
+    char *key = malloc(cap);
+    if (!key) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < t->n_items; k++) len += (size_t)snprintf(key + len, cap - len, "%s%s", k ? "," : "", t->items[k].label);
+    if (other_label) snprintf(key + len, cap - len, "|other=%s", other_label);
+    int has_volume = 1;
+    for (size_t i = 0; i < b->n && has_volume; i++) has_volume = isfinite(b->volume[i]);
+    qc_ind_cols c = {b->open, b->high, b->low, b->close, has_volume ? b->volume : NULL, other};
+    qc_store *st = NULL;
+    qc_featstore_outcome how = QC_FEATSTORE_NEW;
+    compute_ctx ctx = {t, other};
+    qc_err rc = qc_store_open(cli->db_url, &st, err);
+    if (!rc)
+        rc = qc_featstore_get_or_compute(st, t->in->label, t->in->interval_s, key, b->ts, &c, b->n, t->n_cols, t->cols,
+                                         compute_cb, &ctx, &how, err);
+    if (!rc)
+        QC_LOG(QC_LOG_INFO, "features", "feature store", QC_KS("symbol", t->in->label),
+               QC_KS("outcome", qc_featstore_outcome_name(how)), QC_KI("bars", b->n), QC_KI("columns", t->n_cols));
+    qc_store_close(st);
+    free(key);
+    return rc;
+}
+
+static int cache_on(const qc_cli *cli, const qc_args *a) {
+    if (qc_args_get(a, "data") || qc_args_has(a, "no-cache")) return 0;
+    int on = 1;
+    qc_error e = {0};
+    if (qc_config_get_bool(cli->cfg, "features.cache", &on, &e)) on = 1;
+    return on;
+}
+
 static qc_err load_input(const qc_cli *cli, const qc_args *a, series_in *in, qc_error *err) {
     in->cal = qc_calendar_get(cfg_or(cli, a, "calendar", "data.calendar", "NYSE"), err);
     if (!in->cal) return QC_ERR_INPUT;
@@ -241,7 +291,7 @@ static qc_err run(const qc_cli *cli, const qc_args *a, qc_error *err) {
     if (!rc && !(t.cols = calloc(t.n_cols, sizeof *t.cols))) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     for (size_t c = 0; !rc && c < t.n_cols; c++)
         if (!(t.cols[c] = malloc(in.bars.n * sizeof(double)))) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
-    if (!rc) rc = compute(&t, other, err);
+    if (!rc) rc = cache_on(cli, a) ? compute_cached(cli, &t, other, o ? oth.label : NULL, err) : compute(&t, other, err);
     if (!rc) rc = qc_out_file(cfg_or(cli, a, "output", NULL, "-"), write_table, &t, err);
     for (size_t c = 0; t.cols && c < t.n_cols; c++) free(t.cols[c]);
     free(t.cols);
@@ -395,6 +445,7 @@ static const qc_opt_spec k_opts[] = {
     {"output", "OUT.csv", "where to write the CSV (default: stdout)"},
     {"other", "FILE.csv|SYM", "the second series of corr, beta and cov (its close on the same dates)"},
     {"interval", "IV", "bar interval to load from the store (default: the smallest stored)"},
+    {"no-cache", NULL, "with --symbol: compute afresh, neither reading nor writing the feature store [features.cache]"},
     {"calendar", "NAME", "exchange calendar for dates (default NYSE) [data.calendar]"},
     {"tz", "ZONE", "zone of CSV date-times without an offset (default UTC) [data.tz]"},
 };
@@ -416,7 +467,11 @@ const qc_command qc_cmd_features[] = {
      "commas are quoted (RFC 4180). Warm-up cells are empty. Values print in the fewest digits (15 to 17) that read back exactly.\n"
      "Conventions follow R's TTR (EMA seeded with the SMA of the first n, Wilder smoothing for RSI,\n"
      "ATR and ADX, MACD in price units); differences are listed in docs/FEATURES.md. A bad spec is one\n"
-     "error line naming the item and its position (exit 3).",
+     "error line naming the item and its position (exit 3).\n"
+     "With --symbol the columns persist in the store's feature cache, keyed by symbol, interval, spec and\n"
+     "code version with a fingerprint of the input bars: they are reused only while those bars are\n"
+     "unchanged (new or revised bars recompute). --no-cache or features.cache: false turns it off;\n"
+     "log.level info reports hit/new/extended/changed.",
      k_opts, sizeof k_opts / sizeof k_opts[0], 0, 0, cmd_features},
     {"features list", "[--json]", "List the indicators: parameters, inputs, outputs, description.", NULL, k_list_opts,
      sizeof k_list_opts / sizeof k_list_opts[0], 0, 0, cmd_features_list},
