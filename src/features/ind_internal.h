@@ -41,7 +41,7 @@ static inline void wsum_free(wsum *w) { free(w->buf); w->buf = NULL; }
 
 static inline void wsum_resum(wsum *w) {
     double s = 0;
-    for (size_t j = 0; j < w->n; j++) s += w->buf[(w->pos + j) % w->n];
+    for (size_t j = 0, q = w->pos; j < w->n; j++, q = q + 1 == w->n ? 0 : q + 1) s += w->buf[q];
     w->sum = s;
     w->since = 0;
 }
@@ -84,8 +84,9 @@ static inline void wmom_resum(wmom *w, double newk) {
     double s1 = 0, s2 = 0, s3 = 0, s4 = 0;
     size_t m = w->count;
     size_t start = w->count < w->n ? 0 : w->pos;
-    for (size_t j = 0; j < m; j++) {
-        double d = w->buf[(start + j) % w->n] - newk, d2 = d * d;
+    /* oldest to newest without a modulo per value: [start, n) then [0, start) */
+    for (size_t j = 0, q = start; j < m; j++, q = q + 1 == w->n ? 0 : q + 1) {
+        double d = w->buf[q] - newk, d2 = d * d;
         s1 += d, s2 += d2;
         if (w->order > 2) s3 += d2 * d, s4 += d2 * d2;
     }
@@ -144,6 +145,33 @@ static inline __attribute__((always_inline)) void wmom_run(wmom *w, const double
     *w = l;
 }
 
+/* A batch kernel in two passes per chunk: the moment sums of x, then out[i] = EXPR with k, s1, s2
+ * (the shift and sums after pushing x[i]), n (double) and xi = x[i] in scope; NaN for the first
+ * n - 1 positions. EXPR must be the stream's expression over the same sums. */
+#define IND_MOM_BATCH(NAME, SAMPLE_UNUSED, COL, EXPR)                                                  \
+    static qc_err NAME##_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, \
+                               qc_error *e) {                                                        \
+        NAME##_st st;                                                                                \
+        qc_err rc = NAME##_init(&st, p, e);                                                          \
+        if (rc) return rc;                                                                           \
+        double kb[IND_CHUNK], ab[IND_CHUNK], bb[IND_CHUNK], n = (double)st.w.n;                      \
+        const double *xs = c->COL;                                                                   \
+        for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {                                             \
+            size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;                    \
+            wmom_run(&st.w, xs, i0, i1, kb, ab, bb);                                                 \
+            double *restrict o = out[0] + i0;                                                        \
+            const double *restrict xx = xs + i0;                                                     \
+            for (size_t j = 0; j < m; j++) {                                                         \
+                double k = kb[j], s1 = ab[j], s2 = bb[j], xi = xx[j];                                \
+                (void)k, (void)xi;                                                                   \
+                o[j] = (EXPR);                                                                       \
+            }                                                                                        \
+        }                                                                                            \
+        for (size_t i = 0; i < len && i + 1 < st.w.n; i++) out[0][i] = NAN;                          \
+        NAME##_free(&st);                                                                            \
+        return QC_OK;                                                                                \
+    }
+
 /* ---- two series: shifted sums for covariance and correlation ----------------------------------- */
 typedef struct {
     double *bx, *by;
@@ -163,8 +191,7 @@ static inline void wcov_free(wcov *w) { free(w->bx); free(w->by); w->bx = w->by 
 
 static inline void wcov_resum(wcov *w, double kx, double ky) {
     double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
-    for (size_t j = 0; j < w->n; j++) {
-        size_t q = (w->pos + j) % w->n;
+    for (size_t j = 0, q = w->pos; j < w->n; j++, q = q + 1 == w->n ? 0 : q + 1) {
         double dx = w->bx[q] - kx, dy = w->by[q] - ky;
         sx += dx, sy += dy, sxx += dx * dx, syy += dy * dy, sxy += dx * dy;
     }
@@ -209,8 +236,8 @@ static inline void wlin_free(wlin *w) { free(w->buf); w->buf = NULL; }
 
 static inline void wlin_resum(wlin *w, double k) {
     double s = 0, ww = 0;
-    for (size_t j = 0; j < w->n; j++) {
-        double d = w->buf[(w->pos + j) % w->n] - k;
+    for (size_t j = 0, q = w->pos; j < w->n; j++, q = q + 1 == w->n ? 0 : q + 1) {
+        double d = w->buf[q] - k;
         s += d;
         ww += (double)(j + 1) * d;
     }

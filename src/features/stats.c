@@ -36,8 +36,10 @@ IND_STEP zscore_step(zscore_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double x = c->close[i];
     o[0] = wmom_push(&s->w, x) ? (x - wmom_mean(&s->w)) / sqrt(wmom_var(&s->w, 1)) : NAN;
 }
-IND_GLUE(var, 1)
-IND_GLUE(zscore, 1)
+IND_GLUE_STREAM(var)
+IND_GLUE_STREAM(zscore)
+IND_MOM_BATCH(var, 1, close, mom_var(s1, s2, n, 1))
+IND_MOM_BATCH(zscore, 1, close, (xi - mom_mean(k, s1, n)) / sqrt(mom_var(s1, s2, n, 1)))
 
 /* ---- skew(n), kurt(n): bias-adjusted sample skewness G1 and excess kurtosis G2 (pandas) --------- */
 typedef struct { wmom w; } skew_st;
@@ -55,24 +57,22 @@ static inline void central(const wmom *w, double *m2, double *m3, double *m4) {
     *m3 = e3 - 3 * a * e2 + 2 * a * a * a;
     *m4 = e4 - 4 * a * e3 + 6 * a * a * e2 - 3 * a * a * a * a;
 }
+static inline double skew_of(const wmom *w) {
+    double m2, m3, m4, n = (double)w->n;
+    central(w, &m2, &m3, &m4);
+    return m2 > 0 ? sqrt(n * (n - 1)) / (n - 2) * m3 / (m2 * sqrt(m2)) : NAN;
+}
+static inline double kurt_of(const wmom *w) {
+    double m2, m3, m4, n = (double)w->n;
+    central(w, &m2, &m3, &m4);
+    double g2 = m4 / (m2 * m2) - 3;
+    return m2 > 0 ? ((n + 1) * g2 + 6) * (n - 1) / ((n - 2) * (n - 3)) : NAN;
+}
 IND_STEP skew_step(skew_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    if (!wmom_push(&s->w, c->close[i])) {
-        o[0] = NAN;
-        return;
-    }
-    double m2, m3, m4, n = (double)s->w.n;
-    central(&s->w, &m2, &m3, &m4);
-    o[0] = m2 > 0 ? sqrt(n * (n - 1)) / (n - 2) * m3 / (m2 * sqrt(m2)) : NAN;
+    o[0] = wmom_push(&s->w, c->close[i]) ? skew_of(&s->w) : NAN;
 }
 IND_STEP kurt_step(kurt_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    if (!wmom_push(&s->w, c->close[i])) {
-        o[0] = NAN;
-        return;
-    }
-    double m2, m3, m4, n = (double)s->w.n;
-    central(&s->w, &m2, &m3, &m4);
-    double g2 = m4 / (m2 * m2) - 3;
-    o[0] = m2 > 0 ? ((n + 1) * g2 + 6) * (n - 1) / ((n - 2) * (n - 3)) : NAN;
+    o[0] = wmom_push(&s->w, c->close[i]) ? kurt_of(&s->w) : NAN;
 }
 IND_GLUE(skew, 1)
 IND_GLUE(kurt, 1)
