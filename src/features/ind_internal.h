@@ -218,6 +218,37 @@ static inline double wcov_cxy(const wcov *w) { return w->sxy - w->sx * w->sy / (
 static inline double wcov_cxx(const wcov *w) { double v = w->sxx - w->sx * w->sx / (double)w->n; return v > 0 ? v : 0; }
 static inline double wcov_cyy(const wcov *w) { double v = w->syy - w->sy * w->sy / (double)w->n; return v > 0 ? v : 0; }
 
+/* Two-pass batch over close and other (corr, beta, cov): the co-moment sums per chunk, then
+ * out[i] = EXPR over a wcov view `ww` holding them (the stream's own expression). */
+#define IND_COV_BATCH(NAME, EXPR)                                                                    \
+    static qc_err NAME##_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, \
+                               qc_error *e) {                                                        \
+        NAME##_st st;                                                                                \
+        qc_err rc = NAME##_init(&st, p, e);                                                          \
+        if (rc) return rc;                                                                           \
+        double bx[IND_CHUNK], by[IND_CHUNK], bxx[IND_CHUNK], byy[IND_CHUNK], bxy[IND_CHUNK];          \
+        for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {                                             \
+            size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;                    \
+            wcov l = st.w;                                                                           \
+            for (size_t i = i0; i < i1; i++) {                                                       \
+                wcov_push(&l, c->close[i], c->other[i]);                                             \
+                bx[i - i0] = l.sx, by[i - i0] = l.sy, bxx[i - i0] = l.sxx, byy[i - i0] = l.syy;      \
+                bxy[i - i0] = l.sxy;                                                                 \
+            }                                                                                        \
+            st.w = l;                                                                                \
+            double *restrict o = out[0] + i0;                                                        \
+            for (size_t j = 0; j < m; j++) {                                                         \
+                wcov ww;                                                                             \
+                ww.n = st.w.n, ww.sx = bx[j], ww.sy = by[j], ww.sxx = bxx[j], ww.syy = byy[j];       \
+                ww.sxy = bxy[j];                                                                     \
+                o[j] = (EXPR);                                                                       \
+            }                                                                                        \
+        }                                                                                            \
+        for (size_t i = 0; i < len && i + 1 < st.w.n; i++) out[0][i] = NAN;                          \
+        NAME##_free(&st);                                                                            \
+        return QC_OK;                                                                                \
+    }
+
 /* ---- linear-weighted window: S = sum d_j, W = sum j * d_j (j = 1 oldest .. n newest), d = x - k ---- */
 typedef struct {
     double *buf;

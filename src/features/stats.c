@@ -164,7 +164,8 @@ IND_STEP beta_step(beta_st *s, const qc_ind_cols *c, size_t i, double *o) {
 IND_STEP cov_step(cov_st *s, const qc_ind_cols *c, size_t i, double *o) {
     o[0] = wcov_push(&s->w, c->close[i], c->other[i]) ? wcov_cxy(&s->w) / (double)(s->w.n - 1) : NAN;
 }
-IND_GLUE(corr, 1)
+IND_GLUE_STREAM(corr)
+IND_COV_BATCH(corr, wcov_cxy(&ww) / sqrt(wcov_cxx(&ww) * wcov_cyy(&ww))) /* two passes pay for corr only */
 IND_GLUE(beta, 1)
 IND_GLUE(cov, 1)
 
