@@ -203,7 +203,8 @@ static void hurst_free(hurst_st *s) {
 static qc_err hurst_init(hurst_st *s, const double *p, qc_error *e) {
     memset(s, 0, sizeof *s);
     s->n = P(0), s->L = P(1);
-    s->cap = s->n + 1;
+    s->cap = 1;
+    while (s->cap < s->n + 1) s->cap *= 2; /* the last n + 1 values; a power of two: positions by mask */
     s->every = ind_resum_every(s->n);
     s->ring = calloc(s->cap, sizeof *s->ring);
     s->s1 = calloc(s->L + 1, sizeof *s->s1);
@@ -221,7 +222,7 @@ static qc_err hurst_init(hurst_st *s, const double *p, qc_error *e) {
 /* x_{t-j} for the newest t. */
 static inline double hurst_back(const hurst_st *s, size_t j) {
     size_t newest = s->pos ? s->pos - 1 : s->cap - 1;
-    return s->ring[(newest + s->cap - j) % s->cap];
+    return s->ring[(newest + s->cap - j) & (s->cap - 1)];
 }
 static void hurst_resum(hurst_st *s) {
     for (size_t l = 2; l <= s->L; l++) {
