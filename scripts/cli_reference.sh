@@ -7,7 +7,7 @@ Q=$1
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # The command names, as `quantcli --help` lists them (so a new command needs no edit here).
 commands() {
-  "$1" --help | awk '/^Commands:/ { on = 1; next } on && /^  help / { exit } on { print substr($0, 3, 19) }' |
+  "$1" --help | awk '/^Commands:/ { on = 1; next } on && /^  help / { on = 0 } on { print substr($0, 3, 19) }' |
     sed 's/ *$//'
 }
 gen() {
@@ -18,7 +18,7 @@ gen() {
     echo
     echo "\$ quantcli $c --help"
     # shellcheck disable=SC2086
-    "$Q" $c --help
+    "$Q" $c --help </dev/null
   done
   echo '```'
 }

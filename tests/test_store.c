@@ -52,12 +52,12 @@ static void test_urls(void **state) {
     assert_non_null(strstr(e.msg, "cannot open store"));
     assert_null(st);
     assert_int_equal(qc_store_open(g_db, &st, &e), QC_OK);
-    assert_int_equal(qc_store_schema_version(st), 1);
+    assert_int_equal(qc_store_schema_version(st), 2);
     assert_string_equal(qc_store_url(st), g_db);
     qc_store_close(st);
     /* a plain path is SQLite too, and reopening keeps the schema */
     assert_int_equal(qc_store_open(g_db + 7, &st, &e), QC_OK);
-    assert_int_equal(qc_store_schema_version(st), 1);
+    assert_int_equal(qc_store_schema_version(st), 2);
     qc_store_close(st);
 }
 

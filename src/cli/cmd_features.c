@@ -13,6 +13,9 @@
 #include "data/store.h"
 #include "data/validate.h"
 #include "features/indicators.h"
+#include "features/sets.h"
+#include "features/featstore.h"
+#include "core/log.h"
 
 
 static const char *cfg_or(const qc_cli *cli, const qc_args *a, const char *opt, const char *key, const char *def) {
@@ -185,6 +188,54 @@ static qc_err compute(table *t, const double *other, qc_error *err) {
     return QC_OK;
 }
 
+typedef struct {
+    table *t;
+    const double *other;
+} compute_ctx;
+static qc_err compute_cb(void *ctx, double *const *out, qc_error *err) {
+    compute_ctx *c = ctx;
+    (void)out; /* the same arrays as c->t->cols */
+    return compute(c->t, c->other, err);
+}
+
+/* The feature store (--symbol, unless --no-cache or features.cache: false): the spec key is every
+ * canonical label, plus the second series' name when there is one (its bars are fingerprinted). */
+static qc_err compute_cached(const qc_cli *cli, table *t, const double *other, const char *other_label,
+                             qc_error *err) {
+    const qc_bars *b = &t->in->bars;
+    size_t len = 0, cap = 64;
+    for (size_t k = 0; k < t->n_items; k++) cap += strlen(t->items[k].label) + 1;
+    if (other_label) cap += strlen(other_label);
+    char *key = malloc(cap);
+    if (!key) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < t->n_items; k++) len += (size_t)snprintf(key + len, cap - len, "%s%s", k ? "," : "", t->items[k].label);
+    if (other_label) snprintf(key + len, cap - len, "|other=%s", other_label);
+    int has_volume = 1;
+    for (size_t i = 0; i < b->n && has_volume; i++) has_volume = isfinite(b->volume[i]);
+    qc_ind_cols c = {b->open, b->high, b->low, b->close, has_volume ? b->volume : NULL, other};
+    qc_store *st = NULL;
+    qc_featstore_outcome how = QC_FEATSTORE_NEW;
+    compute_ctx ctx = {t, other};
+    qc_err rc = qc_store_open(cli->db_url, &st, err);
+    if (!rc)
+        rc = qc_featstore_get_or_compute(st, t->in->label, t->in->interval_s, key, b->ts, &c, b->n, t->n_cols, t->cols,
+                                         compute_cb, &ctx, &how, err);
+    if (!rc)
+        QC_LOG(QC_LOG_INFO, "features", "feature store", QC_KS("symbol", t->in->label),
+               QC_KS("outcome", qc_featstore_outcome_name(how)), QC_KI("bars", b->n), QC_KI("columns", t->n_cols));
+    qc_store_close(st);
+    free(key);
+    return rc;
+}
+
+static int cache_on(const qc_cli *cli, const qc_args *a) {
+    if (qc_args_get(a, "data") || qc_args_has(a, "no-cache")) return 0;
+    int on = 1;
+    qc_error e = {0};
+    if (qc_config_get_bool(cli->cfg, "features.cache", &on, &e)) on = 1;
+    return on;
+}
+
 qc_err qc_cli_series_load(const qc_cli *cli, const qc_args *a, series_in *in, qc_error *err) {
     in->cal = qc_calendar_get(cfg_or(cli, a, "calendar", "data.calendar", "NYSE"), err);
     if (!in->cal) return QC_ERR_INPUT;
@@ -195,9 +246,25 @@ qc_err qc_cli_series_load(const qc_cli *cli, const qc_args *a, series_in *in, qc
     return rc;
 }
 
+/* --spec, or the spec of --set NAME (exactly one of them). */
+static qc_err spec_of(const qc_cli *cli, const qc_args *a, const char **spec, qc_error *err) {
+    const char *sp = qc_args_get(a, "spec"), *set = qc_args_get(a, "set");
+    if (sp && set) return qc_err_set(err, QC_ERR_USAGE, "features: give --spec or --set, not both");
+    if (!sp && !set)
+        return qc_err_set(err, QC_ERR_USAGE,
+                          "features: give --spec SPEC (e.g. \"sma(20),rsi(14)\") or --set NAME (see features sets)");
+    *spec = sp;
+    if (sp) return QC_OK;
+    qc_featset fs;
+    qc_err rc = qc_featset_get(cli->cfg, set, &fs, err);
+    if (!rc) *spec = fs.spec;
+    return rc;
+}
+
 static qc_err run(const qc_cli *cli, const qc_args *a, qc_error *err) {
-    const char *spec = qc_args_get(a, "spec");
-    if (!spec) return qc_err_set(err, QC_ERR_USAGE, "features: --spec is required (e.g. --spec \"sma(20),rsi(14)\")");
+    const char *spec = NULL;
+    qc_err rc0 = spec_of(cli, a, &spec, err);
+    if (rc0) return rc0;
     table t = {0};
     qc_ind_spec *items = NULL;
     size_t n_items = 0;
@@ -218,7 +285,7 @@ static qc_err run(const qc_cli *cli, const qc_args *a, qc_error *err) {
     if (!rc && !(t.cols = calloc(t.n_cols, sizeof *t.cols))) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     for (size_t c = 0; !rc && c < t.n_cols; c++)
         if (!(t.cols[c] = malloc(in.bars.n * sizeof(double)))) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
-    if (!rc) rc = compute(&t, other, err);
+    if (!rc) rc = cache_on(cli, a) ? compute_cached(cli, &t, other, o ? oth.label : NULL, err) : compute(&t, other, err);
     if (!rc) rc = qc_out_file(cfg_or(cli, a, "output", NULL, "-"), write_table, &t, err);
     for (size_t c = 0; t.cols && c < t.n_cols; c++) free(t.cols[c]);
     free(t.cols);
@@ -233,6 +300,64 @@ static int cmd_features(qc_cli *cli, qc_args *a) {
     qc_error err = {0};
     qc_err rc = run(cli, a, &err);
     return rc ? qc_cli_fail(&err) : 0;
+}
+
+/* ---- features sets ------------------------------------------------------------------------------ */
+/* Items and columns of a spec; 0 columns when it does not parse (then *why says why). */
+static size_t spec_columns(const char *spec, size_t *items, char *why, size_t n) {
+    qc_ind_spec *it = NULL;
+    qc_error e = {0};
+    size_t k = 0, cols = 0;
+    why[0] = '\0';
+    if (qc_ind_spec_parse(spec, &it, &k, &e)) {
+        snprintf(why, n, "%s", e.msg);
+        *items = 0;
+        return 0;
+    }
+    for (size_t i = 0; i < k; i++) cols += it[i].def->n_outputs;
+    free(it);
+    *items = k;
+    return cols;
+}
+
+static int cmd_features_sets(qc_cli *cli, qc_args *a) {
+    qc_error err = {0};
+    qc_featset *sets = NULL;
+    size_t n = 0;
+    if (qc_featset_list(cli->cfg, &sets, &n, &err)) return qc_cli_fail(&err);
+    int json = qc_args_has(a, "json");
+    cJSON *root = json ? cJSON_CreateArray() : NULL;
+    char **cells = json ? NULL : calloc(n * 5 + 1, sizeof *cells);
+    for (size_t i = 0; i < n; i++) {
+        char why[256], num[2][24];
+        size_t items, cols = spec_columns(sets[i].spec, &items, why, sizeof why);
+        snprintf(num[0], sizeof num[0], "%zu", items);
+        snprintf(num[1], sizeof num[1], "%zu", cols);
+        if (json) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "name", sets[i].name);
+            cJSON_AddStringToObject(o, "source", sets[i].source);
+            cJSON_AddNumberToObject(o, "items", (double)items);
+            cJSON_AddNumberToObject(o, "columns", (double)cols);
+            cJSON_AddStringToObject(o, "spec", sets[i].spec);
+            if (why[0]) cJSON_AddStringToObject(o, "error", why);
+            cJSON_AddItemToArray(root, o);
+        } else if (cells) {
+            const char *v[5] = {sets[i].name, sets[i].source, num[0], why[0] ? "invalid" : num[1],
+                                why[0] ? why : sets[i].spec};
+            for (size_t c = 0; c < 5; c++) cells[i * 5 + c] = qc_strdup(v[c]);
+        }
+    }
+    if (json) {
+        qc_out_json(stdout, root);
+    } else if (cells) {
+        static const char *const headers[] = {"name", "source", "items", "columns", "spec"};
+        qc_out_table(stdout, headers, 5, cells, n);
+        for (size_t i = 0; i < n * 5; i++) free(cells[i]);
+    }
+    free(cells);
+    free(sets);
+    return 0;
 }
 
 /* ---- features list ------------------------------------------------------------------------------ */
@@ -310,9 +435,11 @@ static const qc_opt_spec k_opts[] = {
     {"data", "FILE.csv", "bars from a CSV (OHLCV, or close columns: pick one with --symbol)"},
     {"symbol", "SYM", "a stored symbol; with --data: the close column of a multi-column file"},
     {"spec", "SPEC", "indicators, e.g. \"sma(20),rsi(14),macd(12,26,9),bbands(20,2),atr(14)\""},
+    {"set", "NAME", "a named feature set instead of --spec (built-in or features.sets.NAME; see features sets)"},
     {"output", "OUT.csv", "where to write the CSV (default: stdout)"},
     {"other", "FILE.csv|SYM", "the second series of corr, beta and cov (its close on the same dates)"},
     {"interval", "IV", "bar interval to load from the store (default: the smallest stored)"},
+    {"no-cache", NULL, "with --symbol: compute afresh, neither reading nor writing the feature store [features.cache]"},
     {"calendar", "NAME", "exchange calendar for dates (default NYSE) [data.calendar]"},
     {"tz", "ZONE", "zone of CSV date-times without an offset (default UTC) [data.tz]"},
 };
@@ -320,18 +447,33 @@ static const qc_opt_spec k_list_opts[] = {
     {"json", NULL, "print the table as JSON (parameters with default, min, max)"},
 };
 
+static const qc_opt_spec k_sets_opts[] = {
+    {"json", NULL, "print the sets as JSON"},
+};
+
 const qc_command qc_cmd_features[] = {
-    {"features", "(--data FILE.csv | --symbol SYM) --spec SPEC [--output OUT.csv] [options]",
+    {"features", "(--data FILE.csv | --symbol SYM) (--spec SPEC | --set NAME) [--output OUT.csv] [options]",
      "Technical indicators of one series as a CSV: one column per indicator output.",
      "SPEC is a comma-separated list of name or name(arg,...) (missing trailing arguments take their\n"
-     "defaults; see `quantcli features list`). Columns are named name(args) with every argument, or\n"
+     "defaults; see `quantcli features list`); --set NAME uses a named set's spec instead (`features sets`).\n"
+     "Columns are named name(args) with every argument, or\n"
      "name(args).field for indicators with several outputs (macd(12,26,9).signal); header cells with\n"
      "commas are quoted (RFC 4180). Warm-up cells are empty. Values print in the fewest digits (15 to 17) that read back exactly.\n"
      "Conventions follow R's TTR (EMA seeded with the SMA of the first n, Wilder smoothing for RSI,\n"
      "ATR and ADX, MACD in price units); differences are listed in docs/FEATURES.md. A bad spec is one\n"
-     "error line naming the item and its position (exit 3).",
+     "error line naming the item and its position (exit 3).\n"
+     "With --symbol the columns persist in the store's feature cache, keyed by symbol, interval, spec and\n"
+     "code version with a fingerprint of the input bars: they are reused only while those bars are\n"
+     "unchanged (new or revised bars recompute). --no-cache or features.cache: false turns it off;\n"
+     "log.level info reports hit/new/extended/changed.",
      k_opts, sizeof k_opts / sizeof k_opts[0], 0, 0, cmd_features},
     {"features list", "[--json]", "List the indicators: parameters, inputs, outputs, description.", NULL, k_list_opts,
      sizeof k_list_opts / sizeof k_list_opts[0], 0, 0, cmd_features_list},
+    {"features sets", "[--json]", "List the named feature sets: built-in and features.sets.NAME from config.",
+     "A set names a spec: `features.sets.NAME: \"sma(20),rsi(14)\"` in a YAML config file (or a YAML list of\n"
+     "items), or QUANTCLI_FEATURES__SETS__NAME in the environment. A configured set with a built-in's name\n"
+     "replaces it. The built-in \"default\" set is 30 scale-free columns (returns, oscillators, annualised\n"
+     "volatilities, z-scores). A set whose spec does not parse is listed as invalid with the reason.",
+     k_sets_opts, sizeof k_sets_opts / sizeof k_sets_opts[0], 0, 0, cmd_features_sets},
 };
-const size_t qc_cmd_features_n = 2;
+const size_t qc_cmd_features_n = 3;

@@ -1,6 +1,6 @@
-/* cmd_trade.c: `quantcli trade --mode paper` (the paper-trading trade_run over app/engine.h) and its
+/* cmd_trade.c: `quantcli trade --mode paper` (the paper-trading daemon over app/engine.h) and its
  * control commands `trade status|orders|positions|cancel-all|kill|release|stop`, which talk to a
- * running trade_run over the Unix socket in its state directory. */
+ * running daemon over the Unix socket in its state directory. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +96,7 @@ static qc_err parse_speed(const char *s, double *out, qc_error *err) {
     return QC_OK;
 }
 
-/* ---- the trade_run -------------------------------------------------------------------------------- */
+/* ---- the daemon ----------------------------------------------------------------------------------- */
 
 static void status_line(void *ctx, const qc_engine_status *st) {
     (void)ctx;
@@ -277,12 +277,12 @@ static const qc_opt_spec k_opts[] = {
 };
 
 static const qc_opt_spec k_ctl_opts[] = {
-    {"state-dir", "DIR", "the trade_run's state directory (default ./quantcli-trade) [trade.state_dir]"},
-    {"json", NULL, "print the trade_run's JSON reply"},
+    {"state-dir", "DIR", "the daemon's state directory (default ./quantcli-trade) [trade.state_dir]"},
+    {"json", NULL, "print the daemon's JSON reply"},
 };
 static const qc_opt_spec k_kill_opts[] = {
-    {"state-dir", "DIR", "the trade_run's state directory (default ./quantcli-trade) [trade.state_dir]"},
-    {"json", NULL, "print the trade_run's JSON reply"},
+    {"state-dir", "DIR", "the daemon's state directory (default ./quantcli-trade) [trade.state_dir]"},
+    {"json", NULL, "print the daemon's JSON reply"},
     {"reason", "TEXT", "why (kept in the journal)"},
 };
 
@@ -290,24 +290,24 @@ static const qc_opt_spec k_kill_opts[] = {
 
 const qc_command qc_cmd_trade[] = {
     {"trade", "--mode paper --feed FEED [--strategy NAME] [--param k=v]... [options]",
-     "Run a strategy as a paper-trading trade_run with a crash-safe journal.",
+     "Run a strategy as a paper-trading daemon with a crash-safe journal.",
      "The same strategy, risk checks and simulated venue as backtest, driven event by event under\n"
      "a wall clock: --speed max on a replay feed gives the backtest's orders, fills and metrics.\n"
      "Every order and fill is journaled (write-ahead, checksummed; fsync per trade.journal.fsync)\n"
      "in --state-dir before it takes effect; restarting on the same directory resumes where the\n"
      "journal ends and never re-sends an order. A replay feed ends the session (exit 0); synth runs\n"
      "until `trade stop`. Control: trade status|orders|positions|cancel-all|kill|release|stop over a\n"
-     "Unix socket in the state directory; a second trade_run on one directory refuses to start.\n"
+     "Unix socket in the state directory; a second daemon on one directory refuses to start.\n"
      "See docs/TRADING.md.",
      k_opts, sizeof k_opts / sizeof k_opts[0], 0, 0, cmd_trade},
-    CTL("status", c_status, "Show the trading trade_run's equity, P&L, orders and feed position."),
-    CTL("orders", c_orders, "List the trading trade_run's last 50 orders with their client ids."),
-    CTL("positions", c_positions, "List the trading trade_run's open positions and cash."),
-    CTL("cancel-all", c_cancel_all, "Cancel every open order of the trading trade_run (journaled)."),
+    CTL("status", c_status, "Show the trading daemon's equity, P&L, orders and feed position."),
+    CTL("orders", c_orders, "List the trading daemon's last 50 orders with their client ids."),
+    CTL("positions", c_positions, "List the trading daemon's open positions and cash."),
+    CTL("cancel-all", c_cancel_all, "Cancel every open order of the trading daemon (journaled)."),
     {"trade kill", "[--state-dir DIR] [--reason TEXT] [--json]",
-     "Engage the trade_run's kill switch: cancel open orders, refuse new ones (journaled).", NULL, k_kill_opts, 3, 0, 0,
+     "Engage the daemon's kill switch: cancel open orders, refuse new ones (journaled).", NULL, k_kill_opts, 3, 0, 0,
      c_kill},
-    CTL("release", c_release, "Release the trading trade_run's kill switch (journaled)."),
-    CTL("stop", c_stop, "Stop the trading trade_run (it can resume from its state directory)."),
+    CTL("release", c_release, "Release the trading daemon's kill switch (journaled)."),
+    CTL("stop", c_stop, "Stop the trading daemon (it can resume from its state directory)."),
 };
 const size_t qc_cmd_trade_n = sizeof qc_cmd_trade / sizeof qc_cmd_trade[0];

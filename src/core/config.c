@@ -43,6 +43,10 @@ static const cfg_spec k_specs[] = {
      "what to do with invalid bars: reject|drop|flag"},
     {"data.validation.split_tolerance", QC_CFG_T_DOUBLE, "0.03", NULL,
      "relative tolerance when matching a price jump to a split ratio"},
+    /* features.sets.NAME (any NAME): unknown-key strings, a feature set's spec, read and checked by
+     * src/features/sets.c (qc_featset_get), listed by `quantcli features sets` */
+    {"features.cache", QC_CFG_T_BOOL, "true", NULL,
+     "reuse stored feature columns for --symbol while their input bars are unchanged"},
     {"log.file", QC_CFG_T_STRING, "", NULL, "log file, appended to; empty means stderr"},
     {"log.format", QC_CFG_T_ENUM, "text", "text|json", "log line format: text|json"},
     {"log.level", QC_CFG_T_ENUM, "warn", "trace|debug|info|warn|error|off",

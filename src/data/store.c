@@ -85,3 +85,15 @@ qc_err qc_store_load_quotes(qc_store *st, const char *symbol, int64_t from_ts, i
                             qc_quote **out, size_t *n, qc_error *err) {
     return st->vt->load_quotes(st, symbol, from_ts, to_ts, out, n, err);
 }
+
+qc_err qc_store_get_features(qc_store *st, const char *symbol, int64_t interval_s, const char *spec,
+                             const char *code_version, qc_feature_blob *out, int *found, qc_error *err) {
+    return st->vt->get_features(st, symbol, interval_s, spec, code_version, out, found, err);
+}
+
+qc_err qc_store_put_features(qc_store *st, const char *symbol, int64_t interval_s, const char *spec,
+                             const char *code_version, const qc_feature_blob *b, qc_error *err) {
+    if (b->n_bars && b->n_cols > SIZE_MAX / sizeof(double) / b->n_bars)
+        return qc_err_set(err, QC_ERR_INTERNAL, "put_features: too large");
+    return st->vt->put_features(st, symbol, interval_s, spec, code_version, b, err);
+}

@@ -66,4 +66,19 @@ qc_err qc_store_load_trades(qc_store *st, const char *symbol, int64_t from_ts, i
 qc_err qc_store_load_quotes(qc_store *st, const char *symbol, int64_t from_ts, int64_t to_ts,
                             qc_quote **out, size_t *n, qc_error *err);
 
+/* Feature store: computed indicator columns of one stored series, one entry per (symbol, interval,
+ * spec, code version), with the fingerprint of the input bars they were computed from (callers
+ * decide reuse: src/features/featstore.h). data is n_cols x n_bars doubles, column after column. */
+typedef struct {
+    size_t n_bars, n_cols;
+    uint8_t fingerprint[16];
+    double *data;
+} qc_feature_blob;
+/* *found = 0 when there is no entry; else out->data is caller-owned (free()). */
+qc_err qc_store_get_features(qc_store *st, const char *symbol, int64_t interval_s, const char *spec,
+                             const char *code_version, qc_feature_blob *out, int *found, qc_error *err);
+/* Replaces the entry of that key and drops the same (symbol, interval, spec) of other code versions. */
+qc_err qc_store_put_features(qc_store *st, const char *symbol, int64_t interval_s, const char *spec,
+                             const char *code_version, const qc_feature_blob *b, qc_error *err);
+
 #endif

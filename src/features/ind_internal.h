@@ -41,7 +41,7 @@ static inline void wsum_free(wsum *w) { free(w->buf); w->buf = NULL; }
 
 static inline void wsum_resum(wsum *w) {
     double s = 0;
-    for (size_t j = 0; j < w->n; j++) s += w->buf[(w->pos + j) % w->n];
+    for (size_t j = 0, q = w->pos; j < w->n; j++, q = q + 1 == w->n ? 0 : q + 1) s += w->buf[q];
     w->sum = s;
     w->since = 0;
 }
@@ -84,8 +84,9 @@ static inline void wmom_resum(wmom *w, double newk) {
     double s1 = 0, s2 = 0, s3 = 0, s4 = 0;
     size_t m = w->count;
     size_t start = w->count < w->n ? 0 : w->pos;
-    for (size_t j = 0; j < m; j++) {
-        double d = w->buf[(start + j) % w->n] - newk, d2 = d * d;
+    /* oldest to newest without a modulo per value: [start, n) then [0, start) */
+    for (size_t j = 0, q = start; j < m; j++, q = q + 1 == w->n ? 0 : q + 1) {
+        double d = w->buf[q] - newk, d2 = d * d;
         s1 += d, s2 += d2;
         if (w->order > 2) s3 += d2 * d, s4 += d2 * d2;
     }
@@ -121,13 +122,55 @@ static inline int wmom_push(wmom *w, double x) {
     return 1;
 }
 
-/* Mean and variance of the full window (sample: divide by n - 1; population: by n). */
-static inline double wmom_mean(const wmom *w) { return w->k + w->s1 / (double)w->n; }
-static inline double wmom_var(const wmom *w, int sample) {
-    double n = (double)w->n, m = w->s1 / n;
-    double v = (w->s2 - w->s1 * m) / (sample ? n - 1 : n);
+/* Mean and variance of the full window (sample: divide by n - 1; population: by n), from the shift
+ * and sums (mom_*: the same expressions for batch kernels that keep the sums in arrays). */
+static inline double mom_mean(double k, double s1, double n) { return k + s1 / n; }
+static inline double mom_var(double s1, double s2, double n, int sample) {
+    double m = s1 / n;
+    double v = (s2 - s1 * m) / (sample ? n - 1 : n);
     return v > 0 ? v : 0;
 }
+static inline double wmom_mean(const wmom *w) { return mom_mean(w->k, w->s1, (double)w->n); }
+static inline double wmom_var(const wmom *w, int sample) { return mom_var(w->s1, w->s2, (double)w->n, sample); }
+
+/* The batch kernels' first pass: pushes x[i0..i1) and keeps the shift and sums after each push (the
+ * second pass then does the divisions and roots in a loop the compiler vectorises). */
+static inline __attribute__((always_inline)) void wmom_run(wmom *w, const double *x, size_t i0, size_t i1,
+                                                           double *k, double *s1, double *s2) {
+    wmom l = *w;
+    for (size_t i = i0; i < i1; i++) {
+        wmom_push(&l, x[i]);
+        k[i - i0] = l.k, s1[i - i0] = l.s1, s2[i - i0] = l.s2;
+    }
+    *w = l;
+}
+
+/* A batch kernel in two passes per chunk: the moment sums of x, then out[i] = EXPR with k, s1, s2
+ * (the shift and sums after pushing x[i]), n (double) and xi = x[i] in scope; NaN for the first
+ * n - 1 positions. EXPR must be the stream's expression over the same sums. */
+#define IND_MOM_BATCH(NAME, SAMPLE_UNUSED, COL, EXPR)                                                  \
+    static qc_err NAME##_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, \
+                               qc_error *e) {                                                        \
+        NAME##_st st;                                                                                \
+        qc_err rc = NAME##_init(&st, p, e);                                                          \
+        if (rc) return rc;                                                                           \
+        double kb[IND_CHUNK], ab[IND_CHUNK], bb[IND_CHUNK], n = (double)st.w.n;                      \
+        const double *xs = c->COL;                                                                   \
+        for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {                                             \
+            size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;                    \
+            wmom_run(&st.w, xs, i0, i1, kb, ab, bb);                                                 \
+            double *restrict o = out[0] + i0;                                                        \
+            const double *restrict xx = xs + i0;                                                     \
+            for (size_t j = 0; j < m; j++) {                                                         \
+                double k = kb[j], s1 = ab[j], s2 = bb[j], xi = xx[j];                                \
+                (void)k, (void)xi;                                                                   \
+                o[j] = (EXPR);                                                                       \
+            }                                                                                        \
+        }                                                                                            \
+        for (size_t i = 0; i < len && i + 1 < st.w.n; i++) out[0][i] = NAN;                          \
+        NAME##_free(&st);                                                                            \
+        return QC_OK;                                                                                \
+    }
 
 /* ---- two series: shifted sums for covariance and correlation ----------------------------------- */
 typedef struct {
@@ -148,8 +191,7 @@ static inline void wcov_free(wcov *w) { free(w->bx); free(w->by); w->bx = w->by 
 
 static inline void wcov_resum(wcov *w, double kx, double ky) {
     double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
-    for (size_t j = 0; j < w->n; j++) {
-        size_t q = (w->pos + j) % w->n;
+    for (size_t j = 0, q = w->pos; j < w->n; j++, q = q + 1 == w->n ? 0 : q + 1) {
         double dx = w->bx[q] - kx, dy = w->by[q] - ky;
         sx += dx, sy += dy, sxx += dx * dx, syy += dy * dy, sxy += dx * dy;
     }
@@ -176,6 +218,37 @@ static inline double wcov_cxy(const wcov *w) { return w->sxy - w->sx * w->sy / (
 static inline double wcov_cxx(const wcov *w) { double v = w->sxx - w->sx * w->sx / (double)w->n; return v > 0 ? v : 0; }
 static inline double wcov_cyy(const wcov *w) { double v = w->syy - w->sy * w->sy / (double)w->n; return v > 0 ? v : 0; }
 
+/* Two-pass batch over close and other (corr, beta, cov): the co-moment sums per chunk, then
+ * out[i] = EXPR over a wcov view `ww` holding them (the stream's own expression). */
+#define IND_COV_BATCH(NAME, EXPR)                                                                    \
+    static qc_err NAME##_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, \
+                               qc_error *e) {                                                        \
+        NAME##_st st;                                                                                \
+        qc_err rc = NAME##_init(&st, p, e);                                                          \
+        if (rc) return rc;                                                                           \
+        double bx[IND_CHUNK], by[IND_CHUNK], bxx[IND_CHUNK], byy[IND_CHUNK], bxy[IND_CHUNK];          \
+        for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {                                             \
+            size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;                    \
+            wcov l = st.w;                                                                           \
+            for (size_t i = i0; i < i1; i++) {                                                       \
+                wcov_push(&l, c->close[i], c->other[i]);                                             \
+                bx[i - i0] = l.sx, by[i - i0] = l.sy, bxx[i - i0] = l.sxx, byy[i - i0] = l.syy;      \
+                bxy[i - i0] = l.sxy;                                                                 \
+            }                                                                                        \
+            st.w = l;                                                                                \
+            double *restrict o = out[0] + i0;                                                        \
+            for (size_t j = 0; j < m; j++) {                                                         \
+                wcov ww;                                                                             \
+                ww.n = st.w.n, ww.sx = bx[j], ww.sy = by[j], ww.sxx = bxx[j], ww.syy = byy[j];       \
+                ww.sxy = bxy[j];                                                                     \
+                o[j] = (EXPR);                                                                       \
+            }                                                                                        \
+        }                                                                                            \
+        for (size_t i = 0; i < len && i + 1 < st.w.n; i++) out[0][i] = NAN;                          \
+        NAME##_free(&st);                                                                            \
+        return QC_OK;                                                                                \
+    }
+
 /* ---- linear-weighted window: S = sum d_j, W = sum j * d_j (j = 1 oldest .. n newest), d = x - k ---- */
 typedef struct {
     double *buf;
@@ -194,8 +267,8 @@ static inline void wlin_free(wlin *w) { free(w->buf); w->buf = NULL; }
 
 static inline void wlin_resum(wlin *w, double k) {
     double s = 0, ww = 0;
-    for (size_t j = 0; j < w->n; j++) {
-        double d = w->buf[(w->pos + j) % w->n] - k;
+    for (size_t j = 0, q = w->pos; j < w->n; j++, q = q + 1 == w->n ? 0 : q + 1) {
+        double d = w->buf[q] - k;
         s += d;
         ww += (double)(j + 1) * d;
     }

@@ -80,8 +80,9 @@ qc_err qc_ind_check_params(const qc_ind_def *def, const double *p, qc_error *err
 /* Leading NaN positions of output k (the warm-up). */
 size_t qc_ind_lookback(const qc_ind_def *def, const double *p, size_t k);
 
-/* Batch: out[k] (k < n_outputs) each hold len values; QC_ERR_INPUT for bad parameters or a missing
- * input column, QC_ERR_NOMEM. Outputs equal the streaming form fed the same bars, bit for bit. */
+/* Batch: out[k] (k < n_outputs) each hold len values, distinct arrays that overlap no input;
+ * QC_ERR_INPUT for bad parameters or a missing input column, QC_ERR_NOMEM. Outputs equal the
+ * streaming form fed the same (finite) bars, bit for bit. */
 qc_err qc_ind_batch(const qc_ind_def *def, const double *p, const qc_ind_cols *in, size_t len,
                     double *const *out, qc_error *err);
 

@@ -36,8 +36,10 @@ IND_STEP zscore_step(zscore_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double x = c->close[i];
     o[0] = wmom_push(&s->w, x) ? (x - wmom_mean(&s->w)) / sqrt(wmom_var(&s->w, 1)) : NAN;
 }
-IND_GLUE(var, 1)
-IND_GLUE(zscore, 1)
+IND_GLUE_STREAM(var)
+IND_GLUE_STREAM(zscore)
+IND_MOM_BATCH(var, 1, close, mom_var(s1, s2, n, 1))
+IND_MOM_BATCH(zscore, 1, close, (xi - mom_mean(k, s1, n)) / sqrt(mom_var(s1, s2, n, 1)))
 
 /* ---- skew(n), kurt(n): bias-adjusted sample skewness G1 and excess kurtosis G2 (pandas) --------- */
 typedef struct { wmom w; } skew_st;
@@ -55,24 +57,22 @@ static inline void central(const wmom *w, double *m2, double *m3, double *m4) {
     *m3 = e3 - 3 * a * e2 + 2 * a * a * a;
     *m4 = e4 - 4 * a * e3 + 6 * a * a * e2 - 3 * a * a * a * a;
 }
+static inline double skew_of(const wmom *w) {
+    double m2, m3, m4, n = (double)w->n;
+    central(w, &m2, &m3, &m4);
+    return m2 > 0 ? sqrt(n * (n - 1)) / (n - 2) * m3 / (m2 * sqrt(m2)) : NAN;
+}
+static inline double kurt_of(const wmom *w) {
+    double m2, m3, m4, n = (double)w->n;
+    central(w, &m2, &m3, &m4);
+    double g2 = m4 / (m2 * m2) - 3;
+    return m2 > 0 ? ((n + 1) * g2 + 6) * (n - 1) / ((n - 2) * (n - 3)) : NAN;
+}
 IND_STEP skew_step(skew_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    if (!wmom_push(&s->w, c->close[i])) {
-        o[0] = NAN;
-        return;
-    }
-    double m2, m3, m4, n = (double)s->w.n;
-    central(&s->w, &m2, &m3, &m4);
-    o[0] = m2 > 0 ? sqrt(n * (n - 1)) / (n - 2) * m3 / (m2 * sqrt(m2)) : NAN;
+    o[0] = wmom_push(&s->w, c->close[i]) ? skew_of(&s->w) : NAN;
 }
 IND_STEP kurt_step(kurt_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    if (!wmom_push(&s->w, c->close[i])) {
-        o[0] = NAN;
-        return;
-    }
-    double m2, m3, m4, n = (double)s->w.n;
-    central(&s->w, &m2, &m3, &m4);
-    double g2 = m4 / (m2 * m2) - 3;
-    o[0] = m2 > 0 ? ((n + 1) * g2 + 6) * (n - 1) / ((n - 2) * (n - 3)) : NAN;
+    o[0] = wmom_push(&s->w, c->close[i]) ? kurt_of(&s->w) : NAN;
 }
 IND_GLUE(skew, 1)
 IND_GLUE(kurt, 1)
@@ -164,7 +164,8 @@ IND_STEP beta_step(beta_st *s, const qc_ind_cols *c, size_t i, double *o) {
 IND_STEP cov_step(cov_st *s, const qc_ind_cols *c, size_t i, double *o) {
     o[0] = wcov_push(&s->w, c->close[i], c->other[i]) ? wcov_cxy(&s->w) / (double)(s->w.n - 1) : NAN;
 }
-IND_GLUE(corr, 1)
+IND_GLUE_STREAM(corr)
+IND_COV_BATCH(corr, wcov_cxy(&ww) / sqrt(wcov_cxx(&ww) * wcov_cyy(&ww))) /* two passes pay for corr only */
 IND_GLUE(beta, 1)
 IND_GLUE(cov, 1)
 
@@ -202,7 +203,8 @@ static void hurst_free(hurst_st *s) {
 static qc_err hurst_init(hurst_st *s, const double *p, qc_error *e) {
     memset(s, 0, sizeof *s);
     s->n = P(0), s->L = P(1);
-    s->cap = s->n + 1;
+    s->cap = 1;
+    while (s->cap < s->n + 1) s->cap *= 2; /* the last n + 1 values; a power of two: positions by mask */
     s->every = ind_resum_every(s->n);
     s->ring = calloc(s->cap, sizeof *s->ring);
     s->s1 = calloc(s->L + 1, sizeof *s->s1);
@@ -220,7 +222,7 @@ static qc_err hurst_init(hurst_st *s, const double *p, qc_error *e) {
 /* x_{t-j} for the newest t. */
 static inline double hurst_back(const hurst_st *s, size_t j) {
     size_t newest = s->pos ? s->pos - 1 : s->cap - 1;
-    return s->ring[(newest + s->cap - j) % s->cap];
+    return s->ring[(newest + s->cap - j) & (s->cap - 1)];
 }
 static void hurst_resum(hurst_st *s) {
     for (size_t l = 2; l <= s->L; l++) {

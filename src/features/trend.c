@@ -29,7 +29,23 @@ static void ema_free(ema_st *s) { (void)s; }
 IND_STEP ema_step(ema_st *s, const qc_ind_cols *c, size_t i, double *o) {
     o[0] = ema_core_push(&s->e, c->close[i]);
 }
-IND_GLUE(ema, 1)
+IND_GLUE_STREAM(ema)
+/* Batch: the seed through ema_core_push, then the recursion alone (the same expression). */
+static qc_err ema_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    ema_st s;
+    qc_err rc = ema_init(&s, p, e);
+    if (rc) return rc;
+    const double *x = c->close;
+    double *o = out[0];
+    size_t i = 0;
+    for (; i < len && s.e.count < s.e.n; i++) o[i] = ema_core_push(&s.e, x[i]);
+    double v = s.e.v, k = s.e.k;
+    for (; i < len; i++) {
+        v += (x[i] - v) * k;
+        o[i] = v;
+    }
+    return QC_OK;
+}
 
 /* ---- wma(n): weights 1..n, newest heaviest ------------------------------------------------------ */
 typedef struct { wlin w; } wma_st;
@@ -140,7 +156,7 @@ static size_t lb_hma(const double *p, size_t k) { (void)k; return P(0) - 1 + hma
 typedef struct {
     double *ring;
     size_t cap, t, n, ilag;
-    double k, w1, wt, sum, v;
+    double k, w1, wt, sum, v, lag;
 } zlema_st;
 static qc_err zlema_init(zlema_st *s, const double *p, qc_error *e) {
     memset(s, 0, sizeof *s);
@@ -149,8 +165,10 @@ static qc_err zlema_init(zlema_st *s, const double *p, qc_error *e) {
     double lag = 1.0 / s->k;
     s->wt = fmod(lag, 1.0);
     s->w1 = 1.0 - s->wt;
+    s->lag = lag; /* 1 / k, once (the same value the per-bar expression gave) */
     s->ilag = (size_t)ceil(lag); /* x[t - ilag] and x[t - ilag + 1] (or x[t - lag] when integral) */
-    s->cap = s->ilag + 2;
+    s->cap = 1;
+    while (s->cap < s->ilag + 2) s->cap *= 2; /* a power of two: ring positions by mask, not modulo */
     s->ring = calloc(s->cap, sizeof *s->ring);
     return s->ring ? QC_OK : ind_nomem(e, "zlema");
 }
@@ -158,15 +176,16 @@ static void zlema_free(zlema_st *s) { free(s->ring); s->ring = NULL; }
 IND_STEP zlema_step(zlema_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double x = c->close[i];
     size_t t = s->t++;
-    s->ring[t % s->cap] = x;
+    size_t mask = s->cap - 1;
+    s->ring[t & mask] = x;
     if (t < s->n) {
         s->sum += x;
         o[0] = t + 1 == s->n ? (s->v = s->sum / (double)s->n) : NAN;
         return;
     }
     /* TTR: loc = (int)(t - lag); value = 2 x - (w1 x[loc] + wt x[loc + 1]) */
-    size_t loc = (size_t)((double)t - 1.0 / s->k);
-    double v = 2 * x - (s->w1 * s->ring[loc % s->cap] + s->wt * s->ring[(loc + 1) % s->cap]);
+    size_t loc = (size_t)((double)t - s->lag);
+    double v = 2 * x - (s->w1 * s->ring[loc & mask] + s->wt * s->ring[(loc + 1) & mask]);
     s->v = s->k * v + (1 - s->k) * s->v;
     o[0] = s->v;
 }

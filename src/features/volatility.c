@@ -4,6 +4,10 @@
  * annualised with N periods a year (default 252 here, 260 in TTR). docs/FEATURES.md. */
 #include "features/ind_internal.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 static size_t lb_n(const double *p, size_t k) { (void)k; return P(0); }
 static size_t lb_n1(const double *p, size_t k) { (void)k; return P(0) - 1; }
 
@@ -66,7 +70,43 @@ IND_STEP bbands_step(bbands_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double lo = m - s->k * sd, hi = m + s->k * sd;
     o[0] = lo, o[1] = m, o[2] = hi, o[3] = (x - lo) / (hi - lo), o[4] = (hi - lo) / m;
 }
-IND_GLUE(bbands, 5)
+IND_GLUE_STREAM(bbands)
+static qc_err bbands_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    bbands_st s;
+    qc_err rc = bbands_init(&s, p, e);
+    if (rc) return rc;
+    double kb[IND_CHUNK], ab[IND_CHUNK], bb[IND_CHUNK], n = (double)s.w.n, kk = s.k;
+    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
+        size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;
+        wmom_run(&s.w, c->close, i0, i1, kb, ab, bb);
+        const double *restrict x = c->close + i0;
+        double *restrict lo = out[0] + i0, *restrict mid = out[1] + i0, *restrict hi = out[2] + i0;
+        double *restrict pb = out[3] + i0, *restrict bw = out[4] + i0;
+        for (size_t j = 0; j < m; j++) { /* bbands_step's expressions */
+            double mm = mom_mean(kb[j], ab[j], n);
+            bb[j] = sqrt(mom_var(ab[j], bb[j], n, 0));
+            kb[j] = mm;
+        }
+        size_t j = 0;
+#ifdef __SSE2__ /* two at a time: the same IEEE operations, so the same bits */
+        __m128d k2 = _mm_set1_pd(kk);
+        for (; j + 2 <= m; j += 2) {
+            __m128d mm = _mm_loadu_pd(kb + j), sd = _mm_loadu_pd(bb + j), ks = _mm_mul_pd(k2, sd);
+            __m128d l = _mm_sub_pd(mm, ks), h = _mm_add_pd(mm, ks), w = _mm_sub_pd(h, l);
+            _mm_storeu_pd(lo + j, l), _mm_storeu_pd(mid + j, mm), _mm_storeu_pd(hi + j, h);
+            _mm_storeu_pd(pb + j, _mm_div_pd(_mm_sub_pd(_mm_loadu_pd(x + j), l), w));
+            _mm_storeu_pd(bw + j, _mm_div_pd(w, mm));
+        }
+#endif
+        for (; j < m; j++) {
+            double mm = kb[j], sd = bb[j], l = mm - kk * sd, h = mm + kk * sd;
+            lo[j] = l, mid[j] = mm, hi[j] = h, pb[j] = (x[j] - l) / (h - l), bw[j] = (h - l) / mm;
+        }
+    }
+    for (size_t i = 0; i < len && i + 1 < s.w.n; i++) out[0][i] = out[1][i] = out[2][i] = out[3][i] = out[4][i] = NAN;
+    bbands_free(&s);
+    return QC_OK;
+}
 
 /* ---- keltner(n, k): EMA(typical price, n) +- k ATR(n) (TTR keltnerChannels) ---------------------- */
 typedef struct { ema_core mid; atr_st atr; double k; } keltner_st;
@@ -131,7 +171,22 @@ static void stdev_free(stdev_st *s) { wmom_free(&s->w); }
 IND_STEP stdev_step(stdev_st *s, const qc_ind_cols *c, size_t i, double *o) {
     o[0] = wmom_push(&s->w, c->close[i]) ? sqrt(wmom_var(&s->w, 1)) : NAN;
 }
-IND_GLUE(stdev, 1)
+IND_GLUE_STREAM(stdev)
+static qc_err stdev_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    stdev_st s;
+    qc_err rc = stdev_init(&s, p, e);
+    if (rc) return rc;
+    double kb[IND_CHUNK], ab[IND_CHUNK], bb[IND_CHUNK], n = (double)s.w.n;
+    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
+        size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;
+        wmom_run(&s.w, c->close, i0, i1, kb, ab, bb);
+        double *o = out[0] + i0;
+        for (size_t j = 0; j < m; j++) o[j] = sqrt(mom_var(ab[j], bb[j], n, 1));
+    }
+    for (size_t i = 0; i < len && i + 1 < s.w.n; i++) out[0][i] = NAN;
+    stdev_free(&s);
+    return QC_OK;
+}
 static const char *n2_check(const double *p) { return p[0] >= 2 ? NULL : "n must be >= 2"; }
 
 /* ---- vol_cc(n, N): sqrt(N) x sample SD of the last n - 1 log returns ---------------------------- */

@@ -31,7 +31,8 @@ IND_STEP obv_step(obv_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double add = v;
     if (s->t++) {
         double d = x - pc, tol = 1.4901161193847656e-08 * pc;
-        add = d > tol ? v : d < -tol ? -v : 0;
+        /* (0 or 1) x v: no branch on the direction (random, so mispredicted half the time) */
+        add = (double)((d > tol) - (d < -tol)) * v; /* v, -v, or +0 as before */
     }
     o[0] = ksum_add(&s->k, add);
 }
@@ -111,7 +112,8 @@ IND_STEP volz_step(volz_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double v = c->volume[i];
     o[0] = wmom_push(&s->w, v) ? (v - wmom_mean(&s->w)) / sqrt(wmom_var(&s->w, 1)) : NAN;
 }
-IND_GLUE(volz, 1)
+IND_GLUE_STREAM(volz)
+IND_MOM_BATCH(volz, 1, volume, (xi - mom_mean(k, s1, n)) / sqrt(mom_var(s1, s2, n, 1)))
 static const char *n2_check(const double *p) { return p[0] >= 2 ? NULL : "n must be >= 2"; }
 
 /* ---- emv(n, div): ease of movement: change of the midpoint x (high - low) / (volume / div), and

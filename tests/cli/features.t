@@ -68,7 +68,7 @@ rc 3; err_lines 1; err "expected ',' or '\)'"
 run features --data "$G/ttrc_ohlcv.csv" --spec ''
 rc 3; err_lines 1
 run features --data "$G/ttrc_ohlcv.csv"
-rc 2; err_lines 1; err 'spec is required'
+rc 2; err_lines 1; err 'give --spec SPEC'
 run features --spec 'sma(5)'
 rc 2; err_lines 1
 # volume indicators on a close-only file: a clear error

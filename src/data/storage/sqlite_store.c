@@ -55,6 +55,17 @@ static const char *const k_migrations[] = {
     "  price REAL, size REAL, side INTEGER,"
     "  bid REAL, ask REAL, bid_size REAL, ask_size REAL,"
     "  PRIMARY KEY(instrument_id, kind, ts, seq)) WITHOUT ROWID;",
+    /* 2: the feature store: computed indicator columns and the fingerprint of their input bars */
+    "CREATE TABLE feature_cache("
+    "  symbol TEXT NOT NULL,"
+    "  interval_s INTEGER NOT NULL,"
+    "  spec TEXT NOT NULL,"
+    "  code_version TEXT NOT NULL,"
+    "  n_bars INTEGER NOT NULL,"
+    "  n_cols INTEGER NOT NULL,"
+    "  fingerprint BLOB NOT NULL,"
+    "  data BLOB NOT NULL,"
+    "  PRIMARY KEY(symbol, interval_s, spec, code_version)) WITHOUT ROWID;",
 };
 #define QC_SCHEMA_VERSION ((int)(sizeof k_migrations / sizeof k_migrations[0]))
 
@@ -543,6 +554,91 @@ static qc_err sq_load_quotes(qc_store *st, const char *symbol, int64_t from_ts, 
     return load_ticks((sq_store *)st, symbol, 1, from_ts, to_ts, (void **)out, n, err);
 }
 
+/* ---- feature store ---------------------------------------------------------------------------- */
+
+static qc_err sq_get_features(qc_store *st, const char *symbol, int64_t interval_s, const char *spec,
+                              const char *code_version, qc_feature_blob *out, int *found, qc_error *err) {
+    sq_store *s = (sq_store *)st;
+    memset(out, 0, sizeof *out);
+    *found = 0;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT n_bars, n_cols, fingerprint, data FROM feature_cache WHERE symbol = ? AND "
+                           "interval_s = ? AND spec = ? AND code_version = ?",
+                           -1, &q, NULL))
+        return sq_fail(s, err, "reading features");
+    sqlite3_bind_text(q, 1, symbol, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, interval_s);
+    sqlite3_bind_text(q, 3, spec, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, code_version, -1, SQLITE_STATIC);
+    qc_err rc = QC_OK;
+    int r = sqlite3_step(q);
+    if (r == SQLITE_ROW) {
+        sqlite3_int64 nb = sqlite3_column_int64(q, 0), nc = sqlite3_column_int64(q, 1);
+        const void *fp = sqlite3_column_blob(q, 2);
+        int fpn = sqlite3_column_bytes(q, 2);
+        const void *d = sqlite3_column_blob(q, 3);
+        size_t dn = (size_t)sqlite3_column_bytes(q, 3);
+        /* an entry that does not add up is treated as absent (recomputed and replaced) */
+        if (nb >= 0 && nc > 0 && fpn == 16 && dn == (size_t)nb * (size_t)nc * sizeof(double)) {
+            out->n_bars = (size_t)nb, out->n_cols = (size_t)nc;
+            memcpy(out->fingerprint, fp, 16);
+            out->data = malloc(dn ? dn : 1);
+            if (!out->data) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory reading features");
+            else if (dn) memcpy(out->data, d, dn);
+            *found = !rc;
+        }
+    } else if (r != SQLITE_DONE) {
+        rc = sq_fail(s, err, "reading features");
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static qc_err sq_put_features(qc_store *st, const char *symbol, int64_t interval_s, const char *spec,
+                              const char *code_version, const qc_feature_blob *b, qc_error *err) {
+    sq_store *s = (sq_store *)st;
+    int own = !s->in_txn;
+    qc_err rc = own ? exec(s, "BEGIN IMMEDIATE", err) : QC_OK;
+    if (rc) return rc;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "DELETE FROM feature_cache WHERE symbol = ?1 AND interval_s = ?2 AND spec = ?3 AND "
+                           "code_version <> ?4",
+                           -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, symbol, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, interval_s);
+        sqlite3_bind_text(q, 3, spec, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, code_version, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_DONE) rc = sq_fail(s, err, "writing features");
+    } else {
+        rc = sq_fail(s, err, "writing features");
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (!rc && sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO feature_cache VALUES(?, ?, ?, ?, ?, ?, ?, ?)", -1, &q,
+                                  NULL) != SQLITE_OK)
+        rc = sq_fail(s, err, "writing features");
+    if (!rc) {
+        sqlite3_bind_text(q, 1, symbol, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, interval_s);
+        sqlite3_bind_text(q, 3, spec, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, code_version, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 5, (sqlite3_int64)b->n_bars);
+        sqlite3_bind_int64(q, 6, (sqlite3_int64)b->n_cols);
+        sqlite3_bind_blob(q, 7, b->fingerprint, 16, SQLITE_STATIC);
+        sqlite3_bind_blob64(q, 8, b->data ? (const void *)b->data : (const void *)"", 
+                            (sqlite3_uint64)(b->n_bars * b->n_cols * sizeof(double)), SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_DONE) rc = sq_fail(s, err, "writing features");
+    }
+    sqlite3_finalize(q);
+    if (own) {
+        if (rc) exec(s, "ROLLBACK", NULL);
+        else rc = exec(s, "COMMIT", err);
+    }
+    return rc;
+}
+
 /* ---- open/close ------------------------------------------------------------------------------- */
 
 static int sq_version(const qc_store *st) { return ((const sq_store *)st)->version; }
@@ -557,7 +653,7 @@ static void sq_close(qc_store *st) {
 static const qc_store_vt k_sqlite_vt = {
     sq_close,       sq_version,     sq_begin,       sq_commit,     sq_rollback,
     sq_put_bars,    sq_load_bars,   sq_list,        sq_delete_symbol, sq_put_trades,
-    sq_put_quotes,  sq_load_trades, sq_load_quotes,
+    sq_put_quotes,  sq_load_trades, sq_load_quotes, sq_get_features, sq_put_features,
 };
 
 qc_err qc_sqlite_store_open(const char *path, qc_store **out, qc_error *err) {

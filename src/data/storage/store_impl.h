@@ -23,6 +23,10 @@ typedef struct {
                           qc_trade **out, size_t *n, qc_error *err);
     qc_err (*load_quotes)(qc_store *st, const char *symbol, int64_t from_ts, int64_t to_ts,
                           qc_quote **out, size_t *n, qc_error *err);
+    qc_err (*get_features)(qc_store *st, const char *symbol, int64_t interval_s, const char *spec,
+                           const char *code_version, qc_feature_blob *out, int *found, qc_error *err);
+    qc_err (*put_features)(qc_store *st, const char *symbol, int64_t interval_s, const char *spec,
+                           const char *code_version, const qc_feature_blob *b, qc_error *err);
 } qc_store_vt;
 
 /* Every implementation's struct starts with this. */
