@@ -1,8 +1,16 @@
 /* cvar.c: minimum Conditional Value-at-Risk over historical scenarios (Rockafellar & Uryasev 2000)
- * as a linear programme for GLPK:
- *   min z + 1/((1-alpha) T) sum_t u_t   s.t.  u_t >= -r_t'w - z,  u_t >= 0,  1'w = 1,
- *   bounds, group bounds, and mu'w >= target when a target is given.
- * Variables are ordered w (n), z (free), u (T). The scenario rows are dense (n + 2 entries each). */
+ * as a linear programme for GLPK. The primal LP
+ *   min z + c sum_t u_t   s.t.  u_t + r_t'w + z >= 0,  u_t >= 0,  1'w = 1,  lo <= w <= hi,
+ *   glo <= G w <= ghi (groups),  mu'w >= target (when given);   c = 1/((1-alpha) T)
+ * has a row per scenario, so its simplex basis is T x T whatever the number of assets. GLPK solves
+ * its LP dual instead, which has a row per asset (plus one):
+ *   max beta + sum_i (lo_i a_i - hi_i b_i) + sum_g (glo_g p_g - ghi_g s_g) + target theta
+ *   s.t.  sum_t q_t = 1,  0 <= q_t <= c,
+ *         for each asset i:  sum_t r_ti q_t + beta + sum_g G_gi (p_g - s_g) + mu_i theta + a_i - b_i = 0,
+ *   a, b, p, s, theta >= 0 (a_i, b_i exist only for finite bounds; beta free)
+ * (q is the worst-case probability of each scenario: the dual of CVaR). The weights are the
+ * multipliers of the asset rows (GLPK's row duals), exact at the optimal basis. Primal infeasibility
+ * shows as an unbounded dual. */
 #include <glpk.h>
 #include <math.h>
 #include <stdlib.h>
@@ -47,10 +55,6 @@ static int bnd_type(double lo, double hi) {
     return lo == hi ? GLP_FX : GLP_DB;
 }
 
-static void set_row(glp_prob *lp, int row, double lo, double hi) {
-    glp_set_row_bnds(lp, row, bnd_type(lo, hi), isinf(lo) ? 0 : lo, isinf(hi) ? 0 : hi);
-}
-
 static qc_err check_inputs(size_t t, size_t n, double alpha, const qc_port_constraints *c, qc_error *err) {
     if (n == 0 || t == 0) return qc_err_set(err, QC_ERR_INPUT, "min CVaR needs scenarios and assets");
     if (!(alpha > 0 && alpha < 1)) return qc_err_set(err, QC_ERR_INPUT, "CVaR confidence must be in (0, 1), got %g", alpha);
@@ -68,71 +72,84 @@ static qc_err check_inputs(size_t t, size_t n, double alpha, const qc_port_const
     return QC_OK;
 }
 
-/* Loads the constraint matrix: T scenario rows, then budget, groups, target. */
-static int load_rows(glp_prob *lp, const double *r, size_t t, size_t n, const qc_port_constraints *c,
-                     const double *mu, int has_target) {
-    size_t rows = t + 1 + c->n_groups + (has_target ? 1 : 0);
-    size_t cap = t * (n + 2) + (rows - t) * n + 1;
-    int *ia = malloc(cap * sizeof *ia), *ja = malloc(cap * sizeof *ja);
-    double *ar = malloc(cap * sizeof *ar);
-    if (!ia || !ja || !ar) {
-        free(ia), free(ja), free(ar);
-        return 0;
-    }
-    size_t k = 1;
-#define PUT(row, col, v) (ia[k] = (int)(row), ja[k] = (int)(col), ar[k++] = (v))
-    for (size_t s = 0; s < t; s++) {
-        for (size_t i = 0; i < n; i++)
-            if (r[s * n + i] != 0) PUT(s + 1, i + 1, r[s * n + i]);
-        PUT(s + 1, n + 1, 1.0);
-        PUT(s + 1, n + 2 + s, 1.0);
-    }
-    size_t row = t + 1;
-    for (size_t i = 0; i < n; i++) PUT(row, i + 1, 1.0);
-    for (size_t g = 0; g < c->n_groups; g++) {
-        row++;
-        for (size_t i = 0; i < n; i++)
-            if (c->group[i] == (int)g) PUT(row, i + 1, 1.0);
-    }
-    if (has_target) {
-        row++;
-        for (size_t i = 0; i < n; i++)
-            if (mu[i] != 0) PUT(row, i + 1, mu[i]);
-    }
-#undef PUT
-    glp_load_matrix(lp, (int)(k - 1), ia, ja, ar);
-    free(ia), free(ja), free(ar);
+/* Column bookkeeping of the dual LP: q (T), beta, theta (when a target is given), then per asset
+ * a_i and b_i for finite bounds, then per group p_g and s_g for finite group bounds. */
+typedef struct {
+    glp_prob *lp;
+    int *ia, *ja;
+    double *ar;
+    size_t k, cap;
+    int col;
+} dual_lp;
+
+static int put(dual_lp *d, int row, int col, double v) {
+    if (d->k >= d->cap) return 0; /* cannot happen: build() counts every entry */
+    d->ia[d->k] = row, d->ja[d->k] = col, d->ar[d->k++] = v;
     return 1;
+}
+
+/* A new column with bounds [lo, hi] (hi = inf: none) and objective coefficient obj. */
+static int add_col(dual_lp *d, double lo, double hi, double obj) {
+    int j = ++d->col;
+    glp_add_cols(d->lp, 1);
+    glp_set_col_bnds(d->lp, j, bnd_type(lo, hi), isinf(lo) ? 0 : lo, isinf(hi) ? 0 : hi);
+    glp_set_obj_coef(d->lp, j, obj);
+    return j;
+}
+
+static int build_cols(dual_lp *d, const double *r, size_t t, size_t n, double alpha, const qc_port_constraints *c,
+                      const double *mu, double target) {
+    double cu = 1 / ((1 - alpha) * (double)t);
+    int ok = 1, rows1 = (int)n + 1; /* asset rows 1..n, the sum-of-q row n + 1 */
+    glp_add_cols(d->lp, (int)t);
+    for (size_t s = 0; s < t; s++) {
+        int j = ++d->col;
+        glp_set_col_bnds(d->lp, j, GLP_DB, 0, cu);
+        for (size_t i = 0; ok && i < n; i++)
+            if (r[s * n + i] != 0) ok = put(d, (int)i + 1, j, r[s * n + i]);
+        ok = ok && put(d, rows1, j, 1.0);
+    }
+    int beta = add_col(d, -INFINITY, INFINITY, 1.0);
+    for (size_t i = 0; ok && i < n; i++) ok = put(d, (int)i + 1, beta, 1.0);
+    if (!isnan(target)) {
+        int th = add_col(d, 0, INFINITY, target);
+        for (size_t i = 0; ok && i < n; i++)
+            if (mu[i] != 0) ok = put(d, (int)i + 1, th, mu[i]);
+    }
+    for (size_t i = 0; ok && i < n; i++) {
+        double lo = c->lower ? c->lower[i] : c->lo, hi = c->upper ? c->upper[i] : c->hi;
+        if (isfinite(lo)) ok = put(d, (int)i + 1, add_col(d, 0, INFINITY, lo), 1.0);
+        if (ok && isfinite(hi)) ok = put(d, (int)i + 1, add_col(d, 0, INFINITY, -hi), -1.0);
+    }
+    for (size_t g = 0; ok && g < c->n_groups; g++) {
+        double glo = c->group_lo ? c->group_lo[g] : -INFINITY, ghi = c->group_hi ? c->group_hi[g] : INFINITY;
+        int jp = isfinite(glo) ? add_col(d, 0, INFINITY, glo) : 0, js = isfinite(ghi) ? add_col(d, 0, INFINITY, -ghi) : 0;
+        for (size_t i = 0; ok && i < n; i++) {
+            if (c->group[i] != (int)g) continue;
+            if (jp) ok = put(d, (int)i + 1, jp, 1.0);
+            if (ok && js) ok = put(d, (int)i + 1, js, -1.0);
+        }
+    }
+    return ok;
 }
 
 static glp_prob *build(const double *r, size_t t, size_t n, double alpha, const qc_port_constraints *c,
                        const double *mu, double target) {
-    glp_prob *lp = glp_create_prob();
-    glp_set_obj_dir(lp, GLP_MIN);
-    glp_add_cols(lp, (int)(n + 1 + t));
-    for (size_t i = 0; i < n; i++) {
-        double lo = c->lower ? c->lower[i] : c->lo, hi = c->upper ? c->upper[i] : c->hi;
-        glp_set_col_bnds(lp, (int)i + 1, bnd_type(lo, hi), isinf(lo) ? 0 : lo, isinf(hi) ? 0 : hi);
-    }
-    glp_set_col_bnds(lp, (int)n + 1, GLP_FR, 0, 0);
-    glp_set_obj_coef(lp, (int)n + 1, 1.0);
-    double cu = 1 / ((1 - alpha) * (double)t);
-    for (size_t s = 0; s < t; s++) {
-        glp_set_col_bnds(lp, (int)(n + 2 + s), GLP_LO, 0, 0);
-        glp_set_obj_coef(lp, (int)(n + 2 + s), cu);
-    }
-    size_t rows = t + 1 + c->n_groups + (isnan(target) ? 0 : 1);
-    glp_add_rows(lp, (int)rows);
-    for (size_t s = 0; s < t; s++) set_row(lp, (int)s + 1, 0, INFINITY);
-    set_row(lp, (int)t + 1, 1, 1);
-    for (size_t g = 0; g < c->n_groups; g++)
-        set_row(lp, (int)(t + 2 + g), c->group_lo ? c->group_lo[g] : -INFINITY, c->group_hi ? c->group_hi[g] : INFINITY);
-    if (!isnan(target)) set_row(lp, (int)rows, target, INFINITY);
-    if (!load_rows(lp, r, t, n, c, mu, !isnan(target))) {
-        glp_delete_prob(lp);
+    dual_lp d = {.lp = glp_create_prob(), .cap = t * (n + 1) + 6 * n + 2};
+    d.ia = malloc(d.cap * sizeof *d.ia), d.ja = malloc(d.cap * sizeof *d.ja), d.ar = malloc(d.cap * sizeof *d.ar);
+    glp_set_obj_dir(d.lp, GLP_MAX);
+    glp_add_rows(d.lp, (int)n + 1);
+    for (size_t i = 0; i < n; i++) glp_set_row_bnds(d.lp, (int)i + 1, GLP_FX, 0, 0);
+    glp_set_row_bnds(d.lp, (int)n + 1, GLP_FX, 1, 1);
+    d.k = 1; /* GLPK's arrays start at 1 */
+    int ok = d.ia && d.ja && d.ar && build_cols(&d, r, t, n, alpha, c, mu, target);
+    if (ok) glp_load_matrix(d.lp, (int)(d.k - 1), d.ia, d.ja, d.ar);
+    free(d.ia), free(d.ja), free(d.ar);
+    if (!ok) {
+        glp_delete_prob(d.lp);
         return NULL;
     }
-    return lp;
+    return d.lp;
 }
 
 qc_err qc_port_min_cvar(const double *r, size_t t, size_t n, double alpha, const qc_port_constraints *c,
@@ -150,18 +167,22 @@ qc_err qc_port_min_cvar(const double *r, size_t t, size_t n, double alpha, const
     glp_smcp parm;
     glp_init_smcp(&parm);
     parm.msg_lev = GLP_MSG_OFF;
-    parm.meth = GLP_DUALP;
-    parm.presolve = GLP_ON;
+    parm.meth = GLP_DUALP; /* dual simplex on the dual LP: measured fastest here (bench_portfolio) */
     glp_term_out(GLP_OFF);
     int grc = glp_simplex(lp, &parm), st = glp_get_status(lp);
-    if (grc == GLP_ENOPFS || st == GLP_NOFEAS)
+    /* the LP here is the dual: without a feasible point the CVaR problem is unbounded (or infeasible);
+     * unbounded (no dual-feasible point: the dual simplex's way of saying it) the CVaR problem is infeasible */
+    int unbounded = st == GLP_UNBND || (st != GLP_OPT && glp_get_dual_stat(lp) == GLP_NOFEAS);
+    if (grc == 0 && st == GLP_NOFEAS)
+        rc = qc_err_set(err, QC_ERR_INPUT, "min CVaR: the problem is unbounded or infeasible (free weights with no bound)");
+    else if (grc == 0 && unbounded)
         rc = qc_err_set(err, QC_ERR_INPUT, isnan(target_return)
                         ? "infeasible constraints: no fully invested portfolio satisfies the bounds and group bounds"
                         : "infeasible constraints: no portfolio within the bounds reaches the target return %g",
                         target_return);
     else if (grc != 0 || st != GLP_OPT)
         rc = qc_err_set(err, QC_ERR_INPUT, "the CVaR LP solver (GLPK) failed (code %d, status %d)", grc, st);
-    for (size_t i = 0; !rc && i < n; i++) w[i] = glp_get_col_prim(lp, (int)i + 1);
+    for (size_t i = 0; !rc && i < n; i++) w[i] = glp_get_row_dual(lp, (int)i + 1);
     if (!rc) qc_port_cvar_of(r, t, n, alpha, w, var, cvar);
     glp_delete_prob(lp);
     free(mu);
