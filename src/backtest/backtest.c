@@ -118,6 +118,7 @@ typedef struct {
     uint8_t *has;
     double *last;
     bench_state bench;
+    int comparison_on;       /* the strategy has published a comparison value */
 } run_state;
 
 static void run_state_free(run_state *st) {
@@ -152,6 +153,17 @@ static inline void record(qc_backtest_result *r, const qc_account *a, size_t e, 
         sums->traded_before = a->traded_notional;
     }
     if (r->symbol_pnl) record_symbol_pnl(r, a, e);
+}
+
+/* The strategy's comparison value at event e, once it publishes one (events before are NaN), so
+ * runs of strategies without one never touch the array. */
+static inline void record_comparison(run_state *st, qc_backtest_result *r, size_t e) {
+    if (!qc_kernel_comparison_label(st->k)) return;
+    if (!st->comparison_on) {
+        for (size_t i = 0; i < e; i++) r->comparison[i] = NAN;
+        st->comparison_on = 1;
+    }
+    r->comparison[e] = qc_kernel_comparison(st->k);
 }
 
 /* Counts bars toward the progress callback. */
@@ -197,7 +209,7 @@ static qc_err replay_one_timeline(run_state *st, const qc_bars *const *series, s
         qc_err rc = qc_kernel_event(st->k, stamps[e], series, st->idx, st->has, err);
         if (rc) return rc;
         record(r, a, e, stamps[e], sums);
-        r->comparison[e] = qc_kernel_comparison(st->k);
+        record_comparison(st, r, e);
         if (e == 0) {
             for (size_t s = 0; s < n_sym; s++) st->last[s] = series[s]->close[0];
             r->benchmark[0] = bench_update(&st->bench, series, st->idx, st->has, n_sym, o->kernel.cash, st->last);
@@ -232,7 +244,7 @@ static qc_err replay(run_state *st, const qc_bars *const *series, size_t n_sym, 
         if (rc) return rc;
         size_t e = r->n++;
         record(r, a, e, ts, sums);
-        r->comparison[e] = qc_kernel_comparison(st->k);
+        record_comparison(st, r, e);
         r->benchmark[e] = bench_update(&st->bench, series, st->idx, st->has, n_sym, o->kernel.cash, st->last);
         size_t bars = 0;
         for (size_t s = 0; s < n_sym; s++) {
