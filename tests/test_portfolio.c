@@ -442,6 +442,17 @@ static void test_bad_input(void **state) {
     q = problem(d, 0, 1);
     EXPECT_ERR(qc_port_target_return(&q, 0.01, w, err), "above the attainable maximum");
     EXPECT_ERR(qc_port_min_cvar(d->r, d->t, 6, 0.95, &q.c, 0.01, w, NULL, NULL, err), "target return");
+    /* a feasible set of one point (bounds summing to exactly 1) whose return misses the target by
+     * far more than a solver tolerance: refused (the primal simplex once returned the point) */
+    {
+        q = problem(d, 0, 1.0 / 6);
+        double eq = 0;
+        for (size_t i = 0; i < 6; i++) eq += d->mu[i] / 6;
+        EXPECT_ERR(qc_port_min_cvar(d->r, d->t, 6, 0.95, &q.c, eq + 1e-4, w, NULL, NULL, err), "target return");
+        assert_int_equal(qc_port_min_cvar(d->r, d->t, 6, 0.95, &q.c, eq - 1e-4, w, NULL, NULL, &e), QC_OK);
+        for (size_t i = 0; i < 6; i++) assert_true(fabs(w[i] - 1.0 / 6) < 1e-12);
+        fill(w, 6);
+    }
     EXPECT_ERR(qc_port_target_risk(&q, 1e-5, w, err), "below the minimum attainable volatility");
     /* TRAPS.md: max Sharpe when no asset beats rf (PyPortfolioOpt #88): said in words */
     q.rf = 0.01;

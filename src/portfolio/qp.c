@@ -132,7 +132,7 @@ enum { WS_FREE = 0, WS_LO = 1, WS_HI = 2, WS_FIXED = 3 };
 typedef struct {
     const qc_qp *q;
     size_t n, m, k, r; /* variables, rows, free count, active row count */
-    double *x, *g, *p, *L, *Y, *S, *lam, *z, *tmp;
+    double *x, *g, *p, *L, *Y, *S, *lam, *z, *tmp, *hp; /* hp = H p after each equality QP */
     size_t *F, *R;     /* free variables in factor order; active rows */
     int *vs, *rs;      /* variable and row states (WS_*) */
     double scale;      /* size of H and c, for tolerances */
@@ -145,13 +145,15 @@ static int qp_alloc(qp_state *s, const qc_qp *q, double *x) {
     s->q = q, s->n = n, s->m = m, s->k = s->r = 0, s->x = x;
     s->g = dalloc(n), s->p = dalloc(n), s->L = dalloc(n * n), s->Y = dalloc(mr * n);
     s->S = dalloc(mr * mr), s->lam = dalloc(mr), s->z = dalloc(n), s->tmp = dalloc(n > mr ? n : mr);
+    s->hp = dalloc(n);
     s->F = calloc(n + 1, sizeof *s->F), s->R = calloc(mr, sizeof *s->R);
     s->vs = calloc(n + 1, sizeof *s->vs), s->rs = calloc(mr, sizeof *s->rs);
-    return s->g && s->p && s->L && s->Y && s->S && s->lam && s->z && s->tmp && s->F && s->R && s->vs && s->rs;
+    return s->g && s->p && s->L && s->Y && s->S && s->lam && s->z && s->tmp && s->hp && s->F && s->R && s->vs &&
+           s->rs;
 }
 
 static void qp_free(qp_state *s) {
-    free(s->g), free(s->p), free(s->L), free(s->Y), free(s->S), free(s->lam), free(s->z), free(s->tmp);
+    free(s->g), free(s->p), free(s->L), free(s->Y), free(s->S), free(s->lam), free(s->z), free(s->tmp), free(s->hp);
     free(s->F), free(s->R), free(s->vs), free(s->rs);
 }
 
@@ -190,6 +192,19 @@ static void chol_delete(qp_state *s, size_t pos) {
     }
     for (size_t i = 0; i + 1 < k; i++) L[i * n + k - 1] = 0;
     s->k = k - 1;
+}
+
+/* y = H v for v zero off F: a sum of the free variables' rows (H is symmetric), O(n k) instead of
+ * O(n^2); the step p of an equality QP is such a vector. */
+static void h_times_free(const qp_state *s, const double *v, double *y) {
+    size_t n = s->n;
+    memset(y, 0, n * sizeof *y);
+    for (size_t t = 0; t < s->k; t++) {
+        double a = v[s->F[t]];
+        if (a == 0) continue;
+        const double *h = s->q->H + s->F[t] * n;
+        for (size_t i = 0; i < n; i++) y[i] += a * h[i];
+    }
 }
 
 /* g = H x + c */
@@ -236,8 +251,8 @@ static int qp_eqp(qp_state *s) {
     memset(s->p, 0, n * sizeof(double));
     for (size_t t = 0; t < k; t++) s->p[s->F[t]] = s->z[t];
     /* refinement: residuals of the KKT system at (p, lam), solved again and added */
-    double *hp = s->tmp, *r1 = s->z, *r2 = s->Y + r * n; /* spare row of Y */
-    qc_port_matvec(s->q->H, n, s->p, hp);
+    double *hp = s->hp, *r1 = s->z, *r2 = s->Y + r * n; /* spare row of Y */
+    h_times_free(s, s->p, hp);
     for (size_t t = 0; t < k; t++) r1[t] = -s->g[s->F[t]] - hp[s->F[t]];
     for (size_t a = 0; a < r; a++) {
         const double *row = s->q->A + s->R[a] * n;
@@ -247,6 +262,7 @@ static int qp_eqp(qp_state *s) {
     kkt_solve(s, r1, r2);
     for (size_t t = 0; t < k; t++) s->p[s->F[t]] += r1[t];
     for (size_t a = 0; a < r; a++) s->lam[a] += r2[a];
+    h_times_free(s, s->p, s->hp); /* for the gradient update after the step */
     return 1;
 }
 
@@ -330,6 +346,55 @@ static int qp_start(qp_state *s) {
     return QC_QP_OK;
 }
 
+/* Warm start for the common portfolio QP: one row, sum x = b, finite lower bounds. The budget-only
+ * minimiser z ~ H^-1 1 (one Cholesky, BLAS-3) guesses which variables end above their lower bound;
+ * the start puts the rest of the budget equally on the guessed set, which is feasible and already
+ * near the final working set, so the iterations only correct the guess (instead of adding the
+ * held assets one by one from a vertex). Returns 0 (nothing changed) when the shape does not fit,
+ * H is not positive definite or the start would break an upper bound. */
+static int qp_start_budget(qp_state *s) {
+    const qc_qp *q = s->q;
+    size_t n = s->n;
+    if (q->m != 1 || !(q->bl[0] == q->bu[0]) || n < 2) return 0;
+    double low = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (q->A[j] != 1 || isinf(q->lo[j])) return 0;
+        low += q->lo[j];
+    }
+    double rest = q->bl[0] - low, *z = s->z, *L = s->L;
+    if (!(rest > 0)) return 0;
+    for (size_t i = 0; i < n; i++) memcpy(L + i * n, q->H + i * n, (i + 1) * sizeof *L);
+    if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (int)n, L, (int)n) != 0) return 0;
+    for (size_t j = 0; j < n; j++) z[j] = 1;
+    LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', (int)n, 1, L, (int)n, z, 1);
+    size_t k = 0;
+    for (size_t j = 0; j < n; j++) k += z[j] > 0;
+    if (k == 0) return 0;
+    for (size_t j = 0; j < n; j++)
+        if (z[j] > 0 && !(q->lo[j] + rest / (double)k < q->hi[j])) return 0;
+    if (k < n) { /* refactor H on the guessed set */
+        size_t t = 0;
+        for (size_t j = 0; j < n; j++)
+            if (z[j] > 0) s->F[t++] = j;
+        for (size_t a = 0; a < k; a++)
+            for (size_t b = 0; b <= a; b++) L[a * n + b] = q->H[s->F[a] * n + s->F[b]];
+        if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (int)k, L, (int)n) != 0) return 0;
+    } else {
+        for (size_t j = 0; j < n; j++) s->F[j] = j;
+    }
+    for (size_t a = 0; a < k; a++) memset(L + a * n + a + 1, 0, (n - a - 1) * sizeof *L); /* clear above */
+    for (size_t j = 0; j < n; j++) {
+        int in = z[j] > 0;
+        s->vs[j] = in ? WS_FREE : WS_LO;
+        s->x[j] = q->lo[j] + (in ? rest / (double)k : 0);
+    }
+    s->k = k;
+    s->rs[0] = WS_FIXED;
+    s->R[0] = 0;
+    s->r = 1;
+    return 1;
+}
+
 static void qp_scale(qp_state *s) {
     double h = 0, c = 0;
     for (size_t i = 0; i < s->n * s->n; i++) h = fmax(h, fabs(s->q->H[i]));
@@ -365,17 +430,23 @@ static void qp_block(qp_state *s, long b) {
     s->R[s->r++] = j;
 }
 
+/* The gradient follows the steps (g += alpha H p, O(n k)); it is recomputed from x every 32 steps
+ * and before optimality is declared, so rounding never decides the answer. */
 static int qp_iterate(qp_state *s) {
-    size_t max_iter = 20 * (s->n + s->m) + 200;
-    int at_min = 0;
+    size_t max_iter = 20 * (s->n + s->m) + 200, since = 0;
+    int at_min = 0, fresh = 0;
     for (size_t it = 0; it < max_iter; it++) {
-        qp_gradient(s);
+        if (!fresh && (since >= 32 || it == 0)) qp_gradient(s), fresh = 1, since = 0;
         if (!qp_eqp(s)) return QC_QP_FAILED;
         double pmax = 0, xmax = 1;
         for (size_t i = 0; i < s->n; i++) pmax = fmax(pmax, fabs(s->p[i])), xmax = fmax(xmax, fabs(s->x[i]));
         if (at_min || pmax <= 1e-13 * xmax) {
             size_t which = 0;
             int kind = qp_worst_multiplier(s, &which);
+            if (!kind && !fresh) { /* confirm on an exact gradient */
+                qp_gradient(s), fresh = 1, since = 0;
+                continue;
+            }
             if (!kind) return QC_QP_OK;
             if (!qp_release(s, kind, which)) return QC_QP_FAILED;
             at_min = 0;
@@ -384,6 +455,8 @@ static int qp_iterate(qp_state *s) {
         long b;
         double alpha = qp_step_length(s, &b);
         cblas_daxpy((int)s->n, alpha, s->p, 1, s->x, 1);
+        cblas_daxpy((int)s->n, alpha, s->hp, 1, s->g, 1);
+        fresh = 0, since++;
         if (b >= 0) qp_block(s, b);
         else at_min = 1;
     }
@@ -402,7 +475,11 @@ qc_err qc_qp_solve(const qc_qp *q, double *x, int *status, qc_error *err) {
         return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     }
     qp_scale(&s);
-    int st = qp_start(&s);
+    int st = QC_QP_OK;
+    if (!qp_start_budget(&s)) {
+        memset(s.L, 0, q->n * q->n * sizeof *s.L);
+        st = qp_start(&s);
+    }
     if (st == QC_QP_OK) st = qp_iterate(&s);
     if (st == QC_QP_OK) memcpy(x, xs, q->n * sizeof(double));
     qp_free(&s);
