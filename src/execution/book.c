@@ -1,7 +1,8 @@
 /* book.c: the limit order book (rules in book.h). Layout: one level slot per tick of the band
  * ({head, tail, count, qty}), a node pool with a free list, and per side a two-level bitmap of
  * non-empty levels, so the next best price after a level empties is a couple of count-zeros away.
- * Handles are (generation << 32 | slot + 1): a cancelled order's handle goes stale when its slot is
+ * The level array is left as allocated (zeroed): a level with count 0 is empty. Handles are
+ * (generation << 32 | slot + 1): a cancelled order's handle goes stale when its slot is
  * reused. Nothing here allocates after qc_book_new. */
 #include "execution/book.h"
 
@@ -129,7 +130,8 @@ qc_err qc_book_new(const qc_book_opts *o, qc_book_report_fn fn, void *user, qc_b
     memset(b->bits[1], 0, (size_t)b->n_words * 8);
     memset(b->sum[0], 0, (size_t)b->n_sum * 8);
     memset(b->sum[1], 0, (size_t)b->n_sum * 8);
-    for (uint32_t i = 0; i < b->n_px; i++) b->lv[i] = (level){NIL, NIL, 0, 0};
+    /* levels stay as allocated (zero): an empty level is count == 0 whatever head/tail say, so a
+     * wide band costs address space only until its prices are used */
     for (uint32_t i = 0; i < b->cap; i++) {
         memset(&b->pool[i], 0, sizeof b->pool[i]);
         b->pool[i].next = i + 1 < b->cap ? i + 1 : NIL;
@@ -207,8 +209,8 @@ static void level_push(qc_book *b, uint32_t i) {
     uint32_t li = (uint32_t)(n->px - b->min_px);
     level *l = &b->lv[li];
     n->next = NIL;
-    n->prev = l->tail;
-    if (l->tail != NIL) b->pool[l->tail].next = i;
+    n->prev = l->count ? l->tail : NIL;
+    if (l->count) b->pool[l->tail].next = i;
     else {
         l->head = i;
         bit_set(b, sidx(n->side), li);
@@ -546,7 +548,7 @@ static qc_err check_level(const qc_book *b, uint32_t li, size_t *seen, qc_error 
     uint32_t c = 0, prev = NIL;
     int bid = (b->bits[0][li >> 6] >> (li & 63)) & 1, ask = (b->bits[1][li >> 6] >> (li & 63)) & 1;
     if (!l->count) {
-        if (l->head != NIL || l->tail != NIL || l->qty || bid || ask)
+        if (l->qty || bid || ask)
             return qc_err_set(err, QC_ERR_INTERNAL, "book: empty level %lld not clean", (long long)px);
         return QC_OK;
     }
