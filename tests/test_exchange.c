@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "backtest/sim_venue.h"
+#include "data/synth.h"
+#include "strategies/strategies.h"
 #include "core/time.h"
 #include "execution/exchange_venue.h"
 #include "execution/kernel.h"
@@ -356,6 +358,130 @@ static void test_bars_gap_and_latency(void **st) {
     qc_bars_free(&g_bars);
 }
 
+/* ---- integration: sma_cross on synthetic bars, and a synthetic quote/trade stream -------------- */
+
+static qc_kernel *run_strategy(const qc_synth_market *m, qc_venue *v, const qc_strategy_def *sd) {
+    qc_kernel_opts ko = {.cash = 100000};
+    qc_params p;
+    qc_error err = {0};
+    const char *kv[] = {"fast=5", "slow=20"};
+    assert_int_equal(qc_params_parse(sd->params, sd->n_params, kv, 2, sd->name, &p, &err), QC_OK);
+    qc_kernel *k = NULL;
+    assert_int_equal(qc_kernel_new(&ko, (const char *const *)m->symbols, m->n_symbols, sd, &p, v, NULL, &k, &err), QC_OK);
+    const qc_bars *series[8];
+    size_t idx[8];
+    uint8_t has[8];
+    for (size_t s = 0; s < m->n_symbols; s++) series[s] = &m->bars[s], has[s] = 1;
+    for (size_t t = 0; t < m->n_bars; t++) {
+        for (size_t s = 0; s < m->n_symbols; s++) idx[s] = t;
+        assert_int_equal(qc_kernel_event(k, m->bars[0].ts[t], series, idx, has, &err), QC_OK);
+    }
+    qc_kernel_finish(k);
+    return k;
+}
+
+/* The same strategy on the same bars through the bar venue and the exchange venue: the same
+ * orders (signals do not depend on the venue here), every exchange fill inside the next open's
+ * ladder, no overdrawn cash, no short from reduce-only exits. */
+static void test_sma_cross_on_exchange(void **st) {
+    (void)st;
+    qc_synth_opts so;
+    qc_synth_opts_init(&so);
+    so.n_symbols = 4, so.n_pairs = 0, so.n_mean_revert = 0, so.n_bars = 600, so.seed = 3;
+    qc_synth_market *m = NULL;
+    qc_error err = {0};
+    assert_int_equal(qc_synth_generate(&so, &m, &err), QC_OK);
+    const qc_strategy_def *sd = qc_strategy_find("sma_cross");
+    assert_non_null(sd);
+    qc_sim_opts sim;
+    qc_sim_opts_init(&sim);
+    qc_venue *bv = NULL;
+    assert_int_equal(qc_sim_venue_new(&sim, m->n_symbols, &bv, &err), QC_OK);
+    qc_kernel *kb = run_strategy(m, bv, sd);
+    qc_exchange_opts xo;
+    qc_exchange_opts_init(&xo);
+    qc_venue *xv = NULL;
+    assert_int_equal(qc_exchange_venue_new(&xo, m->n_symbols, &xv, &err), QC_OK);
+    qc_kernel *kx = run_strategy(m, xv, sd);
+    assert_true(qc_kernel_n_orders(kx) > 10);
+    assert_int_equal(qc_kernel_n_orders(kx), qc_kernel_n_orders(kb));
+    for (uint64_t id = 1; id <= qc_kernel_n_orders(kx); id++) {
+        const qc_order *a = qc_kernel_order(kx, id), *b = qc_kernel_order(kb, id);
+        assert_true(a->req.symbol == b->req.symbol && a->req.side == b->req.side && a->created_ts == b->created_ts);
+        if (a->status != QC_OS_FILLED) continue;
+        /* filled at the open of the bar after it was sent, on the ladder's first levels */
+        const qc_bars *h = &m->bars[a->req.symbol];
+        size_t i = 0;
+        while (i < h->n && h->ts[i] <= a->created_ts) i++;
+        assert_true(i < h->n);
+        double open = h->open[i];
+        if (a->req.side == QC_BUY) assert_true(a->avg_price >= open && a->avg_price <= open * 1.0001 + 0.05 + 1e-9);
+        else assert_true(a->avg_price <= open && a->avg_price >= open * 0.9999 - 0.05 - 1e-9);
+    }
+    const qc_account *acct = qc_kernel_account(kx);
+    assert_true(acct->cash > -1e-6);
+    for (size_t s = 0; s < m->n_symbols; s++) assert_true(acct->pos[s].qty >= 0);
+    assert_true(qc_exchange_venue_stats(xv)->taker_fills > 10);
+    qc_kernel_free(kb);
+    qc_kernel_free(kx);
+    qc_sim_venue_free(bv);
+    qc_exchange_venue_free(xv);
+    qc_synth_free(m);
+}
+
+/* Resting orders at the touch on a synthetic quote/trade stream: every fill is at our own limit,
+ * the book is never crossed, and nothing fills while the market's queue is ahead. */
+static void test_tick_stream(void **st) {
+    (void)st;
+    qc_synth_opts so;
+    qc_synth_opts_init(&so);
+    so.n_symbols = 2, so.n_pairs = 0, so.n_mean_revert = 0, so.n_bars = 40, so.seed = 5;
+    so.ticks_per_bar = 50, so.tick_symbols = 1;
+    qc_synth_market *m = NULL;
+    qc_error err = {0};
+    assert_int_equal(qc_synth_generate(&so, &m, &err), QC_OK);
+    qc_venue *v = mk_venue(QC_EXCH_FEED_TICKS, 0);
+    static qc_order ords[4096];
+    g_sink.orders = ords;
+    g_sink.n_orders = 0;
+    size_t nq = m->n_quotes[0], nt = m->n_trades[0], iq = 0, it = 0, fills_seen = 0;
+    assert_true(nq > 100 && nt > 100);
+    while (iq < nq || it < nt) {
+        int quote = it >= nt || (iq < nq && m->quotes[0][iq].ts <= m->trades[0][it].ts);
+        if (quote) {
+            const qc_quote *q = &m->quotes[0][iq++];
+            qc_exchange_on_quote(v, 0, q, &err);
+            if (iq % 25 == 0 && g_sink.n_orders + 2 <= 4096) { /* join both sides of the touch */
+                for (int k = 0; k < 2; k++) {
+                    qc_order *o = &ords[g_sink.n_orders++];
+                    memset(o, 0, sizeof *o);
+                    o->id = g_sink.n_orders;
+                    o->req = (qc_order_req){.side = k ? QC_SELL : QC_BUY, .type = QC_ORD_LIMIT, .tif = QC_TIF_GTC,
+                                            .qty = 10, .limit_price = k ? q->ask : q->bid};
+                    o->status = QC_OS_PENDING_NEW;
+                    o->created_ts = q->ts;
+                    submit(v, o);
+                }
+            }
+        } else {
+            qc_exchange_on_trade(v, 0, &m->trades[0][it++], &err);
+        }
+        assert_int_equal(qc_book_check(qc_exchange_book(v, 0), &err), QC_OK);
+        for (; fills_seen < g_sink.n_fill && fills_seen < 64; fills_seen++) {
+            const qc_fill *f = &g_sink.f[fills_seen];
+            const qc_order *o = &ords[f->order_id - 1];
+            assert_true(fabs(f->price - (o->req.side == QC_BUY ? floor(o->req.limit_price * 100 + 1e-6) / 100
+                                                               : ceil(o->req.limit_price * 100 - 1e-6) / 100)) < 1e-9);
+        }
+    }
+    const qc_exchange_stats *s = qc_exchange_venue_stats(v);
+    assert_true(s->fills > 0);
+    assert_int_equal(s->taker_fills, 0); /* joined at the touch: never took */
+    for (size_t i = 0; i < g_sink.n_orders; i++) assert_true(ords[i].filled_qty <= ords[i].req.qty);
+    qc_exchange_venue_free(v);
+    qc_synth_free(m);
+}
+
 /* ---- order.h additions ---------------------------------------------------------------------------- */
 
 static void test_order_instructions(void **st) {
@@ -401,6 +527,8 @@ int main(void) {
         cmocka_unit_test(test_quotes_and_trades),
         cmocka_unit_test(test_bars_synthetic_book),
         cmocka_unit_test(test_bars_gap_and_latency),
+        cmocka_unit_test(test_sma_cross_on_exchange),
+        cmocka_unit_test(test_tick_stream),
         cmocka_unit_test(test_order_instructions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -194,12 +194,40 @@ static void test_ties_sell_side(void **st) {
     free_venues();
 }
 
+/* The outcome does not depend on the order the venues are listed in when the ranking does not tie
+ * (TRAPS.md: fills that depend on registration order): book_abc listed as C, A, B. */
+static void test_listing_order(void **st) {
+    (void)st;
+    const double fee[3] = {0.001, 0.003, 0.0025}; /* C, A, B */
+    const int64_t lat[3] = {0, 0, 0};
+    venues(fee, lat);
+    post(1, QC_SELL, 10.00, 100);
+    post(1, QC_SELL, 10.02, 500);
+    post(2, QC_SELL, 10.01, 200);
+    post(0, QC_SELL, 10.00, 50);
+    post(0, QC_SELL, 10.03, 1000);
+    qc_router *r = router(1);
+    qc_parent_order p = {0, QC_BUY, 400, 10.05};
+    qc_route_result res;
+    qc_error err = {0};
+    assert_int_equal(qc_router_execute(r, &p, 0, &res, &err), QC_OK);
+    NEAR(res.venue[1].qty, 150); /* A */
+    NEAR(res.venue[2].qty, 200); /* B */
+    NEAR(res.venue[0].qty, 50);  /* C */
+    NEAR(res.venue[1].notional, 1501);
+    assert_int_equal(res.single_venue, 0);
+    NEAR(res.saved, 6.9);
+    qc_router_free(r);
+    free_venues();
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sweep_with_iso),
         cmocka_unit_test(test_sweep_without_iso),
         cmocka_unit_test(test_reroute_after_latency),
         cmocka_unit_test(test_ties_sell_side),
+        cmocka_unit_test(test_listing_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

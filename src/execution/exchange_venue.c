@@ -116,7 +116,7 @@ typedef struct {
 
 static void on_report(void *u, const qc_book_report *r) {
     tag *t = u;
-    push_report(t->v, t->s, r); /* on failure the report is lost: counted nowhere, see notes */
+    if (push_report(t->v, t->s, r)) t->v->st.lost_reports++; /* out of memory: counted, never silent */
 }
 
 static uint64_t book_id(const exch *v, const entry *e) {
@@ -683,7 +683,9 @@ qc_err qc_exchange_venue_new(const qc_exchange_opts *o, size_t n_symbols, qc_ven
     v->books = calloc(n, sizeof *v->books);
     v->mkt = calloc(n, sizeof *v->mkt);
     v->pos = calloc(n, sizeof *v->pos);
-    qc_err rc = (!v->books || !v->mkt || !v->pos) ? qc_err_set(err, QC_ERR_NOMEM, "out of memory") : QC_OK;
+    v->cap_rep = 1024; /* grows only when one book call reports more than this */
+    v->rep = malloc(v->cap_rep * sizeof *v->rep);
+    qc_err rc = (!v->books || !v->mkt || !v->pos || !v->rep) ? qc_err_set(err, QC_ERR_NOMEM, "out of memory") : QC_OK;
     qc_book_opts bo = {0, ticks_up(v, o->max_price), o->capacity, {0}};
     for (size_t s = 0; !rc && s < n_symbols; s++) {
         blk->tags[s] = (tag){v, (uint32_t)s};

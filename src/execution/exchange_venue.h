@@ -56,6 +56,7 @@ typedef struct {
     size_t submitted, rejected, fills, maker_fills, taker_fills, cancelled, expired;
     size_t stp_cancels, trade_through_cancels, post_only_rejects;
     double shares, fees_paid, rebates; /* fees_paid >= 0 taker/maker fees, rebates >= 0 */
+    size_t lost_reports;               /* book reports dropped for lack of memory (should stay 0) */
 } qc_exchange_stats;
 
 /* Top of one symbol's book in currency and shares (NaN price / 0 size when a side is empty). */
