@@ -230,6 +230,9 @@ typedef struct {
     size_t event[8];
     qc_order_req req[8];
     uint64_t id[8];
+    size_t replace_at[8]; /* event (from 1) at which step k's order is replaced to replace_limit[k] */
+    double replace_limit[8];
+    qc_err replace_rc[8];
     size_t cur;
 } script;
 static script g_sc;
@@ -242,8 +245,11 @@ static qc_err sc_init(void *st, const qc_params *p, const qc_ctx *c, qc_error *e
 static void sc_bar(void *st, qc_ctx *c) {
     (void)st;
     size_t e = g_sc.cur++;
-    for (size_t k = 0; k < g_sc.n; k++)
+    for (size_t k = 0; k < g_sc.n; k++) {
         if (g_sc.event[k] == e) g_sc.id[k] = qc_ctx_submit(c, &g_sc.req[k]);
+        if (g_sc.replace_at[k] == e + 1 && e > 0)
+            g_sc.replace_rc[k] = qc_ctx_replace(c, g_sc.id[k], g_sc.req[k].qty, g_sc.replace_limit[k], 0);
+    }
 }
 static const qc_strategy_def k_sc = {"script", "test", NULL, 0, 1, sc_init, sc_bar, NULL, NULL, NULL};
 
@@ -355,6 +361,37 @@ static void test_bars_gap_and_latency(void **st) {
     assert_int_equal(l->updated_ts, g_bars.ts[2]);
     qc_kernel_free(k);
     qc_exchange_venue_free(v);
+    qc_bars_free(&g_bars);
+}
+
+/* A replace travels like an order: sent after bar 1, it moves the bid from 95 to 99 at bar 2's
+ * open, and bar 2's low (98.5) then fills it at 99; the same order left at 95 never fills. */
+static void test_bars_replace(void **st) {
+    (void)st;
+    for (int rep = 0; rep < 2; rep++) {
+        memset(&g_sc, 0, sizeof g_sc);
+        qc_bars_free(&g_bars);
+        bar(100, 101, 99, 100, 10000);
+        bar(100, 101, 99, 100, 10000);
+        bar(100, 100.5, 98.5, 99, 10000);
+        g_sc.n = 1;
+        g_sc.req[0] = (qc_order_req){.side = QC_BUY, .type = QC_ORD_LIMIT, .tif = QC_TIF_GTC, .qty = 10, .limit_price = 95};
+        if (rep) g_sc.replace_at[0] = 2, g_sc.replace_limit[0] = 99;
+        qc_exchange_opts o;
+        qc_exchange_opts_init(&o);
+        o.max_price = 1000;
+        o.capacity = 64;
+        qc_venue *v = NULL;
+        qc_error err = {0};
+        assert_int_equal(qc_exchange_venue_new(&o, 1, &v, &err), QC_OK);
+        qc_kernel *k = run_bars(v);
+        const qc_order *l = qc_kernel_order(k, g_sc.id[0]);
+        assert_int_equal(g_sc.replace_rc[0], QC_OK);
+        assert_int_equal(l->status, rep ? QC_OS_FILLED : QC_OS_NEW);
+        if (rep) assert_true(l->avg_price == 99 && l->req.limit_price == 99);
+        qc_kernel_free(k);
+        qc_exchange_venue_free(v);
+    }
     qc_bars_free(&g_bars);
 }
 
@@ -527,6 +564,7 @@ int main(void) {
         cmocka_unit_test(test_quotes_and_trades),
         cmocka_unit_test(test_bars_synthetic_book),
         cmocka_unit_test(test_bars_gap_and_latency),
+        cmocka_unit_test(test_bars_replace),
         cmocka_unit_test(test_sma_cross_on_exchange),
         cmocka_unit_test(test_tick_stream),
         cmocka_unit_test(test_order_instructions),
