@@ -333,14 +333,12 @@ static void trade(qc_book *b, taker *t, uint32_t i) {
 /* Matches t against the other side down to lim. Returns 1 when the taker was stopped by
  * self-trade prevention (its remainder already cancelled). */
 static int match(qc_book *b, taker *t, int64_t lim) {
-    int opp = -t->side;
     while (t->qty > 0) {
         int64_t best = opp_best(b, t->side);
         if (!crosses(t->side, best, lim)) return 0;
         level *l = &b->lv[best - b->min_px];
         uint32_t i = l->head;
         node *n = &b->pool[i];
-        (void)opp;
         if (t->owner && n->owner == t->owner) {
             if (self_trade(b, t, i)) return 1;
         } else {

@@ -54,6 +54,7 @@ typedef struct {
     double *pos;         /* our position per symbol, from our fills */
     entry *ent;
     uint32_t n_ent, cap_ent, free_ent;
+    size_t n_open;       /* entries holding an order: the kernel's `active` */
     action *q;           /* pending actions, FIFO */
     size_t q_head, q_n, q_cap;
     buffered *rep;       /* reports of the current book call */
@@ -130,16 +131,13 @@ static entry *entry_of(exch *v, uint64_t id) {
     return &v->ent[i];
 }
 
-static void sync_active(exch *v) {
-    size_t n = 0;
-    for (uint32_t i = 0; i < v->n_ent; i++) n += v->ent[i].o != NULL;
-    v->base.active = n;
-}
+static void sync_active(exch *v) { v->base.active = v->n_open; }
 
 static void entry_free(exch *v, entry *e) {
     e->o = NULL;
     e->handle = 0;
     e->gen++;
+    v->n_open--;
     e->next_free = v->free_ent;
     v->free_ent = (uint32_t)(e - v->ent);
 }
@@ -365,10 +363,13 @@ static qc_err take_entry(exch *v, qc_order *o, uint32_t *out, qc_error *err) {
     uint32_t i = v->free_ent;
     v->free_ent = v->ent[i].next_free;
     v->ent[i] = (entry){o, 0, -1, UINT32_MAX, v->ent[i].gen, 0};
+    v->n_open++;
     *out = i;
     return QC_OK;
 }
 
+/* O(open orders): the venue is a simulator around the O(1) book; a kernel's cancel is rare next
+ * to book traffic. */
 static entry *find_entry(exch *v, const qc_order *o) {
     for (uint32_t i = 0; i < v->n_ent; i++)
         if (v->ent[i].o == o) return &v->ent[i];

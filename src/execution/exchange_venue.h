@@ -8,7 +8,8 @@
  *    against it first (takers). Then the bar's path, low first when close >= open else high first,
  *    sweeps our resting orders: a sell sweep to the low fills our bids at >= low, a buy sweep to the
  *    high our asks at <= high, at OUR prices (never better than the limit), up to sweep_frac x
- *    volume each. Then the ladder is withdrawn: between bars only resting orders are in the book;
+ *    volume each. Then the ladder is withdrawn: between bars only resting orders are in the book.
+ *    Fills from bars are stamped with the bar's close time, like the bar venue's;
  *  - ticks (qc_exchange_on_quote/on_trade): a quote replaces the market's displayed bid and ask
  *    (a smaller size at the same price keeps its queue place, anything else re-queues it); a
  *    trade print with a known aggressor trades against our resting orders only when they are ahead
