@@ -323,8 +323,9 @@ static void test_bars_synthetic_book(void **st) {
     qc_bars_free(&g_bars);
 }
 
-/* A bid resting before a gap down is crossed by the new ladder and fills at its limit (maker); the
- * same order arriving after the gap (latency) takes the ladder's ask (taker). */
+/* A bid resting before a gap down is crossed by the new ladder and fills at its limit (maker), never
+ * at the better gap price (TRAPS.md: limits filled better than the limit, Lean #963); the same order
+ * arriving after the gap (latency) takes the ladder's ask (taker). */
 static const qc_order *gap_run(int64_t latency, qc_venue **vout, qc_kernel **kout) {
     memset(&g_sc, 0, sizeof g_sc);
     qc_bars_free(&g_bars);
