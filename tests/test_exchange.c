@@ -223,6 +223,54 @@ static void test_quotes_and_trades(void **st) {
     qc_exchange_venue_free(v);
 }
 
+/* A sink that cancels another order from inside a fill callback (as a strategy's on_fill may, through
+ * the kernel): the venue must not hand any report over twice. */
+static qc_order *g_cancel_in_fill;
+static void s_fill_cancel(void *u, const qc_fill *f) {
+    s_fill(u, f);
+    if (g_cancel_in_fill) {
+        qc_order *o = g_cancel_in_fill;
+        g_cancel_in_fill = NULL;
+        qc_error err = {0};
+        extern qc_venue *g_reentry_venue;
+        assert_int_equal(g_reentry_venue->vt->cancel(g_reentry_venue, o, &err), QC_OK);
+    }
+}
+qc_venue *g_reentry_venue;
+
+static void test_reentrant_sink(void **st) {
+    (void)st;
+    qc_venue *v = mk_venue(QC_EXCH_FEED_TICKS, 0);
+    g_reentry_venue = v;
+    v->sink.fill = s_fill_cancel;
+    qc_order *a = order(0, QC_BUY, QC_ORD_LIMIT, QC_TIF_GTC, 10, 9.99, 0);
+    qc_order *b = order(1, QC_BUY, QC_ORD_LIMIT, QC_TIF_GTC, 10, 9.98, 0);
+    qc_order *c = order(2, QC_BUY, QC_ORD_LIMIT, QC_TIF_GTC, 10, 9.97, 0);
+    submit(v, a);
+    submit(v, b);
+    submit(v, c);
+    /* the take fills a and b inside one book call; a's fill report cancels b, which is already
+     * filled in the book: the cancel misses and b's own fill still arrives, once */
+    g_cancel_in_fill = b;
+    assert_int_equal(qc_exchange_take(v, 0, QC_SELL, 9.97, 20, 6), QC_BOOK_R_NONE);
+    assert_int_equal(g_sink.n_fill, 2);
+    assert_true(g_sink.f[0].order_id == 1 && g_sink.f[1].order_id == 2);
+    assert_int_equal(a->status, QC_OS_FILLED);
+    assert_int_equal(b->status, QC_OS_FILLED); /* pending cancel -> filled */
+    assert_int_equal(c->status, QC_OS_NEW);
+    /* now a cancel from a fill callback that does reach a resting order */
+    qc_order *d = order(3, QC_BUY, QC_ORD_LIMIT, QC_TIF_GTC, 10, 9.96, 0);
+    submit(v, d);
+    g_cancel_in_fill = d;
+    qc_exchange_take(v, 0, QC_SELL, 9.97, 10, 6); /* fills c only */
+    assert_int_equal(g_sink.n_fill, 3);
+    assert_int_equal(c->status, QC_OS_FILLED);
+    assert_int_equal(d->status, QC_OS_CANCELLED);
+    assert_int_equal(qc_exchange_venue_stats(v)->fills, 3);
+    assert_int_equal(v->active, 0);
+    qc_exchange_venue_free(v);
+}
+
 /* ---- bars through the kernel ---------------------------------------------------------------------- */
 
 typedef struct {
@@ -563,6 +611,7 @@ int main(void) {
         cmocka_unit_test(test_latency),
         cmocka_unit_test(test_kinds),
         cmocka_unit_test(test_quotes_and_trades),
+        cmocka_unit_test(test_reentrant_sink),
         cmocka_unit_test(test_bars_synthetic_book),
         cmocka_unit_test(test_bars_gap_and_latency),
         cmocka_unit_test(test_bars_replace),

@@ -59,7 +59,7 @@ typedef struct {
     size_t q_head, q_n, q_cap;
     buffered *rep;       /* reports of the current book call */
     size_t n_rep, cap_rep;
-    int pumping;
+    int pumping, draining;
     int64_t now;
     uint64_t mkt_seq;
     qc_exchange_stats st;
@@ -208,10 +208,19 @@ static void dispatch(exch *v, uint32_t s, const qc_book_report *r) {
     }
 }
 
-/* Hands the reports of the last book call to the sink, in order. */
+/* Hands the reports of the last book call to the sink, in order. A sink may call back into the
+ * venue (a strategy cancelling from on_fill): book calls made then append their reports, which this
+ * same loop hands over after the ones before them; a nested drain returns at once. Each report is
+ * copied out first because appending may move the buffer. */
 static void drain(exch *v) {
-    for (size_t i = 0; i < v->n_rep; i++) dispatch(v, v->rep[i].s, &v->rep[i].r);
+    if (v->draining) return;
+    v->draining = 1;
+    for (size_t i = 0; i < v->n_rep; i++) {
+        buffered b = v->rep[i];
+        dispatch(v, b.s, &b.r);
+    }
     v->n_rep = 0;
+    v->draining = 0;
 }
 
 /* ---- our orders at arrival ----------------------------------------------------------------------- */
