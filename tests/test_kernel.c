@@ -75,7 +75,7 @@ static size_t at(size_t e, qc_side side, qc_order_type type, qc_tif tif, double 
                  double stop) {
     size_t k = g_script.n++;
     g_script.event[k] = e;
-    g_script.req[k] = (qc_order_req){0, side, type, tif, qty, cash, limit, stop, 0};
+    g_script.req[k] = (qc_order_req){0, side, type, tif, qty, cash, limit, stop, 0, 0};
     return k;
 }
 
@@ -369,7 +369,7 @@ static void test_order_state_machine(void **state) {
     qc_error e = {0};
     assert_int_equal(qc_order_transition(&o, QC_OS_NEW, 0, &e), QC_ERR_EXECUTION);
     assert_non_null(strstr(e.msg, "filled -> new"));
-    qc_order_req bad = {0, QC_BUY, QC_ORD_LIMIT, QC_TIF_DAY, 1, 0, 0, 0, 0};
+    qc_order_req bad = {0, QC_BUY, QC_ORD_LIMIT, QC_TIF_DAY, 1, 0, 0, 0, 0, 0};
     assert_int_equal(qc_order_req_check(&bad, &e), QC_ERR_EXECUTION);
     bad.limit_price = 10;
     bad.cash = 5;

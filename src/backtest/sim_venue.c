@@ -70,6 +70,12 @@ static void set_status(sim *v, qc_order *o, qc_order_status to, int64_t ts) {
 
 static qc_err v_submit(qc_venue *base, qc_order *o, qc_error *err) {
     sim *v = (sim *)base;
+    if (o->req.tif == QC_TIF_FOK || o->req.flags) { /* no book here to decide them against */
+        set_status(v, o, QC_OS_REJECTED, o->created_ts);
+        v->st.rejected++;
+        return qc_err_set(err, QC_ERR_EXECUTION, "order %llu: the bar venue takes no FOK, post-only or ISO orders "
+                          "(use the exchange venue)", (unsigned long long)o->id);
+    }
     qc_err rc = qc_order_transition(o, QC_OS_NEW, o->created_ts, err);
     if (rc) return rc;
     int at_close = v->opt.fill == QC_FILL_CLOSE && o->req.type == QC_ORD_MARKET;

@@ -51,16 +51,31 @@ const char *qc_order_type_name(qc_order_type t) {
 }
 
 const char *qc_tif_name(qc_tif t) {
-    static const char *n[] = {"day", "gtc", "ioc"};
-    return (unsigned)t < 3 ? n[t] : "?";
+    static const char *n[] = {"day", "gtc", "ioc", "fok"};
+    return (unsigned)t < 4 ? n[t] : "?";
 }
 
 static int positive(double x) { return isfinite(x) && x > 0; }
 
+/* FOK, post-only and ISO only make sense for orders that meet a book at once. */
+static qc_err check_instructions(const qc_order_req *r, qc_error *err) {
+    if (r->flags & ~(unsigned)(QC_ORDF_POST_ONLY | QC_ORDF_ISO))
+        return qc_err_set(err, QC_ERR_EXECUTION, "order: unknown instruction flags %#x", r->flags);
+    if (r->tif == QC_TIF_FOK && r->type != QC_ORD_MARKET && r->type != QC_ORD_LIMIT)
+        return qc_err_set(err, QC_ERR_EXECUTION, "order: fill-or-kill needs a market or limit order");
+    if ((r->flags & QC_ORDF_POST_ONLY) && (r->type != QC_ORD_LIMIT || r->tif == QC_TIF_IOC || r->tif == QC_TIF_FOK))
+        return qc_err_set(err, QC_ERR_EXECUTION, "order: post-only needs a resting (DAY/GTC) limit order");
+    if ((r->flags & QC_ORDF_ISO) && r->type != QC_ORD_LIMIT)
+        return qc_err_set(err, QC_ERR_EXECUTION, "order: an intermarket sweep must be a limit order");
+    return QC_OK;
+}
+
 qc_err qc_order_req_check(const qc_order_req *r, qc_error *err) {
     if (r->side != QC_BUY && r->side != QC_SELL) return qc_err_set(err, QC_ERR_EXECUTION, "order: bad side");
-    if ((unsigned)r->type > QC_ORD_STOP_LIMIT || (unsigned)r->tif > QC_TIF_IOC)
+    if ((unsigned)r->type > QC_ORD_STOP_LIMIT || (unsigned)r->tif > QC_TIF_FOK)
         return qc_err_set(err, QC_ERR_EXECUTION, "order: bad type or time in force");
+    qc_err rc = check_instructions(r, err);
+    if (rc) return rc;
     int has_qty = r->qty != 0, has_cash = r->cash != 0;
     if (has_qty == has_cash)
         return qc_err_set(err, QC_ERR_EXECUTION, "order: give exactly one of quantity and cash amount");

@@ -11,7 +11,15 @@
 
 typedef enum { QC_BUY = 1, QC_SELL = -1 } qc_side;
 typedef enum { QC_ORD_MARKET = 0, QC_ORD_LIMIT, QC_ORD_STOP, QC_ORD_STOP_LIMIT } qc_order_type;
-typedef enum { QC_TIF_DAY = 0, QC_TIF_GTC, QC_TIF_IOC } qc_tif;
+/* FOK was added after IOC (existing values unchanged); the bar venue of backtests refuses it, the
+ * exchange venue (exchange_venue.h) fills it in full at once or cancels it. */
+typedef enum { QC_TIF_DAY = 0, QC_TIF_GTC, QC_TIF_IOC, QC_TIF_FOK } qc_tif;
+
+/* Order instructions for venues with a book (qc_order_req.flags). Post-only: a limit order that
+ * is rejected when it would trade on arrival. ISO (intermarket sweep): a limit order that may trade
+ * through better quotes at other venues, its sender sweeping them at the same time. The bar venue
+ * refuses both. */
+enum { QC_ORDF_POST_ONLY = 1u << 0, QC_ORDF_ISO = 1u << 1 };
 
 typedef enum {
     QC_OS_PENDING_NEW = 0,
@@ -38,6 +46,7 @@ typedef struct {
     double limit_price;    /* LIMIT, STOP_LIMIT */
     double stop_price;     /* STOP, STOP_LIMIT */
     int reduce_only;       /* never increases |position| (exits, stop-loss/take-profit pairs) */
+    unsigned flags;        /* QC_ORDF_*; last so positional initialisers without it stay valid */
 } qc_order_req;
 
 typedef struct {
@@ -78,7 +87,8 @@ int qc_order_is_open(const qc_order *o);
 const char *qc_order_status_name(qc_order_status s);
 const char *qc_order_type_name(qc_order_type t);
 const char *qc_tif_name(qc_tif t);
-/* Checks a request's own consistency (prices positive where needed, qty xor cash). */
+/* Checks a request's own consistency (prices positive where needed, qty xor cash, instructions:
+ * post-only needs a GTC/DAY limit, ISO a limit, FOK a market or limit order). */
 qc_err qc_order_req_check(const qc_order_req *r, qc_error *err);
 
 #endif

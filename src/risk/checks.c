@@ -42,7 +42,7 @@ static inline int valid_price(double p) { return p > 0 && p < 1e300; }
 static int bad_order(const qc_risk *r, const qc_risk_order *o) {
     if (o->symbol >= r->n_sym || o->strategy >= r->n_strat) return 1;
     if (!(o->qty > 0 && o->qty < 1e300) || (o->side != QC_BUY && o->side != QC_SELL)) return 2;
-    if ((unsigned)o->type > QC_ORD_STOP_LIMIT || (unsigned)o->tif > QC_TIF_IOC) return 3;
+    if ((unsigned)o->type > QC_ORD_STOP_LIMIT || (unsigned)o->tif > QC_TIF_FOK) return 3;
     if (o->is_replace && !(o->replaced_qty >= 0 && o->replaced_qty < 1e300)) return 2;
     if (has_limit(o->type) && !valid_price(o->limit_price)) return 3;
     if (has_stop(o->type) && !valid_price(o->stop_price)) return 3;
