@@ -6,6 +6,7 @@
 
 static const qc_strategy_def *const k_all[] = {
     &qc_strategy_buy_and_hold,
+    &qc_strategy_model,
     &qc_strategy_portfolio,
     &qc_strategy_sma_cross,
     &qc_strategy_ts_momentum,
