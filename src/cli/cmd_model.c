@@ -12,6 +12,7 @@
 #include "cli/cmd_cv.h"
 #include "cli/cmd_features.h"
 #include "features/indicators.h"
+#include "models/distillation/distill.h"
 #include "models/model_file.h"
 #include "models/optimization/compiled.h"
 
@@ -217,6 +218,18 @@ static qc_err evidence(const qc_ensemble *e, const qc_ens_report *r, const datas
     return rc;
 }
 
+/* One row of metrics; fields a (hand-edited) file lacks print as "-". */
+static void print_metrics_row(const char *name, const cJSON *o, const char *const *cols, int k0, int k1) {
+    const cJSON *n = cJSON_GetObjectItem(o, "n");
+    printf("%-12s %8.0f", name, cJSON_IsNumber(n) ? n->valuedouble : 0.0);
+    for (int k = k0; k < k1; k++) {
+        const cJSON *v = cJSON_GetObjectItem(o, cols[k]);
+        if (cJSON_IsNumber(v)) printf(" %9.4f", v->valuedouble);
+        else printf(" %9s", "-");
+    }
+    putchar('\n');
+}
+
 static void print_evidence(const cJSON *ev, qc_task task, int json) {
     if (json) {
         char *s = cJSON_Print(ev);
@@ -231,17 +244,12 @@ static void print_evidence(const cJSON *ev, qc_task task, int json) {
     putchar('\n');
     const cJSON *row;
     cJSON_ArrayForEach(row, cJSON_GetObjectItem(ev, "learners")) {
-        const cJSON *o = cJSON_GetObjectItem(row, "oof");
-        printf("%-12s %8.0f", cJSON_GetObjectItem(row, "kind")->valuestring, cJSON_GetObjectItem(o, "n")->valuedouble);
-        for (int k = k0; k < k1; k++) printf(" %9.4f", cJSON_GetObjectItem(o, cols[k])->valuedouble);
-        putchar('\n');
+        const cJSON *kind = cJSON_GetObjectItem(row, "kind");
+        print_metrics_row(cJSON_IsString(kind) ? kind->valuestring : "?", cJSON_GetObjectItem(row, "oof"), cols, k0, k1);
     }
-    for (const cJSON *x = ev->child; x; x = x->next) {
-        if (strcmp(x->string, "learners") == 0) continue;
-        printf("%-12s %8.0f", x->string, cJSON_GetObjectItem(x, "n")->valuedouble);
-        for (int k = k0; k < k1; k++) printf(" %9.4f", cJSON_GetObjectItem(x, cols[k])->valuedouble);
-        putchar('\n');
-    }
+    for (const cJSON *x = ev->child; x; x = x->next)
+        if (strcmp(x->string, "learners") != 0 && strcmp(x->string, "distillation") != 0)
+            print_metrics_row(x->string, x, cols, k0, k1);
 }
 
 typedef struct {
@@ -440,6 +448,8 @@ static const char *str_at(const cJSON *o, const char *k) {
     return cJSON_IsString(v) ? v->valuestring : "-";
 }
 
+static void print_distill(const cJSON *ev, qc_task task, int json);
+
 static int cmd_inspect(qc_cli *cli, qc_args *a) {
     (void)cli;
     qc_error err = {0};
@@ -465,7 +475,8 @@ static int cmd_inspect(qc_cli *cli, qc_args *a) {
     cJSON_ArrayForEach(l, cJSON_GetObjectItem(doc, "learners")) printf(" %s", str_at(l, "kind"));
     printf("\n\n");
     const cJSON *ev = cJSON_GetObjectItem(doc, "evidence");
-    if (ev) print_evidence(ev, e->task, 0);
+    if (cJSON_IsObject(ev)) print_evidence(ev, e->task, 0);
+    if (cJSON_IsObject(cJSON_GetObjectItem(ev, "distillation"))) print_distill(ev, e->task, 0);
     const cJSON *row;
     cJSON_ArrayForEach(row, cJSON_GetObjectItem(ev, "learners")) {
         printf("\nimportance (%s):", str_at(row, "kind"));
@@ -521,6 +532,154 @@ static int cmd_compile(qc_cli *cli, qc_args *a) {
     return rc ? qc_cli_fail(&err) : 0;
 }
 
+/* ---- model distill ---------------------------------------------------------------------------------- */
+
+static const qc_opt_spec k_distill_opts[] = {
+    {"data", "FILE.csv", "the bars to distill over: the teacher's training data (required, or --symbol)"},
+    {"symbol", "SYM", "a stored symbol; with --data: the close column of a multi-column file"},
+    {"out", "SMALL.qcm", "where to write the student model (required)"},
+    {"student", "KIND", "xgb (default: a shallow tree ensemble) or linear"},
+    {"max-depth", "N", "xgb student: tree depth (default 2)"},
+    {"rounds", "N", "xgb student: boosting rounds (default 50)"},
+    {"interval", "IV", "bar interval to load from the store (default: the smallest stored)"},
+    {"calendar", "NAME", "exchange calendar for dates (default NYSE) [data.calendar]"},
+    {"tz", "ZONE", "zone of CSV date-times without an offset (default UTC) [data.tz]"},
+    {"json", NULL, "print the fidelity and accuracy report as JSON"},
+};
+
+typedef struct {
+    cJSON *doc;
+    qc_ensemble *teacher, *se;
+    series_in in;
+    features f;
+    size_t *cand;
+    qc_label_rows_out lr;
+    dataset s;
+    cJSON *ev;
+} distill_state;
+
+static void distill_free(distill_state *t) {
+    cJSON_Delete(t->doc), cJSON_Delete(t->ev);
+    qc_ensemble_free(t->teacher), qc_ensemble_free(t->se);
+    dataset_free(&t->s);
+    qc_label_rows_free(&t->lr);
+    free(t->cand);
+    features_free(&t->f);
+    qc_bars_free(&t->in.bars);
+}
+
+static cJSON *distill_json(const char *teacher, const char *kind, qc_task task, const qc_distill_report *r) {
+    cJSON *o = cJSON_CreateObject(), *d = cJSON_AddObjectToObject(o, "distillation");
+    cJSON_AddStringToObject(d, "teacher", teacher);
+    cJSON_AddStringToObject(d, "student", kind);
+    cJSON_AddNumberToObject(d, "rows", (double)r->n);
+    cJSON *fi = cJSON_AddObjectToObject(d, "fidelity");
+    double v[3] = {r->agreement, r->r2, r->corr};
+    const char *names[3] = {"agreement", "r2", "corr"};
+    for (int k = 0; k < 3; k++)
+        if (isfinite(v[k])) cJSON_AddNumberToObject(fi, names[k], round(v[k] * 1e6) / 1e6);
+        else cJSON_AddNullToObject(fi, names[k]);
+    cJSON_AddItemToObject(d, "teacher_vs_labels", metrics_json(task, &r->teacher));
+    cJSON_AddItemToObject(d, "student_vs_labels", metrics_json(task, &r->student));
+    return o;
+}
+
+static double num_at(const cJSON *o, const char *k) {
+    const cJSON *v = cJSON_GetObjectItem(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void print_distill(const cJSON *ev, qc_task task, int json) {
+    const cJSON *d = cJSON_GetObjectItem(ev, "distillation");
+    if (json) {
+        char *txt = cJSON_Print(d);
+        if (txt) puts(txt);
+        free(txt);
+        return;
+    }
+    const cJSON *fi = cJSON_GetObjectItem(d, "fidelity");
+    printf("student %s distilled from %s over %.0f rows\n", str_at(d, "student"), str_at(d, "teacher"), num_at(d, "rows"));
+    if (isfinite(num_at(fi, "agreement"))) printf("fidelity   agreement %.4f  r2 %.4f  corr %.4f\n", num_at(fi, "agreement"),
+                                                 num_at(fi, "r2"), num_at(fi, "corr"));
+    else printf("fidelity   r2 %.4f  corr %.4f\n", num_at(fi, "r2"), num_at(fi, "corr"));
+    const char *cols[] = {"accuracy", "log_loss", "auc", "f1", "rmse", "r2", "ic"};
+    int k0 = task == QC_TASK_REGRESSION ? 4 : 0, k1 = task == QC_TASK_REGRESSION ? 7 : 4;
+    printf("%-10s", "vs labels");
+    for (int k = k0; k < k1; k++) printf(" %9s", cols[k]);
+    putchar('\n');
+    const char *who[2] = {"teacher", "student"};
+    for (int w = 0; w < 2; w++) {
+        char key[32];
+        snprintf(key, sizeof key, "%s_vs_labels", who[w]);
+        const cJSON *m = cJSON_GetObjectItem(d, key);
+        printf("%-10s", who[w]);
+        for (int k = k0; k < k1; k++) printf(" %9.4f", num_at(m, cols[k]));
+        putchar('\n');
+    }
+}
+
+static qc_err distill_opts(const qc_args *a, qc_distill_opts *o, qc_error *err) {
+    qc_distill_opts_init(o);
+    const char *k = qc_args_get(a, "student");
+    if (k && strcmp(k, "xgb") != 0 && strcmp(k, "linear") != 0)
+        return qc_err_set(err, QC_ERR_INPUT, "--student: xgb or linear");
+    if (k) o->student = k;
+    long long v = 2;
+    qc_err rc = qc_args_int(a, "max-depth", 1, 16, &v, err);
+    o->max_depth = (size_t)v, v = 50;
+    if (!rc) rc = qc_args_int(a, "rounds", 1, 10000, &v, err);
+    o->rounds = (size_t)v;
+    return rc;
+}
+
+static qc_err distill(qc_cli *cli, const qc_args *a, distill_state *t, qc_error *err) {
+    const char *out = qc_args_get(a, "out");
+    if (!out || (!qc_args_get(a, "data") && !qc_args_get(a, "symbol")))
+        return qc_err_set(err, QC_ERR_USAGE, "model distill: --out and the training bars (--data or --symbol) are required");
+    qc_distill_opts o;
+    qc_label_def ld;
+    size_t nc = 0;
+    qc_err rc = distill_opts(a, &o, err);
+    if (!rc) rc = qc_model_file_read(a->pos[0], &t->doc, &t->teacher, err);
+    const char *spec = rc ? NULL : str_at(cJSON_GetObjectItem(t->doc, "features"), "spec");
+    if (!rc) rc = qc_label_def_parse(str_at(t->doc, "label"), &ld, err) ? qc_err_set(err, QC_ERR_MODEL, "%s: unreadable label", a->pos[0]) : QC_OK;
+    if (!rc) rc = qc_cli_series_load(cli, a, &t->in, err);
+    if (!rc) rc = build_features(spec, &t->in.bars, &t->f, err);
+    if (!rc) rc = check_columns(t->doc, &t->f, err);
+    if (!rc) rc = known_bars(&t->f, t->in.bars.n, &t->cand, &nc, err);
+    if (!rc) rc = qc_label_rows(&ld, t->teacher->task, QC_WEIGHTS_NONE, t->in.bars.close, t->in.bars.n, t->cand, nc, &t->lr, err);
+    if (!rc) rc = make_dataset(&t->f, t->lr.bar, t->lr.y, t->lr.n, &t->s, err);
+    if (!rc && t->s.n < 50) rc = qc_err_set(err, QC_ERR_INPUT, "%s: %zu labelled rows: too few to distill", t->in.label, t->s.n);
+    qc_learner *st = NULL, **base = NULL;
+    qc_distill_report rep;
+    if (!rc) rc = qc_distill(t->teacher, t->s.X, t->s.n, t->s.d, t->s.y, &o, &st, &rep, err);
+    if (!rc && !(base = malloc(sizeof *base))) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    if (rc) {
+        qc_learner_free(st);
+        return rc;
+    }
+    base[0] = st;
+    if ((rc = qc_ensemble_assemble(QC_ENS_AVERAGE, base, 1, NULL, &t->se, err))) return rc;
+    t->ev = distill_json(a->pos[0], o.student, t->teacher->task, &rep);
+    char from[40], to[40];
+    qc_calendar_format_stamp(t->in.cal, t->in.bars.ts[t->s.bar[0]], t->in.interval_s, from, sizeof from);
+    qc_calendar_format_stamp(t->in.cal, t->in.bars.ts[t->s.bar[t->s.n - 1]], t->in.interval_s, to, sizeof to);
+    qc_model_info info = {spec, (const char *const *)t->f.names, t->f.d, str_at(t->doc, "label"), t->in.label, from, to,
+                          t->s.n, "none: distilled in-sample on the teacher's predictions", "none (every row weighs 1)"};
+    qcm_ctx c = {&info, t->se, t->ev};
+    rc = qc_out_file(out, write_qcm, &c, err);
+    if (!rc) print_distill(t->ev, t->teacher->task, qc_args_has(a, "json"));
+    return rc;
+}
+
+static int cmd_distill(qc_cli *cli, qc_args *a) {
+    qc_error err = {0};
+    distill_state t = {0};
+    qc_err rc = distill(cli, a, &t, &err);
+    distill_free(&t);
+    return rc ? qc_cli_fail(&err) : 0;
+}
+
 #define N_OPTS(x) (sizeof x / sizeof x[0])
 const qc_command qc_cmd_model[] = {
     {"model train", "(--data FILE.csv | --symbol SYM) --features SPEC --label DEF --out MODEL.qcm [options]",
@@ -542,5 +701,12 @@ const qc_command qc_cmd_model[] = {
      "Compile a tree learner of a .qcm into a flat array (.qcc) evaluated without XGBoost.",
      "--int8/--int16 bin each feature among the model's own split points: the same leaves as float.",
      k_compile_opts, N_OPTS(k_compile_opts), 1, 1, cmd_compile},
+    {"model distill", "MODEL.qcm (--data FILE.csv | --symbol SYM) --out SMALL.qcm [--student xgb|linear] [--json]",
+     "Distill a .qcm into one small model trained on its predictions; report fidelity and accuracy.",
+     "The student (a shallow XGBoost ensemble, or the linear learner) is fit on the teacher's predictions\n"
+     "over the training features rebuilt from the given bars (binary: its decisions P >= 0.5). Prints the\n"
+     "fidelity (agreement, R^2 and correlation against the teacher) beside teacher and student accuracy\n"
+     "against the labels, on the same rows. The student is an ordinary .qcm (predict, compile, backtest).",
+     k_distill_opts, N_OPTS(k_distill_opts), 1, 1, cmd_distill},
 };
 const size_t qc_cmd_model_n = N_OPTS(qc_cmd_model);
