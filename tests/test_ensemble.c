@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "features/labels.h"
 #include "models/ensemble/ensemble.h"
 
 static uint64_t rng_state = 0xD1B54A32D192ED03ULL;
@@ -149,7 +150,8 @@ static void test_noise_oof_auc(void **state) {
     c[0] = 100;
     for (size_t i = 1; i < n; i++) c[i] = c[i - 1] * exp(0.01 * nrand());
     qc_error err = {0};
-    assert_int_equal(qc_label_fixed(c, n, H, QC_TASK_BINARY, lab, &err), 0);
+    assert_int_equal(qc_label_forward_return(c, n, H, 0, lab, &err), 0);
+    for (size_t t = 0; t < n; t++) lab[t] = isnan(lab[t]) ? NAN : lab[t] > 0; /* fixed:H binary */
     size_t rows = n - first - H;
     double *X = malloc(rows * d * sizeof *X), *y = malloc(rows * sizeof *y);
     for (size_t r = 0; r < rows; r++) {

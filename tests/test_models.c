@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "features/labels.h"
 #include "models/models.h"
 
 /* ---- data ------------------------------------------------------------------------------------- */
@@ -266,12 +267,20 @@ static void test_sample_weights(void **state) {
 static void test_labels_and_metrics(void **state) {
     (void)state;
     qc_error err = {0};
-    double c[6] = {10, 11, 10.5, 10.5, 12, 11}, y[6];
-    assert_int_equal(qc_label_fixed(c, 6, 2, QC_TASK_BINARY, y, &err), 0);
-    assert_true(y[0] == 1 && y[1] == 0 && y[2] == 1 && y[3] == 1 && isnan(y[4]) && isnan(y[5]));
-    assert_int_equal(qc_label_fixed(c, 6, 1, QC_TASK_REGRESSION, y, &err), 0);
-    assert_true(fabs(y[0] - 0.1) < 1e-15 && isnan(y[5]));
-    assert_int_equal(qc_label_fixed(c, 6, 0, QC_TASK_REGRESSION, y, &err), QC_ERR_INPUT);
+    double c[6] = {10, 11, 10.5, 10.5, 12, 11};
+    size_t cand[6] = {0, 1, 2, 3, 4, 5};
+    qc_label_def d;
+    qc_label_rows_out lr;
+    assert_int_equal(qc_label_def_parse("fixed:2", &d, &err), 0);
+    assert_int_equal(qc_label_rows(&d, QC_TASK_BINARY, QC_WEIGHTS_NONE, c, 6, cand, 6, &lr, &err), 0);
+    assert_true(lr.n == 4 && lr.horizon == 2 && lr.bar[3] == 3);
+    assert_true(lr.y[0] == 1 && lr.y[1] == 0 && lr.y[2] == 1 && lr.y[3] == 1 && lr.w[0] == 1);
+    qc_label_rows_free(&lr);
+    assert_int_equal(qc_label_def_parse("fixed:1", &d, &err), 0);
+    assert_int_equal(qc_label_rows(&d, QC_TASK_REGRESSION, QC_WEIGHTS_NONE, c, 6, cand, 6, &lr, &err), 0);
+    assert_true(lr.n == 5 && fabs(lr.y[0] - 0.1) < 1e-15);
+    qc_label_rows_free(&lr);
+    assert_int_equal(qc_label_def_parse("fixed:0", &d, &err), QC_ERR_INPUT);
     /* AUC: 3 of 4 positive-negative pairs ordered, one tie -> (3 + 0.5) / 4 */
     double yl[4] = {0, 1, 0, 1}, s[4] = {0.1, 0.4, 0.4, 0.8};
     assert_true(fabs(qc_auc(yl, s, 4) - 0.875) < 1e-15);
@@ -287,11 +296,69 @@ static void test_labels_and_metrics(void **state) {
     assert_true(fabs(m.ic - 0.8) < 1e-12);
 }
 
+/* Triple-barrier and meta rows equal the labels module's own events; uniqueness weights have mean 1
+ * and follow the events' average uniqueness; the horizon purges the longest overlap; the label
+ * definition's text parses back to itself. */
+static void test_barrier_rows(void **state) {
+    (void)state;
+    qc_error err = {0};
+    size_t n = 400, *cand = malloc(n * sizeof *cand), nc = 0;
+    double *c = malloc(n * sizeof *c), *trg = malloc(n * sizeof *trg);
+    c[0] = 100;
+    for (size_t i = 1; i < n; i++) c[i] = c[i - 1] * (1 + 0.02 * (urand() - 0.5));
+    for (size_t i = 30; i < n; i++) cand[nc++] = i;
+    qc_label_def d, d2;
+    char txt[160], txt2[160];
+    assert_int_equal(qc_label_def_parse("triple_barrier:pt=2,sl=1.5,h=10,span=20", &d, &err), 0);
+    qc_label_def_format(&d, txt, sizeof txt);
+    assert_string_equal(txt, "triple_barrier:pt=2,sl=1.5,h=10,span=20,min_ret=0");
+    assert_int_equal(qc_label_def_parse(txt, &d2, &err), 0);
+    qc_label_def_format(&d2, txt2, sizeof txt2);
+    assert_string_equal(txt, txt2);
+    qc_label_rows_out lr;
+    assert_int_equal(qc_label_rows(&d, QC_TASK_BINARY, QC_WEIGHTS_UNIQUENESS, c, n, cand, nc, &lr, &err), 0);
+    qc_label_event *ev = malloc(n * sizeof *ev);
+    size_t ne;
+    qc_tb_opts o;
+    qc_tb_opts_init(&o);
+    o.pt = 2, o.sl = 1.5, o.max_hold = 10;
+    assert_int_equal(qc_label_ewm_vol(c, n, 20, trg, &err), 0);
+    assert_int_equal(qc_label_triple_barrier(c, n, cand, nc, trg, NULL, &o, ev, &ne, &err), 0);
+    assert_true(lr.n == ne && ne > 300);
+    double *u = malloc(ne * sizeof *u), us = 0, ws = 0, avg;
+    assert_int_equal(qc_label_uniqueness(ev, ne, n, u, &avg, &err), 0);
+    for (size_t i = 0; i < ne; i++) us += u[i], ws += lr.w[i];
+    assert_true(fabs(ws / (double)ne - 1) < 1e-12 && fabs(lr.avg_uniqueness - avg) < 1e-15);
+    for (size_t i = 0; i < ne; i++) {
+        assert_true(lr.bar[i] == ev[i].t0 && lr.y[i] == (ev[i].label > 0 ? 1.0 : 0.0));
+        assert_true(fabs(lr.w[i] - u[i] * (double)ne / us) < 1e-12);
+    }
+    assert_int_equal(lr.horizon, qc_label_cv_horizon(ev, ne));
+    assert_true(lr.horizon >= 1 && lr.horizon <= 10);
+    qc_label_rows_free(&lr);
+    /* meta: side of the 5-bar momentum; labels 0/1 = did the bet pay */
+    assert_int_equal(qc_label_def_parse("meta:pt=1,sl=1,h=5,span=20,side=5", &d, &err), 0);
+    assert_int_equal(qc_label_rows(&d, QC_TASK_REGRESSION, QC_WEIGHTS_RETURNS, c, n, cand, nc, &lr, &err), 0);
+    double *side = malloc(n * sizeof *side);
+    for (size_t t = 0; t < n; t++) side[t] = t < 5 ? 0 : c[t] > c[t - 5] ? 1 : -1;
+    o.pt = 1, o.sl = 1, o.max_hold = 5;
+    assert_int_equal(qc_label_triple_barrier(c, n, cand, nc, trg, side, &o, ev, &ne, &err), 0);
+    assert_true(lr.n == ne && ne > 300);
+    for (size_t i = 0; i < lr.n; i++) assert_true(lr.bar[i] == ev[i].t0 && lr.y[i] == ev[i].ret && lr.w[i] >= 0);
+    free(side);
+    qc_label_rows_free(&lr);
+    assert_int_equal(qc_label_def_parse("triple_barrier:pt=0,sl=0,h=0", &d, &err), QC_ERR_INPUT);
+    assert_int_equal(qc_label_def_parse("triple_barrier:foo=1", &d, &err), QC_ERR_INPUT);
+    assert_int_equal(qc_label_def_parse("meta:side=0", &d, &err), QC_ERR_INPUT);
+    free(c), free(trg), free(cand), free(ev), free(u);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_vs_sklearn), cmocka_unit_test(test_growth_policies),
         cmocka_unit_test(test_tasks_save_load),   cmocka_unit_test(test_params_and_errors),
         cmocka_unit_test(test_sample_weights),    cmocka_unit_test(test_labels_and_metrics),
+        cmocka_unit_test(test_barrier_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,6 +69,32 @@ static void test_param_specs(void **state) {
                      QC_OK);
 }
 
+/* A string parameter: its text is borrowed from the given "name=value" (or the default), its number
+ * is 0, it formats as is; other types have no text. */
+static void test_param_string(void **state) {
+    (void)state;
+    static const qc_param_spec spec[] = {
+        {"model", QC_PARAM_STRING, "none.qcm", 0, 0, "a file"},
+        {"threshold", QC_PARAM_DOUBLE, "0.5", 0, 1, "a number"},
+    };
+    qc_params p;
+    qc_error err = {0};
+    assert_int_equal(qc_params_parse(spec, 2, NULL, 0, "t", &p, &err), QC_OK);
+    assert_string_equal(qc_params_text(&p, "model"), "none.qcm");
+    assert_null(qc_params_text(&p, "threshold"));
+    assert_null(qc_params_text(&p, "nothere"));
+    const char *kv[] = {"model=dir/m=1.qcm", "threshold=0.6"};
+    assert_int_equal(qc_params_parse(spec, 2, kv, 2, "t", &p, &err), QC_OK);
+    assert_string_equal(qc_params_text(&p, "model"), "dir/m=1.qcm");
+    assert_true(qc_params_get(&p, "model") == 0 && qc_params_get(&p, "threshold") == 0.6);
+    char buf[64];
+    qc_params_format(&p, 0, buf, sizeof buf);
+    assert_string_equal(buf, "model=dir/m=1.qcm");
+    const char *empty[] = {"model="};
+    assert_int_equal(qc_params_parse(spec, 2, empty, 1, "t", &p, &err), QC_OK);
+    assert_string_equal(qc_params_text(&p, "model"), "");
+}
+
 static void test_param_errors(void **state) {
     (void)state;
     const qc_strategy_def *d = &qc_strategy_sma_cross;
@@ -410,6 +436,7 @@ int main(void) {
         cmocka_unit_test(test_registry),
         cmocka_unit_test(test_param_specs),
         cmocka_unit_test(test_param_errors),
+        cmocka_unit_test(test_param_string),
         cmocka_unit_test(test_sma_cross_init_rejects),
         cmocka_unit_test(test_sma_cross_exact_bars),
         cmocka_unit_test(test_sma_cross_two_symbols),

@@ -530,10 +530,15 @@ static qc_err check_opts(const qc_bars *bars, const qc_sweep_opts *o, qc_sweep_r
     if (bars->n < 3) return qc_err_set(err, QC_ERR_INPUT, "sweep: need at least 3 bars, got %zu", bars->n);
     size_t total = 1;
     for (size_t a = 0; a < o->n_axes; a++) {
-        int known = 0;
-        for (size_t k = 0; k < o->strategy->n_params; k++) known |= strcmp(o->strategy->params[k].name, o->axes[a].name) == 0;
+        int known = 0, text = 0;
+        for (size_t k = 0; k < o->strategy->n_params; k++)
+            if (strcmp(o->strategy->params[k].name, o->axes[a].name) == 0)
+                known = 1, text = o->strategy->params[k].type == QC_PARAM_STRING;
         if (!known)
             return qc_err_set(err, QC_ERR_INPUT, "sweep: %s has no parameter '%s'", o->strategy->name, o->axes[a].name);
+        if (text)
+            return qc_err_set(err, QC_ERR_INPUT, "sweep: parameter '%s' is text: give it with --param, not --grid",
+                              o->axes[a].name);
         for (size_t b = 0; b < a; b++)
             if (strcmp(o->axes[a].name, o->axes[b].name) == 0)
                 return qc_err_set(err, QC_ERR_INPUT, "sweep: parameter '%s' has two --grid axes", o->axes[a].name);

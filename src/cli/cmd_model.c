@@ -1,6 +1,6 @@
 /* cmd_model.c: `quantcli model train|predict|inspect|compile`. train builds the feature matrix
- * point-in-time from the indicator library (row t uses bars up to t only), fixed-horizon labels
- * (row t's label spans [t, t+H], purged as such), fits each learner under purged K-fold or CPCV
+ * point-in-time from the indicator library (row t uses bars up to t only), labels (fixed-horizon,
+ * triple-barrier or meta; row t's label spans [t, t1], purged as such) weighted by uniqueness, fits each learner under purged K-fold or CPCV
  * for out-of-fold metrics, combines them (stack on OOF predictions, or average), refits on every
  * row and writes a .qcm (src/models/model_file.h). predict reapplies a .qcm to new bars with the
  * stored feature spec; inspect prints its metadata and evidence; compile writes a .qcc. */
@@ -12,6 +12,7 @@
 #include "cli/cmd_cv.h"
 #include "cli/cmd_features.h"
 #include "features/indicators.h"
+#include "models/distillation/distill.h"
 #include "models/model_file.h"
 #include "models/optimization/compiled.h"
 
@@ -70,7 +71,9 @@ static const qc_opt_spec k_train_opts[] = {
     {"data", "FILE.csv", "bars from a CSV (OHLCV, or close columns: pick one with --symbol)"},
     {"symbol", "SYM", "a stored symbol; with --data: the close column of a multi-column file"},
     {"features", "SPEC", "indicator spec, e.g. \"rsi(14),roc(10),atr(14)\" (see features list)"},
-    {"label", "fixed:H", "label: the forward H-bar return's sign (binary) or value (regression)"},
+    {"label", "DEF", "fixed:H, triple_barrier:pt=P,sl=S,h=H,span=N[,min_ret=R] or meta:...,side=K"
+                     " (docs/MODELS.md)"},
+    {"weights", "KIND", "sample weights: uniqueness (default), returns or none"},
     {"task", "TASK", "binary (default) or regression"},
     {"cv", "SCHEME", "purged (default) or cpcv: out-of-fold scheme, purged by the label horizon"},
     {"folds", "K", "purged: folds (default 5)"},
@@ -97,31 +100,34 @@ typedef struct {
 
 static void dataset_free(dataset *s) { free(s->X), free(s->y), free(s->bar); }
 
-/* Rows whose features and label are all known, in time order. */
-static qc_err make_dataset(const features *f, const double *lab, size_t nb, dataset *s, qc_error *err) {
-    memset(s, 0, sizeof *s);
-    s->d = f->d;
-    s->X = malloc((nb * f->d + 1) * sizeof *s->X), s->y = malloc((nb + 1) * sizeof *s->y);
-    s->bar = malloc((nb + 1) * sizeof *s->bar);
-    if (!s->X || !s->y || !s->bar) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+/* Bars whose features are all known, in time order (the label candidates). */
+static qc_err known_bars(const features *f, size_t nb, size_t **out, size_t *n, qc_error *err) {
+    size_t *c = malloc((nb + 1) * sizeof *c);
+    if (!c) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    *n = 0;
     for (size_t i = 0; i < nb; i++) {
-        int ok = lab ? isfinite(lab[i]) : 1;
+        int ok = 1;
         for (size_t j = 0; ok && j < f->d; j++) ok = isfinite(f->F[i * f->d + j]);
-        if (!ok) continue;
-        memcpy(s->X + s->n * f->d, f->F + i * f->d, f->d * sizeof *s->X);
-        s->y[s->n] = lab ? lab[i] : NAN;
-        s->bar[s->n++] = i;
+        if (ok) c[(*n)++] = i;
     }
+    *out = c;
     return QC_OK;
 }
 
-static qc_err parse_label(const char *s, size_t *h, qc_error *err) {
-    char *end;
-    if (!s || strncmp(s, "fixed:", 6) != 0)
-        return qc_err_set(err, QC_ERR_INPUT, "--label: only fixed:H is available (triple-barrier labels come with the labels module)");
-    long v = strtol(s + 6, &end, 10);
-    if (*end || v < 1 || v > 10000) return qc_err_set(err, QC_ERR_INPUT, "--label fixed:H needs H in [1, 10000]");
-    *h = (size_t)v;
+/* The rows at bars[0..n) (labels y may be NULL: prediction). */
+static qc_err make_dataset(const features *f, const size_t *bars, const double *y, size_t n, dataset *s,
+                           qc_error *err) {
+    memset(s, 0, sizeof *s);
+    s->d = f->d;
+    s->X = malloc((n * f->d + 1) * sizeof *s->X), s->y = malloc((n + 1) * sizeof *s->y);
+    s->bar = malloc((n + 1) * sizeof *s->bar);
+    if (!s->X || !s->y || !s->bar) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    for (size_t r = 0; r < n; r++) {
+        memcpy(s->X + r * f->d, f->F + bars[r] * f->d, f->d * sizeof *s->X);
+        s->y[r] = y ? y[r] : NAN;
+        s->bar[r] = bars[r];
+    }
+    s->n = n;
     return QC_OK;
 }
 
@@ -212,6 +218,18 @@ static qc_err evidence(const qc_ensemble *e, const qc_ens_report *r, const datas
     return rc;
 }
 
+/* One row of metrics; fields a (hand-edited) file lacks print as "-". */
+static void print_metrics_row(const char *name, const cJSON *o, const char *const *cols, int k0, int k1) {
+    const cJSON *n = cJSON_GetObjectItem(o, "n");
+    printf("%-12s %8.0f", name, cJSON_IsNumber(n) ? n->valuedouble : 0.0);
+    for (int k = k0; k < k1; k++) {
+        const cJSON *v = cJSON_GetObjectItem(o, cols[k]);
+        if (cJSON_IsNumber(v)) printf(" %9.4f", v->valuedouble);
+        else printf(" %9s", "-");
+    }
+    putchar('\n');
+}
+
 static void print_evidence(const cJSON *ev, qc_task task, int json) {
     if (json) {
         char *s = cJSON_Print(ev);
@@ -226,17 +244,12 @@ static void print_evidence(const cJSON *ev, qc_task task, int json) {
     putchar('\n');
     const cJSON *row;
     cJSON_ArrayForEach(row, cJSON_GetObjectItem(ev, "learners")) {
-        const cJSON *o = cJSON_GetObjectItem(row, "oof");
-        printf("%-12s %8.0f", cJSON_GetObjectItem(row, "kind")->valuestring, cJSON_GetObjectItem(o, "n")->valuedouble);
-        for (int k = k0; k < k1; k++) printf(" %9.4f", cJSON_GetObjectItem(o, cols[k])->valuedouble);
-        putchar('\n');
+        const cJSON *kind = cJSON_GetObjectItem(row, "kind");
+        print_metrics_row(cJSON_IsString(kind) ? kind->valuestring : "?", cJSON_GetObjectItem(row, "oof"), cols, k0, k1);
     }
-    for (const cJSON *x = ev->child; x; x = x->next) {
-        if (strcmp(x->string, "learners") == 0) continue;
-        printf("%-12s %8.0f", x->string, cJSON_GetObjectItem(x, "n")->valuedouble);
-        for (int k = k0; k < k1; k++) printf(" %9.4f", cJSON_GetObjectItem(x, cols[k])->valuedouble);
-        putchar('\n');
-    }
+    for (const cJSON *x = ev->child; x; x = x->next)
+        if (strcmp(x->string, "learners") != 0 && strcmp(x->string, "distillation") != 0)
+            print_metrics_row(x->string, x, cols, k0, k1);
 }
 
 typedef struct {
@@ -253,7 +266,8 @@ static qc_err write_qcm(FILE *f, void *ctx, qc_error *err) {
 typedef struct {
     series_in in;
     features f;
-    double *lab;
+    size_t *cand;
+    qc_label_rows_out lr;
     dataset s;
     qc_learner **ls, *meta;
     size_t m;
@@ -272,7 +286,8 @@ static void train_free(train_state *t) {
     qc_ens_report_free(&t->rep);
     cJSON_Delete(t->ev);
     dataset_free(&t->s);
-    free(t->lab);
+    free(t->cand);
+    qc_label_rows_free(&t->lr);
     features_free(&t->f);
     qc_bars_free(&t->in.bars);
 }
@@ -296,36 +311,40 @@ static qc_err train(qc_cli *cli, const qc_args *a, train_state *t, qc_error *err
     const char *spec = qc_args_get(a, "features"), *out = qc_args_get(a, "out");
     if (!spec || !out || !qc_args_get(a, "label"))
         return qc_err_set(err, QC_ERR_USAGE, "model train: --features, --label and --out are required");
-    size_t h;
+    qc_label_def ld;
+    qc_weight_kind wk = QC_WEIGHTS_UNIQUENESS;
     qc_task task = QC_TASK_BINARY;
-    qc_err rc = parse_label(qc_args_get(a, "label"), &h, err);
+    size_t nc = 0;
+    qc_err rc = qc_label_def_parse(qc_args_get(a, "label"), &ld, err);
+    if (!rc && qc_args_get(a, "weights")) rc = qc_weight_kind_parse(qc_args_get(a, "weights"), &wk, err);
     if (!rc && qc_args_get(a, "task")) rc = qc_task_parse(qc_args_get(a, "task"), &task, err);
-    if (!rc && task == QC_TASK_MULTICLASS) rc = qc_err_set(err, QC_ERR_INPUT, "--task: fixed labels are binary or regression");
+    if (!rc && task == QC_TASK_MULTICLASS) rc = qc_err_set(err, QC_ERR_INPUT, "--task: labels are binary or regression");
     if (!rc) rc = make_learners(a, task, &t->ls, &t->m, &t->meta, err);
     if (!rc) rc = qc_cli_series_load(cli, a, &t->in, err);
     if (!rc) rc = build_features(spec, &t->in.bars, &t->f, err);
-    if (!rc && !(t->lab = malloc((t->in.bars.n + 1) * sizeof *t->lab))) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
-    if (!rc) rc = qc_label_fixed(t->in.bars.close, t->in.bars.n, h, task, t->lab, err);
-    if (!rc) rc = make_dataset(&t->f, t->lab, t->in.bars.n, &t->s, err);
+    if (!rc) rc = known_bars(&t->f, t->in.bars.n, &t->cand, &nc, err);
+    if (!rc) rc = qc_label_rows(&ld, task, wk, t->in.bars.close, t->in.bars.n, t->cand, nc, &t->lr, err);
+    if (!rc) rc = make_dataset(&t->f, t->lr.bar, t->lr.y, t->lr.n, &t->s, err);
     if (!rc && t->s.n < 50) rc = qc_err_set(err, QC_ERR_INPUT, "%s: %zu rows with features and a label: too few to train", t->in.label, t->s.n);
     char cvdesc[128];
-    if (!rc) rc = build_plan(a, t->s.n, h, &t->plan, cvdesc, sizeof cvdesc, err);
+    if (!rc) rc = build_plan(a, t->s.n, t->lr.horizon, &t->plan, cvdesc, sizeof cvdesc, err);
     qc_progress pg;
     qc_progress_init(&pg, cli, "train");
     qc_ens_opts eo;
     qc_ens_opts_init(&eo);
     eo.method = t->meta ? QC_ENS_STACK : QC_ENS_AVERAGE, eo.plan = &t->plan;
     eo.progress = qc_progress_cb, eo.progress_ctx = &pg;
-    if (!rc) rc = qc_ensemble_fit(t->ls, t->m, t->meta, t->s.X, t->s.n, t->s.d, t->s.y, NULL, &eo, &t->e, &t->rep, err);
+    if (!rc) rc = qc_ensemble_fit(t->ls, t->m, t->meta, t->s.X, t->s.n, t->s.d, t->s.y, wk ? t->lr.w : NULL, &eo, &t->e, &t->rep, err);
     qc_progress_done(&pg);
     if (!rc) rc = evidence(t->e, &t->rep, &t->s, &t->f, &t->ev, err);
     if (rc) return rc;
-    char from[40], to[40], label[32];
+    char from[40], to[40], label[160], wdesc[96];
     qc_calendar_format_stamp(t->in.cal, t->in.bars.ts[t->s.bar[0]], t->in.interval_s, from, sizeof from);
     qc_calendar_format_stamp(t->in.cal, t->in.bars.ts[t->s.bar[t->s.n - 1]], t->in.interval_s, to, sizeof to);
-    snprintf(label, sizeof label, "fixed:%zu", h);
+    qc_label_def_format(&ld, label, sizeof label);
+    snprintf(wdesc, sizeof wdesc, "%s (mean 1; average uniqueness %.4f)", qc_weight_kind_name(wk), t->lr.avg_uniqueness);
     qc_model_info info = {spec, (const char *const *)t->f.names, t->f.d, label, t->in.label, from, to, t->s.n, cvdesc,
-                          "uniform (uniqueness weights arrive with the labels module)"};
+                          wk ? wdesc : "none (every row weighs 1)"};
     qcm_ctx c = {&info, t->e, t->ev};
     rc = qc_out_file(out, write_qcm, &c, err);
     if (!rc) print_evidence(t->ev, task, qc_args_has(a, "json"));
@@ -391,6 +410,7 @@ static qc_err predict(qc_cli *cli, const qc_args *a, qc_error *err) {
     features f = {0};
     dataset s = {0};
     double *p = NULL;
+    size_t *bars = NULL, nbars = 0;
     qc_err rc = qc_model_file_read(a->pos[0], &doc, &e, err);
     const cJSON *spec = rc ? NULL : cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "features"), "spec");
     if (!rc && !cJSON_IsString(spec)) rc = qc_err_set(err, QC_ERR_MODEL, "%s: no feature spec", a->pos[0]);
@@ -398,12 +418,13 @@ static qc_err predict(qc_cli *cli, const qc_args *a, qc_error *err) {
     if (!rc) rc = build_features(spec->valuestring, &in.bars, &f, err);
     if (!rc) rc = check_columns(doc, &f, err);
     if (!rc && f.d != e->d) rc = qc_err_set(err, QC_ERR_MODEL, "the model has %zu features, its spec gives %zu", e->d, f.d);
-    if (!rc) rc = make_dataset(&f, NULL, in.bars.n, &s, err);
+    if (!rc) rc = known_bars(&f, in.bars.n, &bars, &nbars, err);
+    if (!rc) rc = make_dataset(&f, bars, NULL, nbars, &s, err);
     if (!rc && !(p = malloc((s.n * e->width + 1) * sizeof *p))) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     if (!rc) rc = qc_ensemble_predict(e, s.X, s.n, s.d, p, err);
     pred_out po = {&in, &s, p, e ? e->width : 1};
     if (!rc) rc = qc_out_file(qc_args_get(a, "output") ? qc_args_get(a, "output") : "-", write_pred, &po, err);
-    free(p);
+    free(p), free(bars);
     dataset_free(&s);
     features_free(&f);
     qc_bars_free(&in.bars);
@@ -426,6 +447,8 @@ static const char *str_at(const cJSON *o, const char *k) {
     const cJSON *v = cJSON_GetObjectItem(o, k);
     return cJSON_IsString(v) ? v->valuestring : "-";
 }
+
+static void print_distill(const cJSON *ev, qc_task task, int json);
 
 static int cmd_inspect(qc_cli *cli, qc_args *a) {
     (void)cli;
@@ -452,7 +475,8 @@ static int cmd_inspect(qc_cli *cli, qc_args *a) {
     cJSON_ArrayForEach(l, cJSON_GetObjectItem(doc, "learners")) printf(" %s", str_at(l, "kind"));
     printf("\n\n");
     const cJSON *ev = cJSON_GetObjectItem(doc, "evidence");
-    if (ev) print_evidence(ev, e->task, 0);
+    if (cJSON_IsObject(ev)) print_evidence(ev, e->task, 0);
+    if (cJSON_IsObject(cJSON_GetObjectItem(ev, "distillation"))) print_distill(ev, e->task, 0);
     const cJSON *row;
     cJSON_ArrayForEach(row, cJSON_GetObjectItem(ev, "learners")) {
         printf("\nimportance (%s):", str_at(row, "kind"));
@@ -508,15 +532,164 @@ static int cmd_compile(qc_cli *cli, qc_args *a) {
     return rc ? qc_cli_fail(&err) : 0;
 }
 
+/* ---- model distill ---------------------------------------------------------------------------------- */
+
+static const qc_opt_spec k_distill_opts[] = {
+    {"data", "FILE.csv", "the bars to distill over: the teacher's training data (required, or --symbol)"},
+    {"symbol", "SYM", "a stored symbol; with --data: the close column of a multi-column file"},
+    {"out", "SMALL.qcm", "where to write the student model (required)"},
+    {"student", "KIND", "xgb (default: a shallow tree ensemble) or linear"},
+    {"max-depth", "N", "xgb student: tree depth (default 2)"},
+    {"rounds", "N", "xgb student: boosting rounds (default 50)"},
+    {"interval", "IV", "bar interval to load from the store (default: the smallest stored)"},
+    {"calendar", "NAME", "exchange calendar for dates (default NYSE) [data.calendar]"},
+    {"tz", "ZONE", "zone of CSV date-times without an offset (default UTC) [data.tz]"},
+    {"json", NULL, "print the fidelity and accuracy report as JSON"},
+};
+
+typedef struct {
+    cJSON *doc;
+    qc_ensemble *teacher, *se;
+    series_in in;
+    features f;
+    size_t *cand;
+    qc_label_rows_out lr;
+    dataset s;
+    cJSON *ev;
+} distill_state;
+
+static void distill_free(distill_state *t) {
+    cJSON_Delete(t->doc), cJSON_Delete(t->ev);
+    qc_ensemble_free(t->teacher), qc_ensemble_free(t->se);
+    dataset_free(&t->s);
+    qc_label_rows_free(&t->lr);
+    free(t->cand);
+    features_free(&t->f);
+    qc_bars_free(&t->in.bars);
+}
+
+static cJSON *distill_json(const char *teacher, const char *kind, qc_task task, const qc_distill_report *r) {
+    cJSON *o = cJSON_CreateObject(), *d = cJSON_AddObjectToObject(o, "distillation");
+    cJSON_AddStringToObject(d, "teacher", teacher);
+    cJSON_AddStringToObject(d, "student", kind);
+    cJSON_AddNumberToObject(d, "rows", (double)r->n);
+    cJSON *fi = cJSON_AddObjectToObject(d, "fidelity");
+    double v[3] = {r->agreement, r->r2, r->corr};
+    const char *names[3] = {"agreement", "r2", "corr"};
+    for (int k = 0; k < 3; k++)
+        if (isfinite(v[k])) cJSON_AddNumberToObject(fi, names[k], round(v[k] * 1e6) / 1e6);
+        else cJSON_AddNullToObject(fi, names[k]);
+    cJSON_AddItemToObject(d, "teacher_vs_labels", metrics_json(task, &r->teacher));
+    cJSON_AddItemToObject(d, "student_vs_labels", metrics_json(task, &r->student));
+    return o;
+}
+
+static double num_at(const cJSON *o, const char *k) {
+    const cJSON *v = cJSON_GetObjectItem(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void print_distill(const cJSON *ev, qc_task task, int json) {
+    const cJSON *d = cJSON_GetObjectItem(ev, "distillation");
+    if (json) {
+        char *txt = cJSON_Print(d);
+        if (txt) puts(txt);
+        free(txt);
+        return;
+    }
+    const cJSON *fi = cJSON_GetObjectItem(d, "fidelity");
+    printf("student %s distilled from %s over %.0f rows\n", str_at(d, "student"), str_at(d, "teacher"), num_at(d, "rows"));
+    if (isfinite(num_at(fi, "agreement"))) printf("fidelity   agreement %.4f  r2 %.4f  corr %.4f\n", num_at(fi, "agreement"),
+                                                 num_at(fi, "r2"), num_at(fi, "corr"));
+    else printf("fidelity   r2 %.4f  corr %.4f\n", num_at(fi, "r2"), num_at(fi, "corr"));
+    const char *cols[] = {"accuracy", "log_loss", "auc", "f1", "rmse", "r2", "ic"};
+    int k0 = task == QC_TASK_REGRESSION ? 4 : 0, k1 = task == QC_TASK_REGRESSION ? 7 : 4;
+    printf("%-10s", "vs labels");
+    for (int k = k0; k < k1; k++) printf(" %9s", cols[k]);
+    putchar('\n');
+    const char *who[2] = {"teacher", "student"};
+    for (int w = 0; w < 2; w++) {
+        char key[32];
+        snprintf(key, sizeof key, "%s_vs_labels", who[w]);
+        const cJSON *m = cJSON_GetObjectItem(d, key);
+        printf("%-10s", who[w]);
+        for (int k = k0; k < k1; k++) printf(" %9.4f", num_at(m, cols[k]));
+        putchar('\n');
+    }
+}
+
+static qc_err distill_opts(const qc_args *a, qc_distill_opts *o, qc_error *err) {
+    qc_distill_opts_init(o);
+    const char *k = qc_args_get(a, "student");
+    if (k && strcmp(k, "xgb") != 0 && strcmp(k, "linear") != 0)
+        return qc_err_set(err, QC_ERR_INPUT, "--student: xgb or linear");
+    if (k) o->student = k;
+    long long v = 2;
+    qc_err rc = qc_args_int(a, "max-depth", 1, 16, &v, err);
+    o->max_depth = (size_t)v, v = 50;
+    if (!rc) rc = qc_args_int(a, "rounds", 1, 10000, &v, err);
+    o->rounds = (size_t)v;
+    return rc;
+}
+
+static qc_err distill(qc_cli *cli, const qc_args *a, distill_state *t, qc_error *err) {
+    const char *out = qc_args_get(a, "out");
+    if (!out || (!qc_args_get(a, "data") && !qc_args_get(a, "symbol")))
+        return qc_err_set(err, QC_ERR_USAGE, "model distill: --out and the training bars (--data or --symbol) are required");
+    qc_distill_opts o;
+    qc_label_def ld;
+    size_t nc = 0;
+    qc_err rc = distill_opts(a, &o, err);
+    if (!rc) rc = qc_model_file_read(a->pos[0], &t->doc, &t->teacher, err);
+    const char *spec = rc ? NULL : str_at(cJSON_GetObjectItem(t->doc, "features"), "spec");
+    if (!rc) rc = qc_label_def_parse(str_at(t->doc, "label"), &ld, err) ? qc_err_set(err, QC_ERR_MODEL, "%s: unreadable label", a->pos[0]) : QC_OK;
+    if (!rc) rc = qc_cli_series_load(cli, a, &t->in, err);
+    if (!rc) rc = build_features(spec, &t->in.bars, &t->f, err);
+    if (!rc) rc = check_columns(t->doc, &t->f, err);
+    if (!rc) rc = known_bars(&t->f, t->in.bars.n, &t->cand, &nc, err);
+    if (!rc) rc = qc_label_rows(&ld, t->teacher->task, QC_WEIGHTS_NONE, t->in.bars.close, t->in.bars.n, t->cand, nc, &t->lr, err);
+    if (!rc) rc = make_dataset(&t->f, t->lr.bar, t->lr.y, t->lr.n, &t->s, err);
+    if (!rc && t->s.n < 50) rc = qc_err_set(err, QC_ERR_INPUT, "%s: %zu labelled rows: too few to distill", t->in.label, t->s.n);
+    qc_learner *st = NULL, **base = NULL;
+    qc_distill_report rep;
+    if (!rc) rc = qc_distill(t->teacher, t->s.X, t->s.n, t->s.d, t->s.y, &o, &st, &rep, err);
+    if (!rc && !(base = malloc(sizeof *base))) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    if (rc) {
+        qc_learner_free(st);
+        return rc;
+    }
+    base[0] = st;
+    if ((rc = qc_ensemble_assemble(QC_ENS_AVERAGE, base, 1, NULL, &t->se, err))) return rc;
+    t->ev = distill_json(a->pos[0], o.student, t->teacher->task, &rep);
+    char from[40], to[40];
+    qc_calendar_format_stamp(t->in.cal, t->in.bars.ts[t->s.bar[0]], t->in.interval_s, from, sizeof from);
+    qc_calendar_format_stamp(t->in.cal, t->in.bars.ts[t->s.bar[t->s.n - 1]], t->in.interval_s, to, sizeof to);
+    qc_model_info info = {spec, (const char *const *)t->f.names, t->f.d, str_at(t->doc, "label"), t->in.label, from, to,
+                          t->s.n, "none: distilled in-sample on the teacher's predictions", "none (every row weighs 1)"};
+    qcm_ctx c = {&info, t->se, t->ev};
+    rc = qc_out_file(out, write_qcm, &c, err);
+    if (!rc) print_distill(t->ev, t->teacher->task, qc_args_has(a, "json"));
+    return rc;
+}
+
+static int cmd_distill(qc_cli *cli, qc_args *a) {
+    qc_error err = {0};
+    distill_state t = {0};
+    qc_err rc = distill(cli, a, &t, &err);
+    distill_free(&t);
+    return rc ? qc_cli_fail(&err) : 0;
+}
+
 #define N_OPTS(x) (sizeof x / sizeof x[0])
 const qc_command qc_cmd_model[] = {
-    {"model train", "(--data FILE.csv | --symbol SYM) --features SPEC --label fixed:H --out MODEL.qcm [options]",
+    {"model train", "(--data FILE.csv | --symbol SYM) --features SPEC --label DEF --out MODEL.qcm [options]",
      "Train learners on indicator features with out-of-fold (purged/CPCV) metrics; save a .qcm.",
-     "Row t's features use bars up to t only; its label (fixed:H) is the sign (binary) or value\n"
-     "(regression) of the return from t to t+H, so the purge drops H rows on each side of a test block.\n"
-     "Rows in a feature's warm-up or without a label are dropped. Prints each learner's out-of-fold\n"
-     "metrics and the ensemble's (stack: a logistic meta-learner fit only on out-of-fold predictions).\n"
-     "All rows weigh the same until the labels module brings uniqueness weights. See docs/MODELS.md.",
+     "Row t's features use bars up to t only; its label spans [t, t1]: fixed:H (t1 = t+H), or the first\n"
+     "touch of vol-scaled triple barriers (triple_barrier:pt=2,sl=2,h=20,span=50) or of a momentum\n"
+     "bet's barriers (meta:...,side=K). The purge covers the longest label overlap. Rows weigh by\n"
+     "average uniqueness (mean 1) unless --weights says otherwise. Rows in a feature's warm-up or\n"
+     "without a label are dropped. Prints each learner's out-of-fold metrics and the ensemble's (stack:\n"
+     "a logistic meta-learner fit only on out-of-fold predictions). See docs/MODELS.md.",
      k_train_opts, N_OPTS(k_train_opts), 0, 0, cmd_train},
     {"model predict", "MODEL.qcm (--data FILE.csv | --symbol SYM) [--output PRED.csv]",
      "Apply a .qcm to bars: its own feature spec, point-in-time; writes date,prediction.",
@@ -528,5 +701,12 @@ const qc_command qc_cmd_model[] = {
      "Compile a tree learner of a .qcm into a flat array (.qcc) evaluated without XGBoost.",
      "--int8/--int16 bin each feature among the model's own split points: the same leaves as float.",
      k_compile_opts, N_OPTS(k_compile_opts), 1, 1, cmd_compile},
+    {"model distill", "MODEL.qcm (--data FILE.csv | --symbol SYM) --out SMALL.qcm [--student xgb|linear] [--json]",
+     "Distill a .qcm into one small model trained on its predictions; report fidelity and accuracy.",
+     "The student (a shallow XGBoost ensemble, or the linear learner) is fit on the teacher's predictions\n"
+     "over the training features rebuilt from the given bars (binary: its decisions P >= 0.5). Prints the\n"
+     "fidelity (agreement, R^2 and correlation against the teacher) beside teacher and student accuracy\n"
+     "against the labels, on the same rows. The student is an ordinary .qcm (predict, compile, backtest).",
+     k_distill_opts, N_OPTS(k_distill_opts), 1, 1, cmd_distill},
 };
 const size_t qc_cmd_model_n = N_OPTS(qc_cmd_model);

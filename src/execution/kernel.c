@@ -78,6 +78,10 @@ static qc_err param_value(const qc_param_spec *sp, const char *v, const char *st
     int b;
     double d;
     size_t len = strlen(v);
+    if (sp->type == QC_PARAM_STRING) {
+        *out = 0;
+        return QC_OK;
+    }
     if (sp->type == QC_PARAM_ENUM) {
         *out = enum_value(sp, v, len);
         if (*out < 0)
@@ -117,6 +121,7 @@ qc_err qc_params_parse(const qc_param_spec *spec, size_t n_spec, const char *con
     for (size_t i = 0; i < n_spec; i++) {
         qc_err rc = param_value(&spec[i], spec[i].def, strategy, &p->value[i], err);
         if (rc) return qc_err_prefix(err, "(default) ");
+        if (spec[i].type == QC_PARAM_STRING) p->text[i] = spec[i].def;
     }
     for (size_t j = 0; j < n_kv; j++) {
         const char *eq = strchr(kv[j], '=');
@@ -133,6 +138,7 @@ qc_err qc_params_parse(const qc_param_spec *spec, size_t n_spec, const char *con
         }
         qc_err rc = param_value(&spec[k], eq + 1, strategy, &p->value[k], err);
         if (rc) return rc;
+        if (spec[k].type == QC_PARAM_STRING) p->text[k] = eq + 1;
     }
     return QC_OK;
 }
@@ -142,10 +148,16 @@ double qc_params_get(const qc_params *p, const char *name) {
     return k >= 0 ? p->value[k] : NAN;
 }
 
+const char *qc_params_text(const qc_params *p, const char *name) {
+    int k = find_param(p->spec, p->n, name, strlen(name));
+    return k >= 0 && p->spec[k].type == QC_PARAM_STRING ? p->text[k] : NULL;
+}
+
 size_t qc_params_format(const qc_params *p, size_t i, char *buf, size_t n) {
     if (i >= p->n) return n ? (buf[0] = 0) : 0;
     char name[64];
-    int len = qc_param_choice(&p->spec[i], (size_t)p->value[i], name, sizeof name)
+    int len = p->spec[i].type == QC_PARAM_STRING ? snprintf(buf, n, "%s=%s", p->spec[i].name, p->text[i] ? p->text[i] : "")
+            : qc_param_choice(&p->spec[i], (size_t)p->value[i], name, sizeof name)
                   ? snprintf(buf, n, "%s=%s", p->spec[i].name, name)
                   : snprintf(buf, n, "%s=%g", p->spec[i].name, p->value[i]);
     return len < 0 ? 0 : (size_t)len;

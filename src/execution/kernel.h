@@ -29,7 +29,10 @@
  * ended by ':' (e.g. "minvar|erc|hrp: the allocation method"). Its value is the index of the name;
  * a value is given as the name or as that index (so sweeps can walk the codes), and min/max should
  * be 0 and the number of names - 1. */
-typedef enum { QC_PARAM_INT = 0, QC_PARAM_DOUBLE, QC_PARAM_BOOL, QC_PARAM_ENUM } qc_param_type;
+/* QC_PARAM_STRING: free text (a file name, ...): qc_params_text gives it, its number is 0; the text
+ * is borrowed from the "name=value" string given to qc_params_parse (or the spec's default), which
+ * must outlive the parameters. Sweeps hold strings fixed (never a grid axis). */
+typedef enum { QC_PARAM_INT = 0, QC_PARAM_DOUBLE, QC_PARAM_BOOL, QC_PARAM_ENUM, QC_PARAM_STRING } qc_param_type;
 
 typedef struct {
     const char *name;
@@ -44,6 +47,7 @@ typedef struct {
     const qc_param_spec *spec;
     size_t n;
     double value[QC_MAX_PARAMS];
+    const char *text[QC_MAX_PARAMS]; /* QC_PARAM_STRING values (borrowed), NULL for other types */
 } qc_params;
 
 /* Fills p from "name=value" strings over the defaults; QC_ERR_INPUT naming the parameter for an
@@ -51,10 +55,13 @@ typedef struct {
 qc_err qc_params_parse(const qc_param_spec *spec, size_t n_spec, const char *const *kv, size_t n_kv,
                        const char *strategy, qc_params *p, qc_error *err);
 double qc_params_get(const qc_params *p, const char *name);
+/* The text of a string parameter; NULL for an unknown name or another type. */
+const char *qc_params_text(const qc_params *p, const char *name);
 /* The i-th name of an enum parameter into buf (NUL-terminated, truncated to n - 1); returns its
  * length, 0 when sp is not an enum or i is out of range. */
 size_t qc_param_choice(const qc_param_spec *sp, size_t i, char *buf, size_t n);
-/* "name=value" of parameter i as text (an enum's name, numbers as %g) into buf; returns length. */
+/* "name=value" of parameter i as text (an enum's name, a string as is, numbers as %g) into buf;
+ * returns length. */
 size_t qc_params_format(const qc_params *p, size_t i, char *buf, size_t n);
 
 /* ---- strategy interface ----------------------------------------------------------------------- */

@@ -208,19 +208,3 @@ qc_err qc_learner_load(const char *kind, qc_task task, size_t n_classes, const c
     *out = l;
     return QC_OK;
 }
-
-/* ---- labels ------------------------------------------------------------------------------------ */
-
-qc_err qc_label_fixed(const double *close, size_t n, size_t horizon, qc_task task, double *y, qc_error *err) {
-    if (horizon == 0) return qc_err_set(err, QC_ERR_INPUT, "label horizon must be >= 1");
-    if (task == QC_TASK_MULTICLASS) return qc_err_set(err, QC_ERR_INPUT, "fixed-horizon labels are binary or regression");
-    for (size_t t = 0; t < n; t++) {
-        if (t + horizon >= n || !(close[t] > 0) || !isfinite(close[t + horizon])) {
-            y[t] = NAN;
-            continue;
-        }
-        double r = close[t + horizon] / close[t] - 1.0;
-        y[t] = task == QC_TASK_REGRESSION ? r : (r > 0 ? 1.0 : 0.0);
-    }
-    return QC_OK;
-}

@@ -1,5 +1,5 @@
 /* models.h: QuantCLI's learners behind one interface (fit with sample weights, predict, feature
- * importance, save/load, parameters by name), fixed-horizon labels, and the out-of-fold metrics
+ * importance, save/load, parameters by name), the label definitions training uses, and the out-of-fold metrics
  * every model reports. Learners: gradient-boosted trees through XGBoost's C API ("xgb" depth-wise,
  * "lgbm_like" loss-guided leaf-wise, "rf" random forest; all on the histogram method) and a
  * regularised linear/logistic regression over LAPACK ("linear"). The exact objectives are in
@@ -62,14 +62,50 @@ qc_err qc_learner_save(const qc_learner *l, char **text, qc_error *err);
 qc_err qc_learner_load(const char *kind, qc_task task, size_t n_classes, const char *text, qc_learner **out,
                        qc_error *err);
 
-/* ---- labels ------------------------------------------------------------------------------------ */
+/* ---- labels for training ------------------------------------------------------------------------- */
 
-/* Fixed-horizon labels over closes c[0..n): the forward return r_t = c[t+H] / c[t] - 1 (regression)
- * or its sign (binary: 1 if r_t > 0 else 0). The last H rows have no label (NaN). The label of row t
- * spans the interval [t, t+H]: that is what purged CV must purge (qc_cv_opts.horizon = H).
- * TODO(labels module): triple-barrier labels and uniqueness weights plug in here, as another
- * label kind filling y and an interval end per row. */
-qc_err qc_label_fixed(const double *close, size_t n, size_t horizon, qc_task task, double *y, qc_error *err);
+/* What `model train --label` accepts (features/labels.h computes them; docs/MODELS.md has the rules):
+ *  fixed:H                 the H-bar forward return (regression) or its sign (binary: 1 if > 0);
+ *  triple_barrier:pt=P,sl=S,h=H,span=N[,min_ret=R]
+ *                          barriers at +P / -S times the EWMA(span N) volatility of returns, vertical
+ *                          barrier H bars on (h=0: none); binary: 1 when the label is +1; regression:
+ *                          the return at the first touch;
+ *  meta:pt=..,sl=..,h=..,span=..,side=K
+ *                          meta-labels of a K-bar momentum primary model (side = sign of the K-bar
+ *                          return): 1 when that bet made money (binary), its signed return (regression).
+ * Defaults: pt = sl = 1, h = 20, span = 50, min_ret = 0, side = 20. */
+typedef enum { QC_LABEL_FIXED = 0, QC_LABEL_TRIPLE_BARRIER, QC_LABEL_META } qc_label_kind;
+
+typedef struct {
+    qc_label_kind kind;
+    double pt, sl, span, min_ret;
+    size_t h, side_n;
+} qc_label_def;
+
+qc_err qc_label_def_parse(const char *s, qc_label_def *d, qc_error *err);
+/* The canonical text of d (what model files record; parses back to d). */
+void qc_label_def_format(const qc_label_def *d, char *buf, size_t n);
+
+/* Sample weights: uniqueness = AFML average uniqueness scaled to mean 1 (so learners' defaults such
+ * as XGBoost's min_child_weight keep their meaning), returns = return attribution (mean 1), none. */
+typedef enum { QC_WEIGHTS_NONE = 0, QC_WEIGHTS_UNIQUENESS, QC_WEIGHTS_RETURNS } qc_weight_kind;
+const char *qc_weight_kind_name(qc_weight_kind k);
+qc_err qc_weight_kind_parse(const char *s, qc_weight_kind *out, qc_error *err);
+
+typedef struct {
+    size_t n;              /* rows with a label */
+    size_t *bar;           /* each row's bar (its event start t0), increasing */
+    double *y, *w;         /* label and weight per row */
+    size_t horizon;        /* purge horizon in rows (features/labels.h qc_label_cv_horizon) */
+    double avg_uniqueness; /* mean average-uniqueness of the rows' label intervals */
+} qc_label_rows_out;
+
+/* Labels the candidate bars cand[0..nc) (increasing: the bars whose features are known) of closes
+ * close[0..nb); rows whose label is not known (end of data, skipped by the barrier rules) are
+ * dropped. The caller frees with qc_label_rows_free. */
+qc_err qc_label_rows(const qc_label_def *d, qc_task task, qc_weight_kind wk, const double *close, size_t nb,
+                     const size_t *cand, size_t nc, qc_label_rows_out *out, qc_error *err);
+void qc_label_rows_free(qc_label_rows_out *o);
 
 /* ---- metrics ----------------------------------------------------------------------------------- */
 

@@ -8,6 +8,7 @@ static const qc_strategy_def *const k_all[] = {
     &qc_strategy_bollinger,
     &qc_strategy_buy_and_hold,
     &qc_strategy_factor_composite,
+    &qc_strategy_model,
     &qc_strategy_ou_reversion,
     &qc_strategy_pairs,
     &qc_strategy_portfolio,

@@ -22,5 +22,6 @@ extern const qc_strategy_def qc_strategy_ts_momentum;
 extern const qc_strategy_def qc_strategy_xs_momentum;
 extern const qc_strategy_def qc_strategy_portfolio;
 extern const qc_strategy_def qc_strategy_zscore_reversion;
+extern const qc_strategy_def qc_strategy_model;
 
 #endif

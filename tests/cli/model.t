@@ -62,3 +62,62 @@ run model inspect junk.qcm
 rc 6; err 'not a QuantCLI model file'; err_lines 1
 run model predict nothere.qcm --data rw.csv
 rc 3; err 'cannot open'; err_lines 1
+# triple-barrier labels with uniqueness weights (the default) and return weights; meta-labels
+run model train --data rw.csv --features "rsi(14),roc(10)" --label triple_barrier:pt=2,sl=2,h=20,span=50 \
+  --learners xgb,linear --param xgb.rounds=20 --out tb.qcm --json
+rc 0; out '"learners"'
+/usr/bin/python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["label"] == "triple_barrier:pt=2,sl=2,h=20,span=50,min_ret=0", m["label"]
+w = m["training"]["weights"]
+assert w.startswith("uniqueness (mean 1; average uniqueness 0."), w
+cv = m["training"]["cv"]; h = int(cv.split("horizon=")[1].split()[0])
+assert 1 <= h <= 20 and cv.startswith("purged folds=5"), cv
+' tb.qcm || fail "triple-barrier model file"
+run model inspect tb.qcm
+rc 0; out '^label +triple_barrier:pt=2,sl=2,h=20,span=50,min_ret=0$'; out '^weights +uniqueness'
+run model train --data rw.csv --features "rsi(14)" --label meta:pt=1,sl=1,h=10,span=20,side=10 --weights returns \
+  --param xgb.rounds=10 --out meta.qcm
+rc 0
+/usr/bin/python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["label"] == "meta:pt=1,sl=1,h=10,span=20,min_ret=0,side=10" and m["training"]["weights"].startswith("returns")
+' meta.qcm || fail "meta model file"
+run model train --data rw.csv --features "rsi(14)" --label fixed:5 --weights none --param xgb.rounds=5 --out n.qcm
+rc 0
+grep -q '"weights":[[:space:]]*"none' n.qcm || fail "weights none not recorded"
+run model train --data rw.csv --features "rsi(14)" --label fixed:5 --weights equal --out x.qcm
+rc 3; err 'uniqueness, returns or none'; err_lines 1
+run model train --data rw.csv --features "rsi(14)" --label triple_barrier:pt=1,up=2 --out x.qcm
+rc 3; err "unknown key 'up'"; err_lines 1
+[ -e x.qcm ] && fail "partial model file"
+# distill: a shallow xgb student of the stack; the report puts fidelity beside accuracy; the student
+# is an ordinary .qcm
+run model distill m.qcm --data rw.csv --out s.qcm --json
+rc 0
+save_out d.json
+/usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["teacher"] == "m.qcm" and d["student"] == "xgb" and d["rows"] == 1181
+f = d["fidelity"]; assert 0.5 <= f["agreement"] <= 1 and -1 <= f["corr"] <= 1
+for k in ("teacher_vs_labels", "student_vs_labels"): assert set(d[k]) == {"n", "accuracy", "log_loss", "auc", "f1"}
+m = json.load(open(sys.argv[2]))
+assert m["label"] == "fixed:5" and [l["kind"] for l in m["learners"]] == ["xgb"] and m["ensemble"]["method"] == "average"
+assert m["evidence"]["distillation"]["fidelity"] == f
+assert "max_depth=2" in m["learners"][0]["params"]
+' d.json s.qcm || fail "distill report or student file"
+run model distill m.qcm --data rw.csv --out s2.qcm --student linear
+rc 0; out '^fidelity +agreement'; out '^teacher +0\.'; out '^student +0\.'
+run model predict s.qcm --data rw.csv --output ps.csv
+rc 0
+[ "$(wc -l <ps.csv)" = 1187 ] || fail "student predict rows"
+run model distill m.qcm --out x.qcm
+rc 2; err 'required'; err_lines 1
+run model distill m.qcm --data rw.csv --student forest --out x.qcm
+rc 3; err 'xgb or linear'; err_lines 1
+[ -e x.qcm ] && fail "partial model file"
+run model inspect s.qcm
+rc 0; out '^student xgb distilled from m.qcm over 1181 rows'; out '^fidelity +agreement'

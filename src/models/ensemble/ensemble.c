@@ -272,18 +272,21 @@ qc_err qc_ensemble_fit(qc_learner *const *protos, size_t m, const qc_learner *me
     return QC_OK;
 }
 
+qc_err qc_ensemble_combine(const qc_ensemble *e, const double *bp, size_t n, double *F, double *out, qc_error *err) {
+    if (e->meta) {
+        qc_ens_meta_features(e->task, e->width, bp, n, e->m, F);
+        return qc_learner_predict(e->meta, F, n, e->m * e->width, out, err);
+    }
+    for (size_t i = 0; i < n; i++) combine_row(e->method, e->task, e->width, bp, n, e->m, i, out + i * e->width);
+    return QC_OK;
+}
+
 qc_err qc_ensemble_predict(const qc_ensemble *e, const double *X, size_t n, size_t d, double *out, qc_error *err) {
     size_t f = e->m * e->width;
-    double *bp = malloc((e->m * n * e->width + 1) * sizeof *bp), *F = NULL;
-    qc_err rc = bp ? QC_OK : qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    double *bp = malloc((e->m * n * e->width + 1) * sizeof *bp), *F = malloc((n * f + 1) * sizeof *F);
+    qc_err rc = bp && F ? QC_OK : qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     for (size_t b = 0; !rc && b < e->m; b++) rc = qc_learner_predict(e->base[b], X, n, d, bp + b * n * e->width, err);
-    if (!rc && e->meta) {
-        if (!(F = malloc((n * f + 1) * sizeof *F))) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
-        if (!rc) qc_ens_meta_features(e->task, e->width, bp, n, e->m, F);
-        if (!rc) rc = qc_learner_predict(e->meta, F, n, f, out, err);
-    }
-    for (size_t i = 0; !rc && !e->meta && i < n; i++)
-        combine_row(e->method, e->task, e->width, bp, n, e->m, i, out + i * e->width);
+    if (!rc) rc = qc_ensemble_combine(e, bp, n, F, out, err);
     free(bp), free(F);
     return rc;
 }

@@ -66,6 +66,10 @@ qc_err qc_ensemble_fit(qc_learner *const *protos, size_t m, const qc_learner *me
                        qc_ens_report *rep, qc_error *err);
 /* out: n * width. */
 qc_err qc_ensemble_predict(const qc_ensemble *e, const double *X, size_t n, size_t d, double *out, qc_error *err);
+/* Combines base predictions bp (bp[(b * n + i) * width + c], e.g. from compiled models) into out
+ * (n * width) the way qc_ensemble_predict does: the meta-learner on their meta features (F: scratch
+ * of n * m * width doubles), or the average / vote. */
+qc_err qc_ensemble_combine(const qc_ensemble *e, const double *bp, size_t n, double *F, double *out, qc_error *err);
 /* Meta features of m base predictions per row (bp[(b * n + i) * width + c]) into F (n x m*width). */
 void qc_ens_meta_features(qc_task task, size_t width, const double *bp, size_t n, size_t m, double *F);
 /* An ensemble from its parts (takes ownership of base[] and meta); used by the model file reader. */
