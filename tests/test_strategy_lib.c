@@ -341,8 +341,8 @@ static void test_bad_combinations(void **state) {
         {"ts_momentum", {"lookback=10", "skip=12"}, "skip (12) must be < lookback (10)"},
         {"factor_composite", {"lookback=10", "skip=10"}, "skip (10) must be < lookback"},
         {"pairs", {"entry_z=2", "exit_z=3"}, "need exit_z (3) < entry_z (2)"},
-        {"zscore_reversion", {"entry=5", "stop=4"}, "need exit (0.5) < entry (5) < stop (4)"},
-        {"ou_reversion", {"entry_sigma=1", "exit_sigma=1"}, "need exit (1) < entry (1)"},
+        {"zscore_reversion", {"entry=5", "stop=4"}, "need exit = 0.5 < entry = 5 < stop = 4"},
+        {"ou_reversion", {"entry_sigma=1", "exit_sigma=1"}, "need exit = 1 < entry = 1"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const qc_strategy_def *sd = qc_strategy_find(bad[i].strategy);

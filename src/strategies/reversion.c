@@ -50,7 +50,7 @@ static void rev_free(void *state) {
 
 static qc_err rev_alloc(rev_state *st, const qc_ctx *ctx, const char *name, qc_error *err) {
     if (!(st->exit < st->entry && st->entry < st->stop))
-        return qc_err_set(err, QC_ERR_INPUT, "%s: need exit (%g) < entry (%g) < stop (%g)", name, st->exit, st->entry,
+        return qc_err_set(err, QC_ERR_INPUT, "%s: need exit = %g < entry = %g < stop = %g", name, st->exit, st->entry,
                           st->stop);
     st->n_sym = qc_ctx_n_symbols(ctx);
     size_t n = st->n_sym ? st->n_sym : 1;
