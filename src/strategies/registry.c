@@ -12,6 +12,7 @@ static const qc_strategy_def *const k_all[] = {
     &qc_strategy_ou_reversion,
     &qc_strategy_pairs,
     &qc_strategy_portfolio,
+    &qc_strategy_regime_switch,
     &qc_strategy_sma_cross,
     &qc_strategy_ts_momentum,
     &qc_strategy_xs_momentum,

@@ -21,6 +21,7 @@ extern const qc_strategy_def qc_strategy_sma_cross;
 extern const qc_strategy_def qc_strategy_ts_momentum;
 extern const qc_strategy_def qc_strategy_xs_momentum;
 extern const qc_strategy_def qc_strategy_portfolio;
+extern const qc_strategy_def qc_strategy_regime_switch;
 extern const qc_strategy_def qc_strategy_zscore_reversion;
 extern const qc_strategy_def qc_strategy_model;
 
