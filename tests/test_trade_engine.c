@@ -136,6 +136,11 @@ static void test_parity_full_disk_restart(void **s) {
     assert_true(n > 100);
     assert_non_null(strstr(metrics, "quantcli_fills_total"));
     assert_non_null(strstr(metrics, "quantcli_tick_to_signal_seconds_bucket{le=\"+Inf\"}"));
+    assert_true(n < sizeof metrics);
+    assert_non_null(strstr(metrics, "quantcli_rejects_total{check=\"max_notional\"} 0"));
+    char small[64];
+    assert_int_equal(qc_engine_metrics_text(e, small, sizeof small), n); /* the length it needs */
+    assert_int_equal(strlen(small), sizeof small - 1);
     qc_backtest_result_free(&got);
     qc_engine_close(e);
     qc_backtest_result_free(&want);

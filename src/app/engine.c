@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "app/control.h"
+#include "app/metrics_http.h"
 #include "core/log.h"
 #include "core/strutil.h"
 #include "core/time.h"
@@ -43,7 +44,8 @@ typedef struct {
 
 /* What /metrics shows: copied under the lock once per event (never per order). */
 typedef struct {
-    uint64_t orders, fills, rejects_risk, rejects_venue, events, kills;
+    uint64_t orders, fills, rejects_venue, events, kills;
+    uint64_t rejects_check[QC_RISK_CHK__COUNT]; /* by the risk check that refused */
     double equity, pnl, cash;
     double *pos; /* per symbol */
     histogram lat[N_LAT];
@@ -88,6 +90,7 @@ struct qc_engine {
     metrics m;              /* engine-thread copy */
     metrics shown;          /* /metrics copy */
     pthread_mutex_t mu;
+    qc_metrics_http *http;  /* GET /metrics, when metrics_port is set */
     int64_t last_status_ns, pace_t0_wall, pace_ts0;
     size_t pace_e0;
 };
@@ -410,7 +413,8 @@ static void publish(qc_engine *e) {
     e->m.equity = qc_account_equity(a);
     e->m.pnl = e->m.equity - a->initial_cash;
     e->m.cash = a->cash;
-    e->m.rejects_risk = qc_kernel_risk(e->k)->rejected;
+    const qc_kernel_risk_stats *rs = qc_kernel_risk(e->k);
+    for (int c = 0; c < QC_RISK_CHK__COUNT; c++) e->m.rejects_check[c] = rs->by_check[c];
     e->m.rejects_venue = e->venue_rejects;
     for (size_t s = 0; s < e->o.n_symbols; s++) e->m.pos[s] = a->pos[s].qty;
     pthread_mutex_lock(&e->mu);
@@ -526,6 +530,7 @@ qc_err qc_engine_open(const qc_engine_opts *o, qc_engine **out, size_t *torn_byt
 
 void qc_engine_close(qc_engine *e) {
     if (!e) return;
+    qc_metrics_http_stop(e->http); /* first: its thread reads the engine */
     for (int i = 0; i < MAX_CLIENTS; i++)
         if (e->clients[i].fd >= 0) close(e->clients[i].fd);
     if (e->listen_fd >= 0) {
@@ -588,13 +593,12 @@ static size_t reply_status(qc_engine *e, char *r, size_t cap) {
                             st.killed ? "true" : "false", st.finished ? "true" : "false");
 }
 
-/* Appends with snprintf semantics, never past cap. */
+/* Appends with snprintf semantics, never past cap; *k counts what the whole text needs. */
 static void app(char *r, size_t cap, size_t *k, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static void app(char *r, size_t cap, size_t *k, const char *fmt, ...) {
-    if (*k >= cap) return;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(r + *k, cap - *k, fmt, ap);
+    int n = *k < cap ? vsnprintf(r + *k, cap - *k, fmt, ap) : vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     *k += n > 0 ? (size_t)n : 0;
 }
@@ -693,10 +697,12 @@ size_t qc_engine_metrics_text(qc_engine *e, char *buf, size_t cap) {
         "# TYPE quantcli_orders_total counter\nquantcli_orders_total %llu\n", (unsigned long long)m->orders);
     app(buf, cap, &k, "# HELP quantcli_fills_total Fills received.\n# TYPE quantcli_fills_total counter\n"
         "quantcli_fills_total %llu\n", (unsigned long long)m->fills);
-    app(buf, cap, &k, "# HELP quantcli_rejects_total Orders refused, by who refused them.\n"
-        "# TYPE quantcli_rejects_total counter\nquantcli_rejects_total{check=\"risk\"} %llu\n"
-        "quantcli_rejects_total{check=\"venue\"} %llu\n", (unsigned long long)m->rejects_risk,
-        (unsigned long long)m->rejects_venue);
+    app(buf, cap, &k, "# HELP quantcli_rejects_total Orders refused, by the pre-trade risk check that refused them "
+        "(check=\"venue\": refused by the venue).\n# TYPE quantcli_rejects_total counter\n");
+    for (int c = 1; c < QC_RISK_CHK__COUNT; c++)
+        app(buf, cap, &k, "quantcli_rejects_total{check=\"%s\"} %llu\n", qc_risk_check_name((qc_risk_check_id)c),
+            (unsigned long long)m->rejects_check[c]);
+    app(buf, cap, &k, "quantcli_rejects_total{check=\"venue\"} %llu\n", (unsigned long long)m->rejects_venue);
     app(buf, cap, &k, "# HELP quantcli_events_total Feed events processed.\n# TYPE quantcli_events_total counter\n"
         "quantcli_events_total %llu\n", (unsigned long long)m->events);
     app(buf, cap, &k, "# HELP quantcli_equity Account equity.\n# TYPE quantcli_equity gauge\nquantcli_equity %.10g\n"
@@ -722,8 +728,10 @@ size_t qc_engine_metrics_text(qc_engine *e, char *buf, size_t cap) {
             k_lat_names[l], (unsigned long long)h->n);
     }
     pthread_mutex_unlock(&e->mu);
-    return k < cap ? k : cap - 1;
+    return k;
 }
+
+static size_t render_metrics(void *ctx, char *buf, size_t cap) { return qc_engine_metrics_text(ctx, buf, cap); }
 
 /* ---- the event loop -------------------------------------------------------------------------- */
 
@@ -840,6 +848,10 @@ static void maybe_status(qc_engine *e, int force) {
 
 qc_err qc_engine_run(qc_engine *e, qc_error *err) {
     qc_err rc = loop_setup(e, err);
+    if (!rc && e->o.metrics_port > 0 && !e->http) {
+        rc = qc_metrics_http_start((uint16_t)e->o.metrics_port, render_metrics, e, &e->http, err);
+        if (!rc) QC_LOG(QC_LOG_INFO, "trade", "metrics", QC_KI("port", e->o.metrics_port));
+    }
     struct epoll_event evs[8];
     while (!rc && !e->stop) {
         int wait = due_ms(e);

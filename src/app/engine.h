@@ -36,6 +36,7 @@ typedef struct {
     int pace_by_count;       /* pace one event per second / speed (synthetic feeds), not by bar times */
     int stay;                /* keep serving control commands after the feed ends */
     qc_journal_sync sync;
+    int metrics_port;        /* GET /metrics on 127.0.0.1:port while running (0 = off) */
     void (*on_status)(void *ctx, const qc_engine_status *st); /* ~5 times a second and at the end */
     void *status_ctx;
     /* test hooks */
@@ -66,7 +67,8 @@ qc_err qc_engine_write_json(qc_engine *e, FILE *f, const qc_backtest_result *r, 
 
 /* One control request line -> one reply line (NUL-terminated, no newline) in reply. */
 void qc_engine_control(qc_engine *e, const char *line, size_t len, char *reply, size_t cap);
-/* Prometheus text exposition of the engine's counters and latency histograms; thread-safe. */
+/* Prometheus text exposition of the engine's counters and latency histograms; thread-safe. Writes
+ * at most cap bytes and returns the length the whole text needs (as snprintf). */
 size_t qc_engine_metrics_text(qc_engine *e, char *buf, size_t cap);
 /* "<session hex>-<order id>". */
 void qc_engine_client_id(const qc_engine *e, uint64_t order_id, char *buf, size_t n);

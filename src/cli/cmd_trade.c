@@ -138,12 +138,25 @@ static void daemon_free(trade_run *d) {
     qc_cli_universe_free(&d->u);
 }
 
+/* --metrics-port N, else trade.metrics.port; 0 = no endpoint. */
+static qc_err metrics_port(const qc_cli *cli, const qc_args *a, int *port, qc_error *err) {
+    int64_t cfg = 0;
+    qc_err rc = qc_config_get_int(cli->cfg, "trade.metrics.port", &cfg, err);
+    if (rc) return rc;
+    if (cfg < 0 || cfg > 65535) return qc_err_set(err, QC_ERR_CONFIG, "trade.metrics.port: expected 0..65535, got %lld", (long long)cfg);
+    long long v = cfg;
+    rc = qc_args_int(a, "metrics-port", 0, 65535, &v, err);
+    *port = (int)v;
+    return rc;
+}
+
 static qc_err engine_opts(const qc_cli *cli, const qc_args *a, trade_run *d, int synth, qc_engine_opts *eo, qc_error *err) {
     qc_engine_opts_init(eo);
     qc_err rc = qc_cli_backtest_opts(a, &d->u, &eo->bt, err);
     if (!rc) rc = parse_speed(qc_args_get(a, "speed"), &eo->speed, err);
     const char *fs = qc_config_get(cli->cfg, "trade.journal.fsync");
     if (!rc) rc = qc_journal_sync_parse(fs && *fs ? fs : "every", &eo->sync, err);
+    if (!rc) rc = metrics_port(cli, a, &eo->metrics_port, err);
     if (!rc) rc = qc_cli_make_risk(cli, &d->u, eo->bt.kernel.cash, &d->risk, err);
     if (rc) return rc;
     eo->bt.kernel.risk = d->risk;
@@ -274,6 +287,7 @@ static const qc_opt_spec k_opts[] = {
     {"fill", "MODE", "next_open (default) or close, as in backtest"},
     {"json", "FILE", "write the session's result document (backtest keys + order and fill logs)"},
     {"stay", NULL, "keep serving control commands after a replay feed ends (until trade stop)"},
+    {"metrics-port", "N", "serve Prometheus GET /metrics on 127.0.0.1:N (default 0 = off) [trade.metrics.port]"},
 };
 
 static const qc_opt_spec k_ctl_opts[] = {
