@@ -25,6 +25,7 @@ endfunction()
 qc_require(SQLITE3 sqlite3 libsqlite3-dev)
 qc_require(YAML yaml-0.1 libyaml-dev)
 qc_require(CJSON libcjson libcjson-dev)
+qc_require(MHD libmicrohttpd libmicrohttpd-dev) # the trading engine's /metrics endpoint
 # portfolio module: LAPACKE over OpenBLAS (covariance, Cholesky, solves) and GLPK (the CVaR LP,
 # feasibility and attainable-return LPs). GLPK ships no .pc file: found by header and library.
 qc_require(LAPACKE lapacke liblapacke-dev)

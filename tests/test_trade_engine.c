@@ -136,6 +136,11 @@ static void test_parity_full_disk_restart(void **s) {
     assert_true(n > 100);
     assert_non_null(strstr(metrics, "quantcli_fills_total"));
     assert_non_null(strstr(metrics, "quantcli_tick_to_signal_seconds_bucket{le=\"+Inf\"}"));
+    assert_true(n < sizeof metrics);
+    assert_non_null(strstr(metrics, "quantcli_rejects_total{check=\"max_notional\"} 0"));
+    char small[64];
+    assert_int_equal(qc_engine_metrics_text(e, small, sizeof small), n); /* the length it needs */
+    assert_int_equal(strlen(small), sizeof small - 1);
     qc_backtest_result_free(&got);
     qc_engine_close(e);
     qc_backtest_result_free(&want);
@@ -161,10 +166,146 @@ static void test_control_parse(void **s) {
     for (int c = 0; c < QC_CTL__COUNT; c++) assert_int_equal(qc_ctl_cmd_find(qc_ctl_cmd_name((qc_ctl_cmd)c)), c);
 }
 
+/* A venue in front of the simulated one that refuses every third order: odd ids reported through
+ * the sink (an asynchronous reject), even ids only by the submit's error (a synchronous refusal). */
+typedef struct {
+    qc_venue base;
+    qc_venue *sim;
+    size_t refused;
+} refusing;
+
+static void rf_sync(refusing *v) { v->sim->views = v->base.views; }
+static qc_err rf_submit(qc_venue *b, qc_order *o, qc_error *err) {
+    refusing *v = (refusing *)b;
+    if (o->id % 3 == 0) {
+        v->refused++;
+        if (o->id % 2) {
+            qc_order_transition(o, QC_OS_REJECTED, o->created_ts, NULL);
+            b->sink.status(b->kernel, o);
+        }
+        return qc_err_set(err, QC_ERR_EXECUTION, "venue: order %llu refused", (unsigned long long)o->id);
+    }
+    rf_sync(v);
+    qc_err rc = v->sim->vt->submit(v->sim, o, err);
+    b->active = v->sim->active;
+    return rc;
+}
+static qc_err rf_cancel(qc_venue *b, qc_order *o, qc_error *err) {
+    refusing *v = (refusing *)b;
+    rf_sync(v);
+    qc_err rc = v->sim->vt->cancel(v->sim, o, err);
+    b->active = v->sim->active;
+    return rc;
+}
+static qc_err rf_replace(qc_venue *b, qc_order *o, double q, double l, double sp, qc_error *err) {
+    refusing *v = (refusing *)b;
+    rf_sync(v);
+    return v->sim->vt->replace(v->sim, o, q, l, sp, err);
+}
+static void rf_on_bar(qc_venue *b, uint32_t sy, const qc_bars *h, size_t i) {
+    refusing *v = (refusing *)b;
+    rf_sync(v);
+    v->sim->vt->on_bar(v->sim, sy, h, i);
+    b->active = v->sim->active;
+}
+static void rf_on_event_end(qc_venue *b, int64_t ts) {
+    refusing *v = (refusing *)b;
+    rf_sync(v);
+    v->sim->vt->on_event_end(v->sim, ts);
+    b->active = v->sim->active;
+}
+static const qc_venue_vt k_rf_vt = {rf_submit, rf_cancel, rf_replace, rf_on_bar, rf_on_event_end};
+static qc_venue *rf_wrap(qc_venue *inner, void *ctx) {
+    refusing *v = ctx;
+    memset(v, 0, sizeof *v);
+    v->base.vt = &k_rf_vt;
+    v->sim = inner;
+    return &v->base;
+}
+
+typedef struct {
+    size_t rejected_status, orders;
+} jcount;
+
+static int count_rec(void *ctx, const qc_jrec *r, qc_error *err) {
+    (void)err;
+    jcount *c = ctx;
+    c->orders += r->type == QC_JR_ORDER;
+    c->rejected_status += r->type == QC_JR_STATUS && r->u.status.status == QC_OS_REJECTED;
+    return 0;
+}
+
+static void count_journal(const char *dir, jcount *c) {
+    char p[128];
+    snprintf(p, sizeof p, "%s/journal", dir);
+    FILE *fp = fopen(p, "rb");
+    assert_non_null(fp);
+    static char img[1 << 20];
+    size_t len = fread(img, 1, sizeof img, fp);
+    fclose(fp);
+    assert_true(len > 8 && len < sizeof img);
+    size_t valid, torn;
+    qc_error err = {0};
+    memset(c, 0, sizeof *c);
+    assert_int_equal(qc_journal_scan((const uint8_t *)img, len, count_rec, c, &valid, &torn, &err), QC_OK);
+    assert_int_equal(torn, 0);
+}
+
+static void test_venue_reject(void **s) {
+    (void)s;
+    fixture f;
+    fixture_init(&f);
+    char dir[64];
+    test_tmpdir(dir, sizeof dir);
+    refusing rv;
+    qc_engine_opts o;
+    engine_opts(&f, dir, &o);
+    o.venue_wrap = rf_wrap;
+    o.venue_wrap_ctx = &rv;
+    qc_engine *e;
+    size_t torn;
+    qc_error err = {0};
+    assert_int_equal(qc_engine_open(&o, &e, &torn, &err), QC_OK);
+    assert_int_equal(qc_engine_run(e, &err), QC_OK); /* the engine goes on after each refusal */
+    assert_true(qc_engine_complete(e));
+    qc_engine_status st;
+    qc_engine_status_get(e, &st);
+    assert_true(rv.refused >= 2);
+    assert_int_equal(st.rejects, rv.refused);
+    assert_true(st.orders > rv.refused && st.fills > 0); /* orders after the refusals still trade */
+    char metrics[16384], want[96];
+    qc_engine_metrics_text(e, metrics, sizeof metrics);
+    snprintf(want, sizeof want, "quantcli_rejects_total{check=\"venue\"} %zu\n", rv.refused);
+    assert_non_null(strstr(metrics, want));
+    char reply[4096];
+    qc_engine_control(e, "{\"cmd\": \"orders\"}", 17, reply, sizeof reply);
+    assert_non_null(strstr(reply, "\"status\": \"rejected\""));
+    qc_engine_close(e);
+    jcount c;
+    count_journal(dir, &c); /* every refusal reached the journal, once */
+    assert_int_equal(c.rejected_status, rv.refused);
+    assert_int_equal(c.orders, st.orders);
+    /* a restart re-executes the journal with the refusals in it: nothing differs, nothing is resent */
+    size_t refused_first = rv.refused;
+    assert_int_equal(qc_engine_open(&o, &e, &torn, &err), QC_OK);
+    assert_int_equal(qc_engine_run(e, &err), QC_OK);
+    qc_engine_status st2;
+    qc_engine_status_get(e, &st2);
+    assert_int_equal(st2.rejects, refused_first);
+    assert_int_equal(st2.orders, st.orders);
+    qc_engine_close(e);
+    count_journal(dir, &c);
+    assert_int_equal(c.rejected_status, refused_first);
+    assert_int_equal(c.orders, st.orders);
+    qc_synth_free(f.m);
+    test_rmdir(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parity_full_disk_restart),
         cmocka_unit_test(test_control_parse),
+        cmocka_unit_test(test_venue_reject),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

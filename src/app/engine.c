@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "app/control.h"
+#include "app/metrics_http.h"
 #include "core/log.h"
 #include "core/strutil.h"
 #include "core/time.h"
@@ -43,7 +44,8 @@ typedef struct {
 
 /* What /metrics shows: copied under the lock once per event (never per order). */
 typedef struct {
-    uint64_t orders, fills, rejects_risk, rejects_venue, events, kills;
+    uint64_t orders, fills, rejects_venue, events, kills;
+    uint64_t rejects_check[QC_RISK_CHK__COUNT]; /* by the risk check that refused */
     double equity, pnl, cash;
     double *pos; /* per symbol */
     histogram lat[N_LAT];
@@ -88,7 +90,10 @@ struct qc_engine {
     metrics m;              /* engine-thread copy */
     metrics shown;          /* /metrics copy */
     pthread_mutex_t mu;
+    qc_metrics_http *http;  /* GET /metrics, when metrics_port is set */
     int64_t last_status_ns, pace_t0_wall, pace_ts0;
+    int64_t last_event_ns;  /* when the feed last delivered (live feeds: the stall timer) */
+    int stalled, kill_file_pending;
     size_t pace_e0;
 };
 
@@ -162,6 +167,8 @@ static int journal(qc_engine *e, const qc_jrec *r) {
 
 static void jv_sync(jvenue *v) { v->inner->views = v->base.views; }
 
+static void jv_status_rec(qc_engine *e, const qc_order *o);
+
 static qc_err jv_submit(qc_venue *base, qc_order *o, qc_error *err) {
     jvenue *v = (jvenue *)base;
     qc_engine *e = v->e;
@@ -178,7 +185,14 @@ static qc_err jv_submit(qc_venue *base, qc_order *o, qc_error *err) {
     qc_err rc = v->inner->vt->submit(v->inner, o, err);
     v->base.active = v->inner->active;
     if (!was_verifying) e->m.orders++;
-    if (rc) e->venue_rejects++;
+    if (rc && o->status == QC_OS_PENDING_NEW) { /* refused without a report: journal it as rejected */
+        qc_order tmp = *o;
+        tmp.status = QC_OS_REJECTED;
+        jv_status_rec(e, &tmp);
+        e->venue_rejects++;
+        if (!was_verifying)
+            QC_LOG(QC_LOG_WARN, "trade", "venue reject", QC_KI("order", o->id), QC_KS("reason", err->msg));
+    }
     if (e->first_order_of_event) {
         hist_add(&e->m.lat[LAT_RISK_ORDER], mono_ns() - t);
         e->first_order_of_event = 0;
@@ -265,7 +279,10 @@ static void jv_status(void *ctx, qc_order *o) {
     jvenue *v = ctx;
     if (!qc_order_is_open(o) && o->status != QC_OS_FILLED) {
         jv_status_rec(v->e, o);
-        if (o->status == QC_OS_REJECTED) v->e->venue_rejects++;
+        if (o->status == QC_OS_REJECTED) {
+            v->e->venue_rejects++;
+            if (v->e->verify_pos >= v->e->n_jr) QC_LOG(QC_LOG_WARN, "trade", "venue reject", QC_KI("order", o->id));
+        }
     }
     v->base.sink.status(v->base.kernel, o);
 }
@@ -381,6 +398,8 @@ static void apply_control(qc_engine *e, qc_jctl_op op, const char *reason) {
     }
 }
 
+static void write_kill_file(qc_engine *e, int engage, const char *reason);
+
 /* A control action: journaled first (applied at this point of the feed on every re-execution). */
 static int control_action(qc_engine *e, qc_jctl_op op, const char *reason) {
     qc_jrec r = {.type = QC_JR_CONTROL};
@@ -391,7 +410,53 @@ static int control_action(qc_engine *e, qc_jctl_op op, const char *reason) {
     qc_error err = {0};
     qc_jstate_apply(&e->js, &r, &err);
     apply_control(e, op, reason);
+    if (op != QC_JCTL_CANCEL_ALL) write_kill_file(e, op == QC_JCTL_KILL, reason);
     return 0;
+}
+
+/* The persisted switch's global entry follows the daemon's (other entries are kept as they are). */
+static void write_kill_file(qc_engine *e, int engage, const char *reason) {
+    if (!e->o.kill_file || !*e->o.kill_file) return;
+    qc_risk_kill_list l = {0};
+    qc_error err = {0};
+    qc_err rc = qc_risk_kill_list_load(e->o.kill_file, &l, &err);
+    int changed = rc ? 0 : qc_risk_kill_list_set(&l, QC_RISK_SCOPE_GLOBAL, "", reason, wall_now(NULL), engage, &err);
+    if (changed < 0) rc = err.code ? err.code : QC_ERR_INTERNAL;
+    if (changed > 0) rc = qc_risk_kill_list_save(e->o.kill_file, &l, &err);
+    if (rc) QC_LOG(QC_LOG_ERROR, "trade", "kill switch file not written", QC_KS("file", e->o.kill_file),
+                   QC_KS("reason", err.msg));
+    qc_risk_kill_list_free(&l);
+}
+
+/* At start (once the journal is re-executed): the file's global switch wins over the journal's; a
+ * difference becomes a journaled kill or release, so a later re-execution applies it at this point. */
+static void apply_kill_file(qc_engine *e) {
+    e->kill_file_pending = 0;
+    qc_risk *risk = e->o.bt.kernel.risk;
+    if (!risk) return;
+    qc_risk_kill_list l = {0};
+    qc_error err = {0};
+    if (qc_risk_kill_list_load(e->o.kill_file, &l, &err)) { /* checked at open: changed since */
+        QC_LOG(QC_LOG_ERROR, "trade", "kill switch file unreadable", QC_KS("reason", err.msg));
+        return;
+    }
+    const qc_risk_kill_entry *g = NULL;
+    for (size_t i = 0; i < l.n; i++)
+        if (l.e[i].scope == QC_RISK_SCOPE_GLOBAL) g = &l.e[i];
+    int killed = qc_risk_is_killed(risk, QC_RISK_SCOPE_GLOBAL, 0);
+    char reason[QC_JOURNAL_TEXT_MAX];
+    snprintf(reason, sizeof reason, "%s", g ? g->reason : "released in the kill switch file");
+    qc_risk_kill_list_free(&l);
+    if (!!g == killed) return;
+    QC_LOG(QC_LOG_WARN, "trade", g ? "kill switch engaged by the file" : "kill switch released by the file",
+           QC_KS("file", e->o.kill_file), QC_KS("reason", reason));
+    qc_jrec r = {.type = QC_JR_CONTROL};
+    r.u.control.op = g ? QC_JCTL_KILL : QC_JCTL_RELEASE;
+    r.u.control.events = qc_backtest_session_events(e->sess);
+    snprintf(r.u.control.reason, sizeof r.u.control.reason, "%s", reason);
+    if (journal(e, &r)) return;
+    qc_jstate_apply(&e->js, &r, &err);
+    apply_control(e, r.u.control.op, reason);
 }
 
 /* Journaled control records due before the next event (while re-executing). */
@@ -410,7 +475,8 @@ static void publish(qc_engine *e) {
     e->m.equity = qc_account_equity(a);
     e->m.pnl = e->m.equity - a->initial_cash;
     e->m.cash = a->cash;
-    e->m.rejects_risk = qc_kernel_risk(e->k)->rejected;
+    const qc_kernel_risk_stats *rs = qc_kernel_risk(e->k);
+    for (int c = 0; c < QC_RISK_CHK__COUNT; c++) e->m.rejects_check[c] = rs->by_check[c];
     e->m.rejects_venue = e->venue_rejects;
     for (size_t s = 0; s < e->o.n_symbols; s++) e->m.pos[s] = a->pos[s].qty;
     pthread_mutex_lock(&e->mu);
@@ -421,8 +487,12 @@ static void publish(qc_engine *e) {
     pthread_mutex_unlock(&e->mu);
 }
 
+static void apply_kill_file(qc_engine *e);
+
 static qc_err step(qc_engine *e, qc_error *err) {
     replay_controls(e);
+    if (e->kill_file_pending && e->verify_pos >= e->n_jr) apply_kill_file(e);
+    e->last_event_ns = mono_ns();
     int64_t ts = qc_backtest_session_peek(e->sess);
     e->t_tick = mono_ns();
     e->first_order_of_event = 0;
@@ -476,6 +546,13 @@ static qc_err build(qc_engine *e, qc_error *err) {
     e->jv.base.vt = &k_jv_vt;
     e->jv.inner = e->sim;
     e->jv.e = e;
+    if (e->o.venue_wrap) {
+        e->jv.inner = e->o.venue_wrap(e->sim, e->o.venue_wrap_ctx);
+        if (!e->jv.inner) return qc_err_set(err, QC_ERR_INTERNAL, "the venue wrapper failed");
+        e->jv.inner->sink.fill = jv_fill;
+        e->jv.inner->sink.status = jv_status;
+        e->jv.inner->kernel = &e->jv;
+    }
     e->sim->sink.fill = jv_fill;
     e->sim->sink.status = jv_status;
     e->sim->kernel = &e->jv;
@@ -514,6 +591,13 @@ qc_err qc_engine_open(const qc_engine_opts *o, qc_engine **out, size_t *torn_byt
     if (!rc) rc = build(e, err);
     if (!rc) rc = load_journal(e, err);
     if (!rc) rc = recover(e, err);
+    if (!rc && o->kill_file && *o->kill_file && o->bt.kernel.risk) {
+        qc_risk_kill_list l = {0}; /* a malformed file refuses to start: never read as "released" */
+        rc = qc_risk_kill_list_load(o->kill_file, &l, err);
+        qc_risk_kill_list_free(&l);
+        e->kill_file_pending = !rc;
+        if (!rc && e->verify_pos >= e->n_jr) apply_kill_file(e);
+    }
     if (!rc) rc = open_socket(e, err);
     if (rc) {
         qc_engine_close(e);
@@ -526,6 +610,7 @@ qc_err qc_engine_open(const qc_engine_opts *o, qc_engine **out, size_t *torn_byt
 
 void qc_engine_close(qc_engine *e) {
     if (!e) return;
+    qc_metrics_http_stop(e->http); /* first: its thread reads the engine */
     for (int i = 0; i < MAX_CLIENTS; i++)
         if (e->clients[i].fd >= 0) close(e->clients[i].fd);
     if (e->listen_fd >= 0) {
@@ -573,6 +658,7 @@ void qc_engine_status_get(const qc_engine *e, qc_engine_status *st) {
     st->killed = e->o.bt.kernel.risk && qc_risk_is_killed(e->o.bt.kernel.risk, QC_RISK_SCOPE_GLOBAL, 0);
     st->recovering = e->recovering;
     st->finished = e->finished_feed;
+    st->stalled = e->stalled;
     st->journal_records = qc_journal_appended(e->journal) + e->n_jr;
 }
 
@@ -588,13 +674,12 @@ static size_t reply_status(qc_engine *e, char *r, size_t cap) {
                             st.killed ? "true" : "false", st.finished ? "true" : "false");
 }
 
-/* Appends with snprintf semantics, never past cap. */
+/* Appends with snprintf semantics, never past cap; *k counts what the whole text needs. */
 static void app(char *r, size_t cap, size_t *k, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static void app(char *r, size_t cap, size_t *k, const char *fmt, ...) {
-    if (*k >= cap) return;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(r + *k, cap - *k, fmt, ap);
+    int n = *k < cap ? vsnprintf(r + *k, cap - *k, fmt, ap) : vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     *k += n > 0 ? (size_t)n : 0;
 }
@@ -693,10 +778,12 @@ size_t qc_engine_metrics_text(qc_engine *e, char *buf, size_t cap) {
         "# TYPE quantcli_orders_total counter\nquantcli_orders_total %llu\n", (unsigned long long)m->orders);
     app(buf, cap, &k, "# HELP quantcli_fills_total Fills received.\n# TYPE quantcli_fills_total counter\n"
         "quantcli_fills_total %llu\n", (unsigned long long)m->fills);
-    app(buf, cap, &k, "# HELP quantcli_rejects_total Orders refused, by who refused them.\n"
-        "# TYPE quantcli_rejects_total counter\nquantcli_rejects_total{check=\"risk\"} %llu\n"
-        "quantcli_rejects_total{check=\"venue\"} %llu\n", (unsigned long long)m->rejects_risk,
-        (unsigned long long)m->rejects_venue);
+    app(buf, cap, &k, "# HELP quantcli_rejects_total Orders refused, by the pre-trade risk check that refused them "
+        "(check=\"venue\": refused by the venue).\n# TYPE quantcli_rejects_total counter\n");
+    for (int c = 1; c < QC_RISK_CHK__COUNT; c++)
+        app(buf, cap, &k, "quantcli_rejects_total{check=\"%s\"} %llu\n", qc_risk_check_name((qc_risk_check_id)c),
+            (unsigned long long)m->rejects_check[c]);
+    app(buf, cap, &k, "quantcli_rejects_total{check=\"venue\"} %llu\n", (unsigned long long)m->rejects_venue);
     app(buf, cap, &k, "# HELP quantcli_events_total Feed events processed.\n# TYPE quantcli_events_total counter\n"
         "quantcli_events_total %llu\n", (unsigned long long)m->events);
     app(buf, cap, &k, "# HELP quantcli_equity Account equity.\n# TYPE quantcli_equity gauge\nquantcli_equity %.10g\n"
@@ -722,8 +809,10 @@ size_t qc_engine_metrics_text(qc_engine *e, char *buf, size_t cap) {
             k_lat_names[l], (unsigned long long)h->n);
     }
     pthread_mutex_unlock(&e->mu);
-    return k < cap ? k : cap - 1;
+    return k;
 }
+
+static size_t render_metrics(void *ctx, char *buf, size_t cap) { return qc_engine_metrics_text(ctx, buf, cap); }
 
 /* ---- the event loop -------------------------------------------------------------------------- */
 
@@ -828,6 +917,22 @@ static void handle(qc_engine *e, const struct epoll_event *ev) {
     }
 }
 
+/* A live feed without data: QC_ERR_PROVIDER once it has been silent for stall_s (trading stops);
+ * otherwise *wait_ms is how long to wait for it. */
+static qc_err check_stall(qc_engine *e, int *wait_ms, qc_error *err) {
+    *wait_ms = 1000;
+    if (!(e->o.stall_s > 0)) return QC_OK;
+    int64_t left = e->last_event_ns + (int64_t)(e->o.stall_s * 1e9) - mono_ns();
+    if (left > 0) {
+        *wait_ms = (int)(left / 1000000 + 1 < 1000 ? left / 1000000 + 1 : 1000);
+        return QC_OK;
+    }
+    e->stalled = 1;
+    return qc_err_set(err, QC_ERR_PROVIDER, "feed stalled: no market data for %g s (trade.feed.stall_s) after %zu "
+                      "events: trading stopped (restart with the same --state-dir to resume)", e->o.stall_s,
+                      qc_backtest_session_events(e->sess));
+}
+
 static void maybe_status(qc_engine *e, int force) {
     if (!e->o.on_status) return;
     int64_t now = mono_ns();
@@ -840,10 +945,18 @@ static void maybe_status(qc_engine *e, int force) {
 
 qc_err qc_engine_run(qc_engine *e, qc_error *err) {
     qc_err rc = loop_setup(e, err);
+    if (!rc && e->o.metrics_port > 0 && !e->http) {
+        rc = qc_metrics_http_start((uint16_t)e->o.metrics_port, render_metrics, e, &e->http, err);
+        if (!rc) QC_LOG(QC_LOG_INFO, "trade", "metrics", QC_KI("port", e->o.metrics_port));
+    }
     struct epoll_event evs[8];
+    e->last_event_ns = mono_ns();
     while (!rc && !e->stop) {
         int wait = due_ms(e);
-        if (wait < 0 && !e->finished_feed) {
+        if (wait < 0 && e->o.live) { /* no data yet: wait for it, up to the stall timeout */
+            rc = check_stall(e, &wait, err);
+            if (rc) break;
+        } else if (wait < 0 && !e->finished_feed) {
             e->finished_feed = 1;
             QC_LOG(QC_LOG_INFO, "trade", "feed ended", QC_KI("events", qc_backtest_session_events(e->sess)));
             if (!e->o.stay) break;

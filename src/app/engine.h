@@ -21,7 +21,7 @@ typedef struct {
     size_t events, total_events; /* total 0 = unbounded (synthetic feed) */
     double equity, pnl, cash;
     size_t open_positions, orders, open_orders, fills, rejects;
-    int killed, recovering, finished;
+    int killed, recovering, finished, stalled;
     uint64_t journal_records;
 } qc_engine_status;
 
@@ -35,12 +35,21 @@ typedef struct {
     double speed;            /* 0 = as fast as possible; else x real time */
     int pace_by_count;       /* pace one event per second / speed (synthetic feeds), not by bar times */
     int stay;                /* keep serving control commands after the feed ends */
+    int live;                /* a feed that never ends (synth, live): out of events = waiting for data */
+    double stall_s;          /* live feeds: no event for this long stops trading (QC_ERR_PROVIDER); 0 = wait */
+    const char *kill_file;   /* the persisted risk kill switch (risk.kill_switch.file): its global switch
+                              * is applied at start (journaled) and written on kill/release; NULL = none */
     qc_journal_sync sync;
+    int metrics_port;        /* GET /metrics on 127.0.0.1:port while running (0 = off) */
     void (*on_status)(void *ctx, const qc_engine_status *st); /* ~5 times a second and at the end */
     void *status_ctx;
     /* test hooks */
     qc_journal_write_fn journal_write;
     void *journal_write_ctx;
+    /* wraps the simulated venue (a venue that refuses orders); the wrapper forwards to inner and
+     * reports through its own sink/kernel, which the engine sets */
+    qc_venue *(*venue_wrap)(qc_venue *inner, void *ctx);
+    void *venue_wrap_ctx;
 } qc_engine_opts;
 
 void qc_engine_opts_init(qc_engine_opts *o);
@@ -66,7 +75,8 @@ qc_err qc_engine_write_json(qc_engine *e, FILE *f, const qc_backtest_result *r, 
 
 /* One control request line -> one reply line (NUL-terminated, no newline) in reply. */
 void qc_engine_control(qc_engine *e, const char *line, size_t len, char *reply, size_t cap);
-/* Prometheus text exposition of the engine's counters and latency histograms; thread-safe. */
+/* Prometheus text exposition of the engine's counters and latency histograms; thread-safe. Writes
+ * at most cap bytes and returns the length the whole text needs (as snprintf). */
 size_t qc_engine_metrics_text(qc_engine *e, char *buf, size_t cap);
 /* "<session hex>-<order id>". */
 void qc_engine_client_id(const qc_engine *e, uint64_t order_id, char *buf, size_t n);

@@ -46,14 +46,23 @@ static qc_err load_replay(const qc_cli *cli, const qc_args *a, const char *what,
     return qc_cli_universe_load(cli, &la, u, err);
 }
 
-/* synth: one synthetic symbol, a long deterministic series (the session runs until `trade stop`). */
-static qc_err load_synth(qc_universe *u, qc_error *err) {
+/* synth[:N]: one synthetic symbol, N minute bars (default 100,000), deterministic. It stands for a
+ * live feed: when its bars run out it goes silent instead of ending (trade.feed.stall_s). */
+static qc_err load_synth(const char *spec, qc_universe *u, qc_error *err) {
+    size_t n_bars = 100000;
+    if (*spec) {
+        int64_t v;
+        if (*spec != ':' || qc_parse_i64(spec + 1, strlen(spec + 1), &v) || v < 1 || v > 1000000)
+            return qc_err_set(err, QC_ERR_USAGE, "trade: --feed synth:N: N is a bar count in 1..1000000, got '%.40s'", spec);
+        n_bars = (size_t)v;
+    }
     qc_synth_opts so;
     qc_synth_opts_init(&so);
     so.n_symbols = 1;
     so.n_pairs = 0;
     so.n_mean_revert = 0;
-    so.n_bars = 100000;
+    so.n_bars = n_bars;
+    so.interval_s = 60; /* minute bars: 100,000 daily bars would run past the calendar */
     qc_synth_market *m = NULL;
     qc_err rc = qc_synth_generate(&so, &m, err);
     if (rc) return rc;
@@ -78,11 +87,12 @@ static qc_err load_feed(const qc_cli *cli, const qc_args *a, qc_universe *u, int
     *synth = 0;
     if (!feed) return qc_err_set(err, QC_ERR_USAGE, "trade: give --feed replay:FILE.csv, replay:SYM or synth");
     if (strncmp(feed, "replay:", 7) == 0) return load_replay(cli, a, feed + 7, u, err);
-    if (strcmp(feed, "synth") == 0) {
+    if (strncmp(feed, "synth", 5) == 0 && (feed[5] == '\0' || feed[5] == ':')) {
         *synth = 1;
-        return load_synth(u, err);
+        return load_synth(feed + 5, u, err);
     }
-    return qc_err_set(err, QC_ERR_USAGE, "trade: --feed: expected replay:FILE.csv, replay:SYM or synth, got '%.40s'", feed);
+    return qc_err_set(err, QC_ERR_USAGE, "trade: --feed: expected replay:FILE.csv, replay:SYM or synth[:N], got '%.40s'",
+                      feed);
 }
 
 static qc_err parse_speed(const char *s, double *out, qc_error *err) {
@@ -138,12 +148,27 @@ static void daemon_free(trade_run *d) {
     qc_cli_universe_free(&d->u);
 }
 
+/* --metrics-port N, else trade.metrics.port; 0 = no endpoint. */
+static qc_err metrics_port(const qc_cli *cli, const qc_args *a, int *port, qc_error *err) {
+    int64_t cfg = 0;
+    qc_err rc = qc_config_get_int(cli->cfg, "trade.metrics.port", &cfg, err);
+    if (rc) return rc;
+    if (cfg < 0 || cfg > 65535) return qc_err_set(err, QC_ERR_CONFIG, "trade.metrics.port: expected 0..65535, got %lld", (long long)cfg);
+    long long v = cfg;
+    rc = qc_args_int(a, "metrics-port", 0, 65535, &v, err);
+    *port = (int)v;
+    return rc;
+}
+
 static qc_err engine_opts(const qc_cli *cli, const qc_args *a, trade_run *d, int synth, qc_engine_opts *eo, qc_error *err) {
     qc_engine_opts_init(eo);
     qc_err rc = qc_cli_backtest_opts(a, &d->u, &eo->bt, err);
     if (!rc) rc = parse_speed(qc_args_get(a, "speed"), &eo->speed, err);
     const char *fs = qc_config_get(cli->cfg, "trade.journal.fsync");
     if (!rc) rc = qc_journal_sync_parse(fs && *fs ? fs : "every", &eo->sync, err);
+    if (!rc) rc = metrics_port(cli, a, &eo->metrics_port, err);
+    if (!rc) rc = qc_config_get_double(cli->cfg, "trade.feed.stall_s", &eo->stall_s, err);
+    if (!rc && !(eo->stall_s >= 0)) rc = qc_err_set(err, QC_ERR_CONFIG, "trade.feed.stall_s: expected >= 0 seconds");
     if (!rc) rc = qc_cli_make_risk(cli, &d->u, eo->bt.kernel.cash, &d->risk, err);
     if (rc) return rc;
     eo->bt.kernel.risk = d->risk;
@@ -157,6 +182,8 @@ static qc_err engine_opts(const qc_cli *cli, const qc_args *a, trade_run *d, int
     eo->state_dir = state_dir(cli, a);
     eo->run_desc = d->run;
     eo->pace_by_count = synth;
+    eo->live = synth;
+    eo->kill_file = qc_config_get(cli->cfg, "risk.kill_switch.file"); /* paper trading only: backtests never */
     eo->stay = qc_args_has(a, "stay");
     if (isatty(2) && !cli->quiet) eo->on_status = status_line;
     return QC_OK;
@@ -263,7 +290,7 @@ static const qc_opt_spec k_opts[] = {
     {"mode", "MODE", "paper (the only mode so far: the simulated venue of backtests)"},
     {"strategy", "NAME", "strategy (default sma_cross), as in backtest"},
     {"param", "NAME=VALUE", "strategy parameter (repeatable)"},
-    {"feed", "FEED", "replay:FILE.csv, replay:SYM (from the store) or synth"},
+    {"feed", "FEED", "replay:FILE.csv, replay:SYM (from the store) or synth[:N] (N minute bars, then silent)"},
     {"symbol", "SYM", "with replay:FILE.csv: the name of an OHLCV file's series"},
     {"calendar", "CAL", "trading calendar (default NYSE) [data.calendar]"},
     {"tz", "TZ", "zone of CSV date-times without offset [data.tz]"},
@@ -274,6 +301,7 @@ static const qc_opt_spec k_opts[] = {
     {"fill", "MODE", "next_open (default) or close, as in backtest"},
     {"json", "FILE", "write the session's result document (backtest keys + order and fill logs)"},
     {"stay", NULL, "keep serving control commands after a replay feed ends (until trade stop)"},
+    {"metrics-port", "N", "serve Prometheus GET /metrics on 127.0.0.1:N (default 0 = off) [trade.metrics.port]"},
 };
 
 static const qc_opt_spec k_ctl_opts[] = {

@@ -92,6 +92,8 @@ static const cfg_spec k_specs[] = {
     {"synth.seed", QC_CFG_T_INT, "42", NULL, "random seed of synthetic data"},
     {"synth.start", QC_CFG_T_STRING, "2015-01-02", NULL, "first date of synthetic data"},
     {"synth.symbols", QC_CFG_T_INT, "12", NULL, "number of synthetic symbols"},
+    {"trade.feed.stall_s", QC_CFG_T_DOUBLE, "60", NULL,
+     "live/synth feeds: no market data for this many seconds stops trading (0 = wait forever)"},
     {"trade.journal.fsync", QC_CFG_T_STRING, "every", NULL,
      "journal fsync policy of the trading daemon: every|batch:N|never"},
     {"trade.metrics.port", QC_CFG_T_INT, "0", NULL, "Prometheus /metrics port on 127.0.0.1 (0 = off)"},

@@ -245,7 +245,9 @@ static void risk_mark_for_order(qc_kernel *k, uint32_t s) {
 static void risk_refused(qc_kernel *k, const qc_risk_verdict *v) {
     qc_risk_verdict_error(k->opts.risk, v, &k->last_err);
     if (k->risk_stats.rejected++ == 0) k->risk_stats.first_reject = k->last_err;
+    if ((unsigned)v->check < QC_KERNEL_RISK_CHECKS) k->risk_stats.by_check[v->check]++;
 }
+_Static_assert(QC_RISK_CHK__COUNT <= QC_KERNEL_RISK_CHECKS, "QC_KERNEL_RISK_CHECKS too small");
 
 /* Runs the checks for a new order; on acceptance *reserved is what the engine holds for it. */
 static int risk_admit(qc_kernel *k, const qc_order_req *req, double *reserved) {

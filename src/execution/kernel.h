@@ -185,12 +185,14 @@ typedef struct {
 } qc_kernel_opts;
 
 /* What the risk engine did during a run. */
+#define QC_KERNEL_RISK_CHECKS 32 /* >= QC_RISK_CHK__COUNT (checked in kernel.c) */
 typedef struct {
     size_t rejected;         /* orders and replaces refused by a check */
     size_t kills;            /* kill switches engaged by loss or drawdown limits */
     size_t kill_cancels;     /* orders cancelled by a kill action */
     size_t kill_flattens;    /* flattening orders sent by a kill action */
     qc_error first_reject;   /* the first refusal's reason */
+    size_t by_check[QC_KERNEL_RISK_CHECKS]; /* refusals per qc_risk_check_id */
 } qc_kernel_risk_stats;
 const qc_kernel_risk_stats *qc_kernel_risk(const qc_kernel *k);
 
