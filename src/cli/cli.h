@@ -115,6 +115,10 @@ void qc_out_json(FILE *f, struct cJSON *root);
  * never sees half a file and a failed run leaves no partial output; "-" writes to stdout. */
 typedef qc_err (*qc_out_writer)(FILE *f, void *ctx, qc_error *err);
 qc_err qc_out_file(const char *path, qc_out_writer fn, void *ctx, qc_error *err);
+/* One CSV cell, quoted when it holds a comma, quote or line break (RFC 4180). */
+void qc_out_csv_cell(FILE *f, const char *s);
+/* A number with the fewest of 15..17 significant digits that read back as the same double. */
+void qc_out_csv_number(FILE *f, double v);
 /* qc_out_file for a ready string. */
 qc_err qc_out_text(const char *path, const char *text, qc_error *err);
 

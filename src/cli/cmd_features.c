@@ -118,29 +118,6 @@ typedef struct {
     size_t n_cols;
 } table;
 
-/* One header cell, quoted when it holds a comma or a quote (RFC 4180). */
-static void put_cell(FILE *f, const char *s) {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-/* ",v" with the fewest of 15..17 significant digits that read back as the same double. */
-static void put_number(FILE *f, double v) {
-    char buf[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (prec == 17 || strtod(buf, NULL) == v) break;
-    }
-    fprintf(f, ",%s", buf);
-}
 
 static qc_err write_table(FILE *f, void *ctx, qc_error *err) {
     const table *t = ctx;
@@ -150,7 +127,7 @@ static qc_err write_table(FILE *f, void *ctx, qc_error *err) {
             char name[160];
             qc_ind_column_name(&t->items[k], o, name, sizeof name);
             fputc(',', f);
-            put_cell(f, name);
+            qc_out_csv_cell(f, name);
         }
     fputc('\n', f);
     for (size_t i = 0; i < t->in->bars.n; i++) {
@@ -159,7 +136,7 @@ static qc_err write_table(FILE *f, void *ctx, qc_error *err) {
         fputs(d, f);
         for (size_t c = 0; c < t->n_cols; c++) {
             double v = t->cols[c][i];
-            if (isfinite(v)) put_number(f, v);
+            if (isfinite(v)) fputc(',', f), qc_out_csv_number(f, v);
             else fputc(',', f);
         }
         fputc('\n', f);

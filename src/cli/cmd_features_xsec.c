@@ -185,32 +185,11 @@ typedef struct {
     double **ic; /* n_cols series of n_ts */
 } ic_table;
 
-static void put_cell(FILE *f, const char *s) {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-static void put_number(FILE *f, double v) {
-    char buf[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (prec == 17 || strtod(buf, NULL) == v) break;
-    }
-    fputs(buf, f);
-}
 
 static qc_err write_ic(FILE *f, void *ctx, qc_error *err) {
     const ic_table *t = ctx;
     fputs("date", f);
-    for (size_t c = 0; c < t->n_cols; c++) fputc(',', f), put_cell(f, t->names[c]);
+    for (size_t c = 0; c < t->n_cols; c++) fputc(',', f), qc_out_csv_cell(f, t->names[c]);
     fputc('\n', f);
     for (size_t i = 0; i < t->in->p.n_ts; i++) {
         char d[40];
@@ -218,7 +197,7 @@ static qc_err write_ic(FILE *f, void *ctx, qc_error *err) {
         fputs(d, f);
         for (size_t c = 0; c < t->n_cols; c++) {
             fputc(',', f);
-            if (isfinite(t->ic[c][i])) put_number(f, t->ic[c][i]);
+            if (isfinite(t->ic[c][i])) qc_out_csv_number(f, t->ic[c][i]);
         }
         fputc('\n', f);
     }
@@ -433,7 +412,7 @@ static qc_err write_states(FILE *f, void *ctx, qc_error *err) {
         size_t best = 0;
         for (size_t i = 1; i < k; i++) best = p[i] > p[best] ? i : best;
         fprintf(f, "%s,%d,%zu", d, o->path[r], best);
-        for (size_t i = 0; i < k; i++) fputc(',', f), put_number(f, p[i]);
+        for (size_t i = 0; i < k; i++) fputc(',', f), qc_out_csv_number(f, p[i]);
         fputc('\n', f);
     }
     return ferror(f) ? qc_err_set(err, QC_ERR_INTERNAL, "write failed") : QC_OK;

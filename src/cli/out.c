@@ -112,3 +112,25 @@ void qc_cli_print_help(FILE *f, const qc_command *c) {
     fprintf(f, "  %-24s %s\n", "-h, --help", "show this help");
     if (c->details) fprintf(f, "\n%s\n", c->details);
 }
+
+void qc_out_csv_cell(FILE *f, const char *s) {
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+void qc_out_csv_number(FILE *f, double v) {
+    char buf[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (prec == 17 || strtod(buf, NULL) == v) break;
+    }
+    fputs(buf, f);
+}

@@ -67,10 +67,7 @@ static double *work_get(qc_coint_work *w, size_t n) {
     return b;
 }
 
-/* Householder QR of A (n x k, column-major, overwritten) applied to y (overwritten by Q'y);
- * rdiag[j] = R_jj. Returns 0 if a column is (numerically) dependent on the ones before it. */
-/* sum a[i] b[i] over i < n with four partial sums (lets the compiler vectorise the loop) */
-static double dot4(const double *a, const double *b, size_t n) {
+double qc_coint_dot(const double *a, const double *b, size_t n) {
     double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -83,14 +80,16 @@ static double dot4(const double *a, const double *b, size_t n) {
     return (s0 + s1) + (s2 + s3);
 }
 
+/* Householder QR of A (n x k, column-major, overwritten) applied to y (overwritten by Q'y);
+ * rdiag[j] = R_jj. Returns 0 if a column is (numerically) dependent on the ones before it. */
 static int qr_apply(double *A, size_t n, size_t k, double *y, double *rdiag) {
     for (size_t j = 0; j < k; j++) {
         double *a = A + j * n, head = 0, norm2 = 0;
         /* reflections keep a column's norm: a remaining norm tiny against the whole means the column
          * is (numerically) a combination of the earlier ones. No rescaling: regression inputs here
          * (log prices, their differences, residuals) are far from overflow; a non-finite sum fails. */
-        head = dot4(a, a, j);
-        norm2 = dot4(a + j, a + j, n - j);
+        head = qc_coint_dot(a, a, j);
+        norm2 = qc_coint_dot(a + j, a + j, n - j);
         if (!isfinite(head + norm2) || !(norm2 > 1e-24 * (head + norm2))) return 0;
         double norm = sqrt(norm2);
         double alpha = a[j] > 0 ? -norm : norm; /* R_jj */
@@ -98,7 +97,7 @@ static int qr_apply(double *A, size_t n, size_t k, double *y, double *rdiag) {
         a[j] = v0;
         for (size_t c = j + 1; c <= k; c++) { /* reflect the later columns and, as column k, y */
             double *b = c < k ? A + c * n : y;
-            double f = 2.0 * dot4(a + j, b + j, n - j) / vnorm2;
+            double f = 2.0 * qc_coint_dot(a + j, b + j, n - j) / vnorm2;
             for (size_t i = j; i < n; i++) b[i] -= f * a[i];
         }
         rdiag[j] = alpha;

@@ -95,4 +95,8 @@ typedef struct {
 void qc_kalman_hedge_init(qc_kalman_hedge *k, double delta, double ve);
 void qc_kalman_hedge_update(qc_kalman_hedge *k, double x, double y);
 
+/* sum a[i] b[i] over i < n with four partial sums (the compiler vectorises it; the order of the
+ * additions is fixed, so results are reproducible). */
+double qc_coint_dot(const double *a, const double *b, size_t n);
+
 #endif

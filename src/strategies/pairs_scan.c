@@ -33,20 +33,6 @@ static int standardise(const double *lp, size_t len, double *z) {
     return 1;
 }
 
-/* sum a[t] b[t] with four partial sums (vectorisable) */
-static double dot4(const double *a, const double *b, size_t n) {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        s0 += a[i] * b[i];
-        s1 += a[i + 1] * b[i + 1];
-        s2 += a[i + 2] * b[i + 2];
-        s3 += a[i + 3] * b[i + 3];
-    }
-    for (; i < n; i++) s0 += a[i] * b[i];
-    return (s0 + s1) + (s2 + s3);
-}
-
 static int by_pvalue(const void *pa, const void *pb) {
     const qc_pair *a = pa, *b = pb;
     if (a->pvalue != b->pvalue) return a->pvalue < b->pvalue ? -1 : 1;
@@ -94,7 +80,7 @@ qc_err qc_pairs_scan(const double *const *logp, size_t n_sym, size_t len, const 
         if (!ok[i]) continue;
         for (size_t j = i + 1; !rc && j < n_sym; j++) {
             if (!ok[j]) continue;
-            double c = dot4(z + i * m, z + j * m, m);
+            double c = qc_coint_dot(z + i * m, z + j * m, m);
             qc_pair p;
             if (c < o->min_corr || !test_pair(logp, i, j, len, &w, &p)) continue;
             p.corr = c;
