@@ -3,7 +3,7 @@
 # universe and through `quantcli sweep` on one of its series; bad strategy names and parameters.
 run strategies list
 rc 0
-for s in bollinger buy_and_hold factor_composite ou_reversion pairs sma_cross ts_momentum xs_momentum zscore_reversion; do out "^$s: "; done
+for s in bollinger buy_and_hold factor_composite ou_reversion pairs regime_switch sma_cross ts_momentum xs_momentum zscore_reversion; do out "^$s: "; done
 out '^  entry_z +double +2 +0\.1\.\.50 +open when \|z\| exceeds this'
 out '^  long_only +bool +0 +0\|1 '
 run strategies list --json
@@ -24,7 +24,7 @@ PY
 run data synth --manifest none --csv-dir csv
 rc 0
 ALL=SYN00,SYN01,SYN02,SYN03,SYN04,SYN05,SYN06,SYN07,SYN08,SYN09,SYN10,SYN11
-for s in bollinger factor_composite ou_reversion pairs ts_momentum xs_momentum zscore_reversion; do
+for s in bollinger factor_composite ou_reversion pairs regime_switch ts_momentum xs_momentum zscore_reversion; do
   run backtest --symbol $ALL --strategy $s --json $s.json
   rc 0; out "^$s\("
 done
@@ -38,7 +38,7 @@ assert d["metrics"]["final_equity"] > 100000
 PY
 run backtest --symbol SYN04,SYN05 --strategy ou_reversion --param entry_sigma=1 --param window=80
 rc 0; out '^ou_reversion\(window=80, entry_sigma=1, '
-for g in "ts_momentum lookback=40:60:20" "xs_momentum quantile=0.2:0.4:0.2" "pairs entry_z=1.5:2:0.5" "bollinger window=10:20:10" "zscore_reversion entry=1.5:2:0.5" "ou_reversion entry_sigma=1:1.5:0.5" "factor_composite w_mom=0.5:1:0.5"; do
+for g in "ts_momentum lookback=40:60:20" "xs_momentum quantile=0.2:0.4:0.2" "pairs entry_z=1.5:2:0.5" "bollinger window=10:20:10" "zscore_reversion entry=1.5:2:0.5" "ou_reversion entry_sigma=1:1.5:0.5" "factor_composite w_mom=0.5:1:0.5" "regime_switch z_entry=1:1.5:0.5"; do
   set -- $g
   run sweep --data csv/SYN04.csv --strategy $1 --grid $2 --cv walkforward --train 500 --test 250
   rc 0; out '^2 combinations: 2 trials, 0 skipped'
