@@ -80,6 +80,7 @@ int main(int argc, char **argv) {
     const qc_strategy_def *const *all = qc_strategies_all(&n);
     for (size_t i = 0; i < n; i++) {
         if (only && strcmp(only, all[i]->name)) continue;
+        if (!only && strcmp(all[i]->name, "model") == 0) continue; /* needs a trained model: bench_models */
         double t[50], c[50];
         size_t trades = 0;
         for (size_t k = 0; k < runs; k++)
