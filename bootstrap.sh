@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 # Required to build and test. One line per purpose keeps the list reviewable.
 PKGS_BUILD="build-essential cmake make pkg-config git"
 PKGS_LIBS="libsqlite3-dev libyaml-dev libcjson-dev liblapacke-dev libopenblas-dev libglpk-dev libxgboost-dev libmicrohttpd-dev"
-PKGS_TEST="libcmocka-dev clang libclang-rt-dev chromium python3 prometheus" # python3: CLI tests read JSON (stdlib only); prometheus: scrapes trade /metrics
+PKGS_TEST="libcmocka-dev clang libclang-rt-dev chromium python3 prometheus python3-onnx" # python3: CLI tests read JSON (stdlib only); prometheus: scrapes trade /metrics; python3-onnx (brings numpy): checks ONNX exports
 # Regenerating goldens (tests/golden/gen_*.py, gen_*.R) needs more (numpy, scipy, statsmodels, R
 # packages: each script names its own); the tests themselves never do, so they are not installed here.
 PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_TEST"

@@ -93,6 +93,8 @@ extern const qc_command qc_cmd_sweep[];
 extern const size_t qc_cmd_sweep_n;
 extern const qc_command qc_cmd_model[];
 extern const size_t qc_cmd_model_n;
+extern const qc_command qc_cmd_model_export[];
+extern const size_t qc_cmd_model_export_n;
 extern const qc_command qc_cmd_trade[];
 extern const size_t qc_cmd_trade_n;
 extern const qc_command qc_cmd_strategies[];

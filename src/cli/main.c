@@ -26,6 +26,7 @@ static const struct {
                 {qc_cmd_cv, &qc_cmd_cv_n},
                 {qc_cmd_sweep, &qc_cmd_sweep_n},
                 {qc_cmd_model, &qc_cmd_model_n},
+                {qc_cmd_model_export, &qc_cmd_model_export_n},
                 {qc_cmd_strategies, &qc_cmd_strategies_n},
                 {qc_cmd_pairs, &qc_cmd_pairs_n},
                 {qc_cmd_metrics, &qc_cmd_metrics_n},
