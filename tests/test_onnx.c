@@ -1,12 +1,12 @@
 /* test_onnx.c: ONNX export (src/models/onnx_export.h). The protobuf varints byte for byte; what is
- * refused (gblinear and dart boosters, a learner index out of range, feature names that do not
- * fit); exports are deterministic. Then models of every exportable kind are trained on data with
- * missing values (trees) and non-default base scores: xgb, lgbm_like and rf (regression, binary,
- * multiclass), linear (regression, binary, multiclass) and average / vote / stack / blend
- * ensembles; each is exported with its features and our own predictions, and
- * tests/scripts/onnx_check.py runs onnx's checker and an independent numpy evaluation of the graph
- * that must match our predictions to 1e-5. Without python3-onnx that part is skipped with a
- * message, except under CI=true, where it fails. */
+ * refused (gblinear and dart boosters, a learner index out of range, feature names that do not fit,
+ * a multiclass vote); exports are deterministic. Then models of every exportable kind are trained:
+ * xgb (regression with base_score 2.5, binary with 0.3, multiclass), lgbm_like and rf (regression,
+ * binary), all on data with missing values; linear (three tasks); average / vote / stack / blend
+ * ensembles of xgb + lgbm_like + linear. Each is exported with its features and our own
+ * predictions, and tests/scripts/onnx_check.py runs onnx's checker and an independent numpy
+ * evaluation of the graph that must match our predictions to 1e-5 and route missing values both
+ * ways. Without python3-onnx that part is skipped with a message, except under CI=true: it fails. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -170,6 +170,13 @@ static void test_refusals_and_determinism(void **state) {
     assert_int_equal(qc_onnx_export(ex, &o, &buf, &len, &err), QC_ERR_INPUT);
     o.learner = -1, o.feature_names = k_names, o.n_features = 3;
     assert_int_equal(qc_onnx_export(ex, &o, &buf, &len, &err), QC_ERR_MODEL);
+    static const char *const kinds[] = {"xgb", "linear"};
+    synth(QC_TASK_MULTICLASS, 0, X, y);
+    qc_ensemble *ev = ensemble(QC_ENS_VOTE, QC_TASK_MULTICLASS, kinds, 2, X, y);
+    o.feature_names = NULL;
+    assert_int_equal(qc_onnx_export(ev, &o, &buf, &len, &err), QC_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "--learner"));
+    qc_ensemble_free(ev);
     export_ok(ex, -1, &buf, &len);
     export_ok(ex, 0, &buf2, &len2);
     assert_int_equal(len, len2);
@@ -226,7 +233,7 @@ static void test_reference_evaluation(void **state) {
         {"ens_average_bin", QC_ENS_AVERAGE, QC_TASK_BINARY}, {"ens_vote_bin", QC_ENS_VOTE, QC_TASK_BINARY},
         {"ens_stack_bin", QC_ENS_STACK, QC_TASK_BINARY},     {"ens_blend_bin", QC_ENS_BLEND, QC_TASK_BINARY},
         {"ens_stack_reg", QC_ENS_STACK, QC_TASK_REGRESSION}, {"ens_average_reg", QC_ENS_AVERAGE, QC_TASK_REGRESSION},
-        {"ens_average_multi", QC_ENS_AVERAGE, QC_TASK_MULTICLASS}};
+        {"ens_average_multi", QC_ENS_AVERAGE, QC_TASK_MULTICLASS}, {"ens_stack_multi", QC_ENS_STACK, QC_TASK_MULTICLASS}};
     for (size_t k = 0; k < sizeof ens / sizeof ens[0]; k++) {
         synth(ens[k].task, 0, X, y);
         qc_ensemble *e = ensemble(ens[k].m, ens[k].task, kinds, 3, X, y);

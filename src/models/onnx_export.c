@@ -459,13 +459,13 @@ static qc_err parse_trees(const cJSON *learner, size_t d, tree_arrays *t, qc_err
     cJSON_ArrayForEach(tr, trees) {
         double nn;
         if (json_number(cJSON_GetObjectItemCaseSensitive(tr, "tree_param"), "num_nodes", &nn) || !(nn >= 1) ||
-            (total += (size_t)nn) > MAX_NODES)
+            nn > MAX_NODES || (total += (size_t)nn) > MAX_NODES)
             return bad_json(err, "bad num_nodes");
     }
     if (tree_arrays_alloc(t, total)) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     int64_t id = 0;
     cJSON_ArrayForEach(tr, trees) {
-        if (!cJSON_IsNumber(g) || g->valuedouble < 0 || g->valuedouble != floor(g->valuedouble))
+        if (!cJSON_IsNumber(g) || !(g->valuedouble >= 0 && g->valuedouble < 65536) || g->valuedouble != floor(g->valuedouble))
             return bad_json(err, "tree_info");
         qc_err rc = parse_tree(t, tr, id++, (int64_t)g->valuedouble, d, err);
         if (rc) return rc;
