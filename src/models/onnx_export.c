@@ -638,7 +638,7 @@ static qc_err emit_ensemble(gbuild *g, const qc_ensemble *e, const char *out, qc
     if (!names) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     qc_err rc = QC_OK;
     for (size_t b = 0; !rc && b < e->m; b++) {
-        char prefix[16];
+        char prefix[24];
         snprintf(prefix, sizeof prefix, "l%zu", b), snprintf(names[b], 32, "l%zu_pred", b);
         rc = emit_learner(g, e->base[b], "features", prefix, names[b], err);
         if (rc) qc_err_prefix(err, "learner %zu: ", b);
