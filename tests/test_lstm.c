@@ -2,7 +2,8 @@
  * central differences for every parameter block; a sequence task a per-row model cannot see (the
  * label is the sign of a feature three rows back) learnt out of fold, and nothing learnt on noise;
  * no look-ahead (a later row never changes an earlier prediction); save/load identity;
- * determinism over runs and OpenBLAS thread counts; sample weights; parameter and input errors. */
+ * determinism over runs and OpenBLAS thread counts; sample weights; parameter and input errors;
+ * the model strategy's streaming predictor equal to batch prediction over the same rows. */
 #include <cblas.h>
 #include <math.h>
 #include <setjmp.h>
@@ -17,7 +18,10 @@
 #include "data/splits.h"
 #include "models/ensemble/ensemble.h"
 #include "models/internal.h"
+#include "models/model_file.h"
 #include "models/models.h"
+#include "models/predictor.h"
+#include "test_util.h"
 
 static uint64_t rng_state = 0x243F6A8885A308D3ULL;
 static double urand(void) {
@@ -272,6 +276,12 @@ static void test_errors(void **state) {
     assert_int_equal(qc_learner_set(l, "lr", "abc", &err), 0);
     assert_int_equal(qc_learner_fit(l, X, 10, 2, y, NULL, &err), QC_ERR_INPUT);
     assert_int_equal(qc_learner_set(l, "lr", "0.01", &err), 0);
+    assert_int_equal(qc_learner_set(l, "dropout", "0.5", &err), 0);
+    assert_int_equal(qc_learner_fit(l, X, 10, 2, y, NULL, &err), QC_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "unknown parameter 'dropout'"));
+    qc_learner_free(l);
+    assert_int_equal(qc_learner_new("lstm", QC_TASK_BINARY, 0, &l, &err), 0);
+    assert_int_equal(qc_learner_fit(l, X, 10, 2, y, NULL, &err), 0); /* the defaults fit 10 rows */
     X[5] = NAN;
     assert_int_equal(qc_learner_fit(l, X, 10, 2, y, NULL, &err), QC_ERR_INPUT);
     assert_non_null(strstr(err.msg, "missing"));
@@ -281,12 +291,68 @@ static void test_errors(void **state) {
     qc_learner_free(l);
 }
 
+/* A .qcm holding a stack of linear + lstm on "roc(1),roc(2)": the predictor fed bar by bar gives, at
+ * every bar, exactly what batch prediction gives on the known feature rows up to that bar. */
+static void test_predictor_stream(void **state) {
+    (void)state;
+    size_t n = 300, nb = 400;
+    double *X = malloc(n * 2 * sizeof *X), *y = malloc(n * sizeof *y);
+    lagged(n, 1, X, y);
+    qc_error err = {0};
+    qc_learner *protos[2] = {mk("linear", QC_TASK_BINARY), mk("lstm", QC_TASK_BINARY)}, *meta = mk("linear", QC_TASK_BINARY);
+    assert_int_equal(qc_learner_set(protos[1], "epochs", "3", &err), 0);
+    qc_cv_opts o;
+    qc_cv_opts_init(&o);
+    o.scheme = QC_CV_PURGED, o.n = n, o.folds = 3;
+    qc_cv_plan plan;
+    assert_int_equal(qc_cv_plan_build(&o, &plan, &err), 0);
+    qc_ens_opts eo;
+    qc_ens_opts_init(&eo);
+    eo.method = QC_ENS_STACK, eo.plan = &plan;
+    qc_ensemble *e;
+    qc_ens_report rep = {0};
+    assert_int_equal(qc_ensemble_fit(protos, 2, meta, X, n, 2, y, NULL, &eo, &e, &rep, &err), 0);
+    char dir[64], path[96];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/m.qcm", dir);
+    const char *cols[] = {"roc(1)", "roc(2)"};
+    qc_model_info info = {"roc(1),roc(2)", cols, 2, "fixed:1", "synthetic", "a", "b", n, "purged", "none"};
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(qc_model_file_write(f, &info, e, NULL, &err), 0);
+    fclose(f);
+    qc_predictor *p;
+    qc_predictor_stream *st;
+    assert_int_equal(qc_predictor_open(path, &p, &err), 0);
+    assert_int_equal(qc_predictor_stream_new(p, &st, &err), 0);
+    double *rows = malloc(nb * 2 * sizeof *rows), *ps = malloc(nb * sizeof *ps), *pb = malloc(nb * sizeof *pb), c = 100;
+    size_t k = 0;
+    for (size_t i = 0; i < nb; i++) {
+        c *= exp(0.01 * (urand() - 0.5));
+        qc_ind_bar bar = {c, c * 1.01, c * 0.99, c, 1000, 0};
+        int r = qc_predictor_stream_push(st, &bar, ps + k);
+        assert_true(r >= 0);
+        if (r == 1) memcpy(rows + 2 * k++, qc_predictor_stream_row(st), 2 * sizeof *rows);
+    }
+    assert_true(k > nb - 5);
+    assert_int_equal(qc_ensemble_predict(e, rows, k, 2, pb, &err), 0);
+    for (size_t i = 0; i < k; i++) assert_true(ps[i] == pb[i]);
+    qc_predictor_stream_free(st);
+    qc_predictor_free(p);
+    test_rmdir(dir);
+    qc_ensemble_free(e);
+    qc_ens_report_free(&rep);
+    qc_cv_plan_free(&plan);
+    qc_learner_free(protos[0]), qc_learner_free(protos[1]), qc_learner_free(meta);
+    free(X), free(y), free(rows), free(ps), free(pb);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradient_check), cmocka_unit_test(test_learns_sequence),
         cmocka_unit_test(test_loss_decreases), cmocka_unit_test(test_no_lookahead),
         cmocka_unit_test(test_save_load_determinism), cmocka_unit_test(test_weights_and_early_stop),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_errors),          cmocka_unit_test(test_predictor_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

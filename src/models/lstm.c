@@ -69,6 +69,13 @@ static qc_err get_real(const qc_learner *l, const char *name, double lo, double 
 }
 
 static qc_err read_cfg(const qc_learner *l, lstm_cfg *c, qc_error *err) {
+    for (size_t i = 0; i < l->n_params; i++) {
+        size_t k = 0;
+        while (k < sizeof k_params / sizeof k_params[0] && strcmp(k_params[k].name, l->pname[i]) != 0) k++;
+        if (k == sizeof k_params / sizeof k_params[0])
+            return qc_err_set(err, QC_ERR_INPUT, "lstm: unknown parameter '%s' (hidden, lookback, epochs, lr, batch, seed,"
+                              " weight_decay, clip, valid, patience)", l->pname[i]);
+    }
     size_t seed = 0;
     qc_err rc = get_size(l, "hidden", 1, 512, &c->H, err);
     if (!rc) rc = get_size(l, "lookback", 1, 1000, &c->L, err);
