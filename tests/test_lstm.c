@@ -288,6 +288,11 @@ static void test_errors(void **state) {
     qc_learner *b;
     assert_int_equal(qc_learner_load("lstm", QC_TASK_BINARY, 0, "{\"format\": \"qc-lstm-1\", \"features\": 2}", &b, &err),
                      QC_ERR_MODEL);
+    /* forged sizes with short arrays: refused before allocating for them (no 1 GB theta) */
+    const char *forged = "{\"format\": \"qc-lstm-1\", \"features\": 65535, \"hidden\": 512, \"lookback\": 1000,"
+                         " \"mean\": [0], \"std\": [1], \"theta\": [0, 1, 2]}";
+    assert_int_equal(qc_learner_load("lstm", QC_TASK_BINARY, 0, forged, &b, &err), QC_ERR_MODEL);
+    assert_non_null(strstr(err.msg, "bad parameter arrays"));
     qc_learner_free(l);
 }
 

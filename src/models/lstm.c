@@ -571,6 +571,12 @@ static qc_err lstm_load(qc_learner *l, const char *text, qc_error *err) {
         cJSON_Delete(o);
         return qc_err_set(err, QC_ERR_MODEL, "lstm: not a qc-lstm-1 model");
     }
+    /* sizes agree with the arrays before anything is allocated: a forged header cannot ask for GBs */
+    const cJSON *th = cJSON_GetObjectItemCaseSensitive(o, "theta");
+    if (!cJSON_IsArray(th) || (size_t)cJSON_GetArraySize(th) != qc_lstm_param_count(d, H)) {
+        cJSON_Delete(o);
+        return qc_err_set(err, QC_ERR_MODEL, "lstm: bad parameter arrays");
+    }
     lstm_model *m = model_alloc(d, H, L);
     qc_err rc = m ? QC_OK : qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     if (!rc && (read_array(o, "mean", m->mean, d) || read_array(o, "std", m->std, d) ||
