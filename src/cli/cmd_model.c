@@ -80,8 +80,8 @@ static const qc_opt_spec k_train_opts[] = {
     {"groups", "N", "cpcv: groups (default 6)"},
     {"test-groups", "k", "cpcv: test groups per split (default 2)"},
     {"embargo", "N", "rows dropped after each test block besides the purge (default 0)"},
-    {"learners", "LIST", "comma list of xgb, lgbm_like, rf, linear (default xgb)"},
-    {"param", "LEARNER.NAME=V", "a learner parameter, e.g. xgb.max_depth=4 (repeatable)"},
+    {"learners", "LIST", "comma list of xgb, lgbm_like, rf, linear, lstm (default xgb)"},
+    {"param", "LEARNER.NAME=V", "a learner parameter, e.g. xgb.max_depth=4 or lstm.lookback=20 (repeatable)"},
     {"stack", "META", "stack the learners with META (logistic, i.e. the linear learner) on OOF predictions;"
                       " without it several learners are averaged"},
     {"out", "MODEL.qcm", "where to write the model file (required)"},
@@ -511,7 +511,8 @@ static qc_err compile(const qc_args *a, qc_error *err) {
     if (!rc) rc = qc_model_file_read(a->pos[0], &doc, &e, err);
     const char *kind = NULL, *text = rc ? NULL : qc_model_file_learner_text(doc, (size_t)li, &kind);
     if (!rc && !text) rc = qc_err_set(err, QC_ERR_INPUT, "--learner %lld: the model has %zu learners", li, e->m);
-    if (!rc && strcmp(kind, "linear") == 0) rc = qc_err_set(err, QC_ERR_INPUT, "learner %lld is linear: only tree ensembles compile", li);
+    if (!rc && (strcmp(kind, "linear") == 0 || strcmp(kind, "lstm") == 0))
+        rc = qc_err_set(err, QC_ERR_INPUT, "learner %lld is %s: only tree ensembles compile", li, kind);
     if (!rc) rc = qc_compiled_from_json(text, strlen(text), &c, err);
     if (!rc && (qc_args_has(a, "int8") || qc_args_has(a, "int16")))
         rc = qc_compiled_quantize(c, qc_args_has(a, "int8") ? 8 : 16, err);
@@ -689,7 +690,8 @@ const qc_command qc_cmd_model[] = {
      "bet's barriers (meta:...,side=K). The purge covers the longest label overlap. Rows weigh by\n"
      "average uniqueness (mean 1) unless --weights says otherwise. Rows in a feature's warm-up or\n"
      "without a label are dropped. Prints each learner's out-of-fold metrics and the ensemble's (stack:\n"
-     "a logistic meta-learner fit only on out-of-fold predictions). See docs/MODELS.md.",
+     "a logistic meta-learner fit only on out-of-fold predictions). lstm reads each row's previous\n"
+     "lookback feature rows (lstm.lookback, default 10; never later rows). See docs/MODELS.md.",
      k_train_opts, N_OPTS(k_train_opts), 0, 0, cmd_train},
     {"model predict", "MODEL.qcm (--data FILE.csv | --symbol SYM) [--output PRED.csv]",
      "Apply a .qcm to bars: its own feature spec, point-in-time; writes date,prediction.",

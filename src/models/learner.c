@@ -1,5 +1,5 @@
 /* learner.c: the learner interface of models.h: kinds, parameters by name, argument checks, and
- * dispatch to the implementations (xgb.c for tree learners, linear.c for linear models). */
+ * dispatch to the implementations (xgb.c for tree learners, linear.c for linear models, lstm.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +34,8 @@ static const struct {
 } k_kinds[] = {{"xgb", &qc_xgb_ops, qc_xgb_defaults},
                {"lgbm_like", &qc_xgb_ops, qc_xgb_defaults},
                {"rf", &qc_xgb_ops, qc_xgb_defaults},
-               {"linear", &qc_linear_ops, qc_linear_defaults}};
+               {"linear", &qc_linear_ops, qc_linear_defaults},
+               {"lstm", &qc_lstm_ops, qc_lstm_defaults}};
 #define N_KINDS (sizeof k_kinds / sizeof k_kinds[0])
 
 static qc_err alloc_learner(const char *kind, qc_task task, size_t n_classes, qc_learner **out, size_t *which,
@@ -42,7 +43,7 @@ static qc_err alloc_learner(const char *kind, qc_task task, size_t n_classes, qc
     size_t k = 0;
     while (k < N_KINDS && strcmp(k_kinds[k].kind, kind) != 0) k++;
     if (k == N_KINDS)
-        return qc_err_set(err, QC_ERR_INPUT, "unknown learner '%.40s' (xgb, lgbm_like, rf, linear)", kind);
+        return qc_err_set(err, QC_ERR_INPUT, "unknown learner '%.40s' (xgb, lgbm_like, rf, linear, lstm)", kind);
     if (task == QC_TASK_MULTICLASS && (n_classes < 3 || n_classes > 1000))
         return qc_err_set(err, QC_ERR_INPUT, "multiclass needs 3 to 1000 classes, not %zu", n_classes);
     qc_learner *l = calloc(1, sizeof *l);
@@ -176,6 +177,10 @@ qc_err qc_learner_predict(const qc_learner *l, const double *X, size_t n, size_t
         return qc_err_set(err, QC_ERR_MODEL, "predict: the model has %zu features, the data %zu", l->d, d);
     if (n == 0) return QC_OK;
     return l->ops->predict(l, X, n, out, err);
+}
+
+size_t qc_learner_window(const qc_learner *l) {
+    return l->ops == &qc_lstm_ops ? qc_lstm_lookback(l) : 1;
 }
 
 qc_err qc_learner_importance(const qc_learner *l, double *imp, size_t d, qc_error *err) {

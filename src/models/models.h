@@ -2,8 +2,9 @@
  * importance, save/load, parameters by name), the label definitions training uses, and the out-of-fold metrics
  * every model reports. Learners: gradient-boosted trees through XGBoost's C API ("xgb" depth-wise,
  * "lgbm_like" loss-guided leaf-wise, "rf" random forest; all on the histogram method) and a
- * regularised linear/logistic regression over LAPACK ("linear"). The exact objectives are in
- * docs/MODELS.md. Feature matrices are row-major doubles (n rows x d columns), NaN = missing. */
+ * regularised linear/logistic regression over LAPACK ("linear") and a one-layer LSTM over BLAS
+ * ("lstm": row i's input is the sequence of feature rows i-lookback+1..i, so rows must be given in
+ * time order). The exact objectives are in docs/MODELS.md. Feature matrices are row-major doubles (n rows x d columns), NaN = missing. */
 #ifndef QC_MODELS_MODELS_H
 #define QC_MODELS_MODELS_H
 
@@ -25,7 +26,8 @@ size_t qc_task_width(qc_task t, size_t n_classes);
 
 typedef struct qc_learner qc_learner;
 
-/* A new unfitted learner: kind "xgb", "lgbm_like", "rf" or "linear"; n_classes >= 3 for
+/* A new unfitted learner: kind "xgb", "lgbm_like", "rf", "linear" or "lstm" (binary and regression
+ * only); n_classes >= 3 for
  * multiclass (ignored otherwise). QC_ERR_INPUT naming the kinds for an unknown one. */
 qc_err qc_learner_new(const char *kind, qc_task task, size_t n_classes, qc_learner **out, qc_error *err);
 void qc_learner_free(qc_learner *l);
@@ -52,8 +54,13 @@ qc_err qc_learner_fit(qc_learner *l, const double *X, size_t n, size_t d, const 
                       qc_error *err);
 /* out holds n * qc_task_width() values. QC_ERR_MODEL before fit or for a column-count mismatch. */
 qc_err qc_learner_predict(const qc_learner *l, const double *X, size_t n, size_t d, double *out, qc_error *err);
+/* Feature rows one prediction reads: 1 for per-row learners; lookback for "lstm", whose prediction
+ * for row i of a matrix reads rows i-lookback+1..i (never later rows; the first row repeated before
+ * the start). */
+size_t qc_learner_window(const qc_learner *l);
 /* Importance per feature (d values, summing to 1 unless all zero): total gain for trees,
- * |coefficient| x feature std for linear models. */
+ * |coefficient| x feature std for linear models, mean |input weight| over the gate units for lstm
+ * (features are standardised inside the net). */
 qc_err qc_learner_importance(const qc_learner *l, double *imp, size_t d, qc_error *err);
 
 /* The fitted model as text (XGBoost's own JSON model for trees; a small JSON object for linear

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/internal.h"
 #include "models/model_file.h"
 #include "models/optimization/compiled.h"
 
@@ -16,6 +17,7 @@ struct qc_predictor {
     qc_compiled **comp; /* per base learner; NULL for linear ones */
     qc_ind_spec *items;
     size_t n_items, d;
+    size_t window, scratch; /* lstm bases: feature rows kept per stream, scratch doubles */
 };
 
 struct qc_predictor_stream {
@@ -23,6 +25,8 @@ struct qc_predictor_stream {
     qc_ind **ind;
     double *row, *bp, *F;
     float *rowf, *outf;
+    double *hist, *scratch; /* the last window known feature rows, oldest first (lstm bases) */
+    size_t n_hist;
 };
 
 static qc_err check_spec(qc_predictor *p, const cJSON *doc, qc_error *err) {
@@ -51,6 +55,11 @@ static qc_err compile_trees(qc_predictor *p, const cJSON *doc, qc_error *err) {
         const char *kind = NULL, *text = qc_model_file_learner_text(doc, b, &kind);
         if (!text) return qc_err_set(err, QC_ERR_MODEL, "learner %zu has no model", b);
         if (strcmp(kind, "linear") == 0) continue;
+        if (strcmp(kind, "lstm") == 0) {
+            size_t w = qc_learner_window(p->e->base[b]), sc = qc_lstm_scratch_size(p->e->base[b]);
+            p->window = w > p->window ? w : p->window, p->scratch = sc > p->scratch ? sc : p->scratch;
+            continue;
+        }
         qc_err rc = qc_compiled_from_json(text, strlen(text), &p->comp[b], err);
         if (!rc && (qc_compiled_features(p->comp[b]) != p->d || qc_compiled_width(p->comp[b]) != p->e->width))
             rc = qc_err_set(err, QC_ERR_MODEL, "learner %zu: the compiled model does not fit the features", b);
@@ -94,12 +103,13 @@ qc_err qc_predictor_stream_new(const qc_predictor *p, qc_predictor_stream **out,
         s->ind = calloc(p->n_items + 1, sizeof *s->ind);
         s->row = malloc((p->d + 2 * mw + 1) * sizeof *s->row);
         s->rowf = malloc((p->d + p->e->width + 1) * sizeof *s->rowf);
+        s->hist = malloc((p->window * p->d + p->scratch + 1) * sizeof *s->hist);
     }
-    if (!s || !s->ind || !s->row || !s->rowf) {
+    if (!s || !s->ind || !s->row || !s->rowf || !s->hist) {
         qc_predictor_stream_free(s);
         return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     }
-    s->bp = s->row + p->d, s->F = s->bp + mw, s->outf = s->rowf + p->d;
+    s->bp = s->row + p->d, s->F = s->bp + mw, s->outf = s->rowf + p->d, s->scratch = s->hist + p->window * p->d;
     for (size_t k = 0; k < p->n_items; k++) {
         qc_err rc = qc_ind_new(p->items[k].def, p->items[k].p, &s->ind[k], err);
         if (rc) {
@@ -114,11 +124,20 @@ qc_err qc_predictor_stream_new(const qc_predictor *p, qc_predictor_stream **out,
 void qc_predictor_stream_free(qc_predictor_stream *s) {
     if (!s) return;
     for (size_t k = 0; s->ind && k < s->p->n_items; k++) qc_ind_free(s->ind[k]);
-    free(s->ind), free(s->row), free(s->rowf);
+    free(s->ind), free(s->row), free(s->rowf), free(s->hist);
     free(s);
 }
 
 const double *qc_predictor_stream_row(const qc_predictor_stream *s) { return s->row; }
+
+/* Keeps the last window known rows for lstm bases: their prediction reads those rows, as `model
+ * predict` reads the rows before a bar (the first known row repeated while there are fewer). */
+static void push_hist(qc_predictor_stream *s) {
+    size_t d = s->p->d, W = s->p->window;
+    if (!W) return;
+    if (s->n_hist == W) memmove(s->hist, s->hist + d, (W - 1) * d * sizeof *s->hist), s->n_hist--;
+    memcpy(s->hist + s->n_hist++ * d, s->row, d * sizeof *s->hist);
+}
 
 int qc_predictor_stream_push(qc_predictor_stream *s, const qc_ind_bar *bar, double *pred) {
     const qc_predictor *p = s->p;
@@ -131,8 +150,13 @@ int qc_predictor_stream_push(qc_predictor_stream *s, const qc_ind_bar *bar, doub
     for (size_t j = 0; j < p->d; j++) known &= isfinite(s->row[j]) != 0;
     if (!known) return 0;
     for (size_t j = 0; j < p->d; j++) s->rowf[j] = (float)s->row[j];
+    push_hist(s);
     qc_error err = {0};
     for (size_t b = 0; b < p->e->m; b++) {
+        if (!p->comp[b] && strcmp(qc_learner_kind(p->e->base[b]), "lstm") == 0) {
+            qc_lstm_predict_last(p->e->base[b], s->hist, s->n_hist, s->scratch, s->bp + b * w);
+            continue;
+        }
         if (!p->comp[b]) {
             if (qc_learner_predict(p->e->base[b], s->row, 1, p->d, s->bp + b * w, &err)) return -1;
             continue;

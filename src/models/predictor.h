@@ -2,7 +2,7 @@
  * feature spec is rebuilt as streaming indicator states (features/indicators.h: each update sees
  * only the bar that just closed, and equals the batch kernels training used, bit for bit), its tree
  * learners run on the compiled float path (models/optimization/compiled.h), linear learners and the
- * meta-learner as themselves, combined as the ensemble does. After open, pushing a bar allocates
+ * meta-learner as themselves, lstm learners on the stream's last `lookback` known feature rows, combined as the ensemble does. After open, pushing a bar allocates
  * nothing. */
 #ifndef QC_MODELS_PREDICTOR_H
 #define QC_MODELS_PREDICTOR_H
