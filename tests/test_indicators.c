@@ -209,6 +209,37 @@ static void test_extremes_with_ties(void **st) {
     series_free(&s);
 }
 
+/* Batch kernels with more than one path or segmenting by window: ichimoku's doubling levels (all
+ * windows <= 64) and block extremes (a longer one), each on prices with ties and on zeros of both
+ * signs (the newest of equal values wins in both, as in the stream's deque); the moment kernels with
+ * windows longer than the re-summation interval (256). Batch == stream bit for bit. */
+static void test_kernel_paths(void **st) {
+    (void)st;
+    series s;
+    random_series(&s, 5000, 50);
+    static const double ich[][3] = {{9, 26, 52}, {9, 26, 64}, {9, 26, 65}, {1, 2, 3}, {64, 64, 64}};
+    const qc_ind_def *d = qc_ind_find("ichimoku");
+    for (size_t k = 0; k < sizeof ich / sizeof ich[0]; k++) free_out(check_bits(d, ich[k], &s));
+    series z;
+    random_series(&z, 3000, 50);
+    for (size_t i = 0; i < z.n; i++) {
+        double u = urand();
+        z.h[i] = u < 0.3 ? 0.0 : u < 0.6 ? -0.0 : 1;
+        u = urand();
+        z.l[i] = u < 0.3 ? 0.0 : u < 0.6 ? -0.0 : -1;
+    }
+    for (size_t k = 0; k < sizeof ich / sizeof ich[0]; k++) free_out(check_bits(d, ich[k], &z));
+    static const char *mom[] = {"bbands", "stdev", "var", "zscore", "volz", "skew", "kurt"};
+    for (size_t k = 0; k < sizeof mom / sizeof mom[0]; k++) {
+        double p[QC_IND_MAX_PARAMS];
+        const qc_ind_def *m = qc_ind_find(mom[k]);
+        for (size_t q = 0; q < m->n_params; q++) p[q] = m->params[q].def;
+        p[0] = 300;
+        check_stream(m, p, &s);
+    }
+    series_free(&z), series_free(&s);
+}
+
 /* ---- goldens ------------------------------------------------------------------------------------- */
 /* Splits one CSV line into cells (RFC 4180 quotes, no embedded quotes needed here). */
 static size_t split_csv(char *line, char **cells, size_t max) {
@@ -500,6 +531,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_registry),         cmocka_unit_test(test_spec),
         cmocka_unit_test(test_bad_inputs),       cmocka_unit_test(test_batch_equals_stream), cmocka_unit_test(test_extremes_with_ties),
+        cmocka_unit_test(test_kernel_paths),
         cmocka_unit_test(test_golden_trend),     cmocka_unit_test(test_golden_momentum),
         cmocka_unit_test(test_golden_volatility), cmocka_unit_test(test_golden_volume),
         cmocka_unit_test(test_golden_stats),     cmocka_unit_test(test_golden_py),

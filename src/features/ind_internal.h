@@ -15,6 +15,10 @@
 
 #include "features/indicators.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define QC_RESUM 256
 
 static inline size_t ind_resum_every(size_t n) { return n > QC_RESUM ? n : QC_RESUM; }
@@ -66,6 +70,7 @@ typedef struct {
     size_t n, pos, count, since, every;
     int order; /* 2 or 4 */
     double k, s1, s2, s3, s4;
+    double inv, inv1; /* 1 / n and 1 / (n - 1) */
 } wmom;
 
 static inline int wmom_init(wmom *w, size_t n, int order) {
@@ -75,6 +80,8 @@ static inline int wmom_init(wmom *w, size_t n, int order) {
     /* third and fourth powers cancel badly when the window wanders far from the shift: re-centre
      * every window length for them (O(1) amortised still) */
     w->every = order > 2 ? n : ind_resum_every(n);
+    w->inv = 1.0 / (double)n;
+    w->inv1 = n > 1 ? 1.0 / ((double)n - 1) : NAN;
     w->buf = calloc(n, sizeof *w->buf);
     return w->buf != NULL;
 }
@@ -110,9 +117,12 @@ static inline int wmom_push(wmom *w, double x) {
         wmom_add(w, x - w->k, 1);
         return w->count == w->n;
     }
-    if (w->order > 2) {
-        wmom_add(w, old - w->k, -1);
-        wmom_add(w, x - w->k, 1);
+    if (w->order > 2) { /* each sum moves once by (new term - old term): one add on each chain */
+        double dn = x - w->k, dold = old - w->k, dn2 = dn * dn, dold2 = dold * dold;
+        w->s1 += dn - dold;
+        w->s2 += dn2 - dold2;
+        w->s3 += dn2 * dn - dold2 * dold;
+        w->s4 += dn2 * dn2 - dold2 * dold2;
     } else {
         double dn = x - w->k, dold = old - w->k;
         w->s1 += dn - dold;
@@ -122,48 +132,115 @@ static inline int wmom_push(wmom *w, double x) {
     return 1;
 }
 
-/* Mean and variance of the full window (sample: divide by n - 1; population: by n), from the shift
- * and sums (mom_*: the same expressions for batch kernels that keep the sums in arrays). */
-static inline double mom_mean(double k, double s1, double n) { return k + s1 / n; }
-static inline double mom_var(double s1, double s2, double n, int sample) {
-    double m = s1 / n;
-    double v = (s2 - s1 * m) / (sample ? n - 1 : n);
+/* Mean and variance of the full window (sample: over n - 1; population: over n), from the shift
+ * and sums (mom_*: the same expressions for batch kernels that keep the sums in arrays). inv = 1/n,
+ * invd = 1/(n - 1) or 1/n: reciprocals computed once, multiplied per bar (no division per bar). */
+static inline double mom_mean(double k, double s1, double inv) { return k + s1 * inv; }
+static inline double mom_var(double s1, double s2, double inv, double invd) {
+    double m = s1 * inv;
+    double v = (s2 - s1 * m) * invd;
     return v > 0 ? v : 0;
 }
-static inline double wmom_mean(const wmom *w) { return mom_mean(w->k, w->s1, (double)w->n); }
-static inline double wmom_var(const wmom *w, int sample) { return mom_var(w->s1, w->s2, (double)w->n, sample); }
+static inline double wmom_mean(const wmom *w) { return mom_mean(w->k, w->s1, w->inv); }
+static inline double wmom_var(const wmom *w, int sample) {
+    return mom_var(w->s1, w->s2, w->inv, sample ? w->inv1 : w->inv);
+}
 
-/* The batch kernels' first pass: pushes x[i0..i1) and keeps the shift and sums after each push (the
- * second pass then does the divisions and roots in a loop the compiler vectorises). */
-static inline __attribute__((always_inline)) void wmom_run(wmom *w, const double *x, size_t i0, size_t i1,
-                                                           double *k, double *s1, double *s2) {
-    wmom l = *w;
-    for (size_t i = i0; i < i1; i++) {
-        wmom_push(&l, x[i]);
-        k[i - i0] = l.k, s1[i - i0] = l.s1, s2[i - i0] = l.s2;
+/* The batch kernels' first pass for order-2 sums over the whole column x (i0, i1 index x): wmom_push's
+ * operations in the same order, but once the window is full the value leaving it is read from
+ * x[i - n] and a re-summation reads x[i - n + 1 .. i] (oldest first, as the ring holds them), so the
+ * steady loop has no ring stores and no branches (it runs in segments between re-summations). The
+ * ring is left stale: the state may only continue with wmom2_run over the same x. */
+static inline __attribute__((always_inline)) void wmom2_run(wmom *w, const double *x, size_t i0, size_t i1,
+                                                            double *kb, double *s1b, double *s2b) {
+    size_t i = i0;
+    for (; i < i1 && w->count < w->n; i++) {
+        wmom_push(w, x[i]);
+        kb[i - i0] = w->k, s1b[i - i0] = w->s1, s2b[i - i0] = w->s2;
     }
-    *w = l;
+    const size_t n = w->n, every = w->every;
+    double k = w->k, s1 = w->s1, s2 = w->s2;
+    size_t since = w->since;
+    while (i < i1) {
+        size_t plain = every - since - 1; /* pushes before the one that re-sums */
+        size_t end = i1 - i < plain ? i1 : i + plain;
+        since += end - i;
+        for (; i < end; i++) {
+            double dn = x[i] - k, dold = x[i - n] - k;
+            s1 += dn - dold;
+            s2 += dn * dn - dold * dold;
+            kb[i - i0] = k, s1b[i - i0] = s1, s2b[i - i0] = s2;
+        }
+        if (i == i1) break;
+        double nk = x[i], a = 0, b = 0; /* this push re-sums: the update is discarded (wmom_resum) */
+        for (size_t q = i + 1 - n; q <= i; q++) {
+            double d = x[q] - nk, d2 = d * d;
+            a += d, b += d2;
+        }
+        k = nk, s1 = a, s2 = b, since = 0;
+        kb[i - i0] = k, s1b[i - i0] = s1, s2b[i - i0] = s2;
+        i++;
+    }
+    w->k = k, w->s1 = s1, w->s2 = s2, w->since = since;
+}
+
+/* wmom2_run for order-4 sums (skew, kurt): the four sums after each push, the same operations as
+ * wmom_push and wmom_resum (every n pushes for order 4) with the leaving value read from x. */
+static inline __attribute__((always_inline)) void wmom4_run(wmom *w, const double *x, size_t i0, size_t i1,
+                                                            double *b1, double *b2, double *b3, double *b4) {
+    size_t i = i0;
+    for (; i < i1 && w->count < w->n; i++) {
+        wmom_push(w, x[i]);
+        b1[i - i0] = w->s1, b2[i - i0] = w->s2, b3[i - i0] = w->s3, b4[i - i0] = w->s4;
+    }
+    const size_t n = w->n, every = w->every;
+    double k = w->k, s1 = w->s1, s2 = w->s2, s3 = w->s3, s4 = w->s4;
+    size_t since = w->since;
+    while (i < i1) {
+        size_t plain = every - since - 1;
+        size_t end = i1 - i < plain ? i1 : i + plain;
+        since += end - i;
+        for (; i < end; i++) {
+            double dn = x[i] - k, dold = x[i - n] - k, dn2 = dn * dn, dold2 = dold * dold;
+            s1 += dn - dold;
+            s2 += dn2 - dold2;
+            s3 += dn2 * dn - dold2 * dold;
+            s4 += dn2 * dn2 - dold2 * dold2;
+            b1[i - i0] = s1, b2[i - i0] = s2, b3[i - i0] = s3, b4[i - i0] = s4;
+        }
+        if (i == i1) break;
+        double nk = x[i], a1 = 0, a2 = 0, a3 = 0, a4 = 0;
+        for (size_t q = i + 1 - n; q <= i; q++) {
+            double d = x[q] - nk, d2 = d * d;
+            a1 += d, a2 += d2;
+            a3 += d2 * d, a4 += d2 * d2;
+        }
+        k = nk, s1 = a1, s2 = a2, s3 = a3, s4 = a4, since = 0;
+        b1[i - i0] = s1, b2[i - i0] = s2, b3[i - i0] = s3, b4[i - i0] = s4;
+        i++;
+    }
+    w->k = k, w->s1 = s1, w->s2 = s2, w->s3 = s3, w->s4 = s4, w->since = since;
 }
 
 /* A batch kernel in two passes per chunk: the moment sums of x, then out[i] = EXPR with k, s1, s2
- * (the shift and sums after pushing x[i]), n (double) and xi = x[i] in scope; NaN for the first
- * n - 1 positions. EXPR must be the stream's expression over the same sums. */
+ * (the shift and sums after pushing x[i]), inv and inv1 (1/n, 1/(n-1)) and xi = x[i] in scope; NaN
+ * for the first n - 1 positions. EXPR must be the stream's expression over the same sums. */
 #define IND_MOM_BATCH(NAME, SAMPLE_UNUSED, COL, EXPR)                                                  \
     static qc_err NAME##_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, \
                                qc_error *e) {                                                        \
         NAME##_st st;                                                                                \
         qc_err rc = NAME##_init(&st, p, e);                                                          \
         if (rc) return rc;                                                                           \
-        double kb[IND_CHUNK], ab[IND_CHUNK], bb[IND_CHUNK], n = (double)st.w.n;                      \
+        double kb[IND_CHUNK], ab[IND_CHUNK], bb[IND_CHUNK], inv = st.w.inv, inv1 = st.w.inv1;        \
         const double *xs = c->COL;                                                                   \
         for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {                                             \
             size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;                    \
-            wmom_run(&st.w, xs, i0, i1, kb, ab, bb);                                                 \
+            wmom2_run(&st.w, xs, i0, i1, kb, ab, bb);                                                \
             double *restrict o = out[0] + i0;                                                        \
             const double *restrict xx = xs + i0;                                                     \
             for (size_t j = 0; j < m; j++) {                                                         \
                 double k = kb[j], s1 = ab[j], s2 = bb[j], xi = xx[j];                                \
-                (void)k, (void)xi;                                                                   \
+                (void)k, (void)xi, (void)inv, (void)inv1;                                            \
                 o[j] = (EXPR);                                                                       \
             }                                                                                        \
         }                                                                                            \
@@ -176,13 +253,14 @@ static inline __attribute__((always_inline)) void wmom_run(wmom *w, const double
 typedef struct {
     double *bx, *by;
     size_t n, pos, count, since, every;
-    double kx, ky, sx, sy, sxx, syy, sxy;
+    double kx, ky, sx, sy, sxx, syy, sxy, inv; /* inv = 1 / n */
 } wcov;
 
 static inline int wcov_init(wcov *w, size_t n) {
     memset(w, 0, sizeof *w);
     w->n = n;
     w->every = ind_resum_every(n);
+    w->inv = 1.0 / (double)n;
     w->bx = calloc(n, sizeof *w->bx);
     w->by = calloc(n, sizeof *w->by);
     return w->bx && w->by;
@@ -205,18 +283,23 @@ static inline int wcov_push(wcov *w, double x, double y) {
     w->pos = w->pos + 1 == w->n ? 0 : w->pos + 1;
     if (w->count == 0) w->kx = x, w->ky = y;
     double dx = x - w->kx, dy = y - w->ky;
-    w->sx += dx, w->sy += dy, w->sxx += dx * dx, w->syy += dy * dy, w->sxy += dx * dy;
-    if (w->count < w->n) return ++w->count == w->n;
+    if (w->count < w->n) {
+        w->sx += dx, w->sy += dy, w->sxx += dx * dx, w->syy += dy * dy, w->sxy += dx * dy;
+        return ++w->count == w->n;
+    }
+    /* a full window: each sum moves once by (new term - old term), one add on each chain */
     double ex = ox - w->kx, ey = oy - w->ky;
-    w->sx -= ex, w->sy -= ey, w->sxx -= ex * ex, w->syy -= ey * ey, w->sxy -= ex * ey;
+    w->sx += dx - ex, w->sy += dy - ey, w->sxx += dx * dx - ex * ex, w->syy += dy * dy - ey * ey;
+    w->sxy += dx * dy - ex * ey;
     if (++w->since == w->every) wcov_resum(w, x, y);
     return 1;
 }
 
-/* Co-moments of the full window: n * cov and n * var (divide as needed). */
-static inline double wcov_cxy(const wcov *w) { return w->sxy - w->sx * w->sy / (double)w->n; }
-static inline double wcov_cxx(const wcov *w) { double v = w->sxx - w->sx * w->sx / (double)w->n; return v > 0 ? v : 0; }
-static inline double wcov_cyy(const wcov *w) { double v = w->syy - w->sy * w->sy / (double)w->n; return v > 0 ? v : 0; }
+/* Co-moments of the full window: n * cov and n * var (divide as needed); 1/n multiplies (one
+ * reciprocal at init instead of three divisions per bar). */
+static inline double wcov_cxy(const wcov *w) { return w->sxy - w->sx * w->sy * w->inv; }
+static inline double wcov_cxx(const wcov *w) { double v = w->sxx - w->sx * w->sx * w->inv; return v > 0 ? v : 0; }
+static inline double wcov_cyy(const wcov *w) { double v = w->syy - w->sy * w->sy * w->inv; return v > 0 ? v : 0; }
 
 /* Two-pass batch over close and other (corr, beta, cov): the co-moment sums per chunk, then
  * out[i] = EXPR over a wcov view `ww` holding them (the stream's own expression). */
@@ -239,7 +322,8 @@ static inline double wcov_cyy(const wcov *w) { double v = w->syy - w->sy * w->sy
             double *restrict o = out[0] + i0;                                                        \
             for (size_t j = 0; j < m; j++) {                                                         \
                 wcov ww;                                                                             \
-                ww.n = st.w.n, ww.sx = bx[j], ww.sy = by[j], ww.sxx = bxx[j], ww.syy = byy[j];       \
+                ww.n = st.w.n, ww.inv = st.w.inv, ww.sx = bx[j], ww.sy = by[j], ww.sxx = bxx[j];     \
+                ww.syy = byy[j];                                                                     \
                 ww.sxy = bxy[j];                                                                     \
                 o[j] = (EXPR);                                                                       \
             }                                                                                        \
@@ -253,13 +337,14 @@ static inline double wcov_cyy(const wcov *w) { double v = w->syy - w->sy * w->sy
 typedef struct {
     double *buf;
     size_t n, pos, count, since, every;
-    double k, s, w;
+    double k, s, w, inv; /* inv = 1 / (n (n + 1) / 2), the weights' total */
 } wlin;
 
 static inline int wlin_init(wlin *w, size_t n) {
     memset(w, 0, sizeof *w);
     w->n = n;
     w->every = ind_resum_every(n);
+    w->inv = 1.0 / ((double)n * ((double)n + 1) / 2);
     w->buf = calloc(n, sizeof *w->buf);
     return w->buf != NULL;
 }
@@ -294,11 +379,9 @@ static inline int wlin_push(wlin *w, double x) {
     return 1;
 }
 
-/* Weighted mean with weights 1..n: sum(j * x_j) / (n (n + 1) / 2). */
-static inline double wlin_wma(const wlin *w) {
-    double n = (double)w->n;
-    return w->k + w->w / (n * (n + 1) / 2);
-}
+/* Weighted mean with weights 1..n: sum(j * x_j) / (n (n + 1) / 2), as a multiplication by the
+ * reciprocal computed once (a division per bar costs more than the rest of the update). */
+static inline double wlin_wma(const wlin *w) { return w->k + w->w * w->inv; }
 
 /* ---- monotonic deque: rolling max (sign +1) or min (sign -1) of the last n values --------------- */
 typedef struct {
@@ -426,9 +509,136 @@ static inline qc_err rext_pair_init(rext *hi, rext *lo, size_t n, const char *wh
 IND_REXT_RUN(rext_max_run, IND_GT_MAX)
 IND_REXT_RUN(rext_min_run, IND_GT_MIN)
 
-/* ---- EMA seeded with the mean of its first n inputs (TTR); k = 2/(n+1), or 1/n for Wilder ------- */
+/* ---- batch rolling extremes of several short windows of one column: doubling levels ------------- */
+/* For windows up to SEXT_MAX (ichimoku's three): level l holds the extreme of the last 2^l values,
+ * L_l[i] = ext(L_{l-1}[i - 2^(l-1)], L_{l-1}[i]), and window n is ext(L_q[i - (n - 2^q)], L_q[i]) with
+ * 2^q <= n the largest power of two. Every step is one compare of two arrays (no branch, no
+ * dependency between points: vectorised), and the levels are shared by all the windows, where a
+ * deque or van Herk's blocks pay per window. ext(older, newer) keeps the newer of equal values,
+ * like the deque, so the values agree bit for bit (zeros of either sign included). Each level keeps
+ * SEXT_MAX values of history before the chunk (the identity before the first input). */
+#define SEXT_MAX 64
+#define SEXT_LEVELS 7 /* 2^0 .. 2^6 = SEXT_MAX */
 typedef struct {
-    double k, sum, v;
+    double *lv; /* SEXT_LEVELS rows of SEXT_MAX + IND_CHUNK */
+    size_t nl;  /* levels in use */
+    int is_min;
+} sext;
+
+static inline int sext_init(sext *x, size_t max_n, int is_min) {
+    x->nl = 1;
+    while (((size_t)1 << (x->nl - 1)) * 2 <= max_n) x->nl++;
+    x->is_min = is_min;
+    x->lv = malloc(SEXT_LEVELS * (SEXT_MAX + IND_CHUNK) * sizeof *x->lv);
+    if (!x->lv) return 0;
+    for (size_t k = 0; k < SEXT_LEVELS * (SEXT_MAX + IND_CHUNK); k++) x->lv[k] = is_min ? INFINITY : -INFINITY;
+    return 1;
+}
+static inline void sext_free(sext *x) { free(x->lv); x->lv = NULL; }
+static inline double *sext_row(const sext *x, size_t l) { return x->lv + l * (SEXT_MAX + IND_CHUNK) + SEXT_MAX; }
+
+/* Loads x[0..m) (m <= IND_CHUNK) as the next chunk and builds its levels. */
+static inline void sext_load(sext *x, const double *v, size_t m) {
+    memcpy(sext_row(x, 0), v, m * sizeof *v);
+    for (size_t l = 1; l < x->nl; l++) {
+        const double *restrict a = sext_row(x, l - 1);
+        double *restrict b = sext_row(x, l);
+        size_t h = (size_t)1 << (l - 1);
+        if (x->is_min)
+            for (size_t j = 0; j < m; j++) b[j] = a[j - h] < a[j] ? a[j - h] : a[j];
+        else
+            for (size_t j = 0; j < m; j++) b[j] = a[j - h] > a[j] ? a[j - h] : a[j];
+    }
+}
+/* Window n (<= SEXT_MAX) ending at chunk position j is ext(row[j - back], row[j]) of the returned row. */
+static inline const double *sext_pick(const sext *x, size_t n, size_t *back) {
+    size_t q = 0;
+    while (((size_t)1 << (q + 1)) <= n) q++;
+    *back = n - ((size_t)1 << q);
+    return sext_row(x, q);
+}
+/* out[j] = the extreme of the window of n (<= SEXT_MAX) ending at chunk position j. */
+static inline void sext_window(const sext *x, size_t n, size_t m, double *restrict out) {
+    size_t back;
+    const double *a = sext_pick(x, n, &back);
+    if (x->is_min)
+        for (size_t j = 0; j < m; j++) out[j] = a[j - back] < a[j] ? a[j - back] : a[j];
+    else
+        for (size_t j = 0; j < m; j++) out[j] = a[j - back] > a[j] ? a[j - back] : a[j];
+}
+/* After a chunk of m values: its last SEXT_MAX values of every level become the history. */
+static inline void sext_next(sext *x, size_t m) {
+    for (size_t l = 0; l < x->nl; l++) {
+        double *r = sext_row(x, l);
+        memmove(r - SEXT_MAX, r + m - SEXT_MAX, SEXT_MAX * sizeof *r);
+    }
+}
+
+/* ---- batch rolling max of one column and min of another, by the cheaper method for n ------------ */
+/* Doubling levels for n <= SEXT_MAX (log2 n vectorised compares), van Herk blocks beyond (~3
+ * compares); both give the deque's values. Chunks must be consecutive: [0, m1), [m1, m1 + m2), ... */
+typedef struct {
+    sext sh, sl;
+    rext rh, rl;
+    size_t n;
+    int levels;
+} ext2;
+static inline qc_err ext2_init(ext2 *x, size_t n, const char *what, qc_error *e) {
+    memset(x, 0, sizeof *x);
+    x->n = n;
+    x->levels = n <= SEXT_MAX;
+    if (!x->levels) return rext_pair_init(&x->rh, &x->rl, n, what, e);
+    int ok = sext_init(&x->sh, n, 0);
+    ok &= sext_init(&x->sl, n, 1);
+    if (ok) return QC_OK;
+    sext_free(&x->sh), sext_free(&x->sl);
+    return ind_nomem(e, what);
+}
+static inline void ext2_free(ext2 *x) {
+    if (x->levels) sext_free(&x->sh), sext_free(&x->sl);
+    else rext_free(&x->rh), rext_free(&x->rl);
+}
+/* hb[j] = max of hcol, lb[j] = min of lcol over the window ending at i0 + j, for i0 + j < i1. */
+static inline void ext2_run(ext2 *x, const double *hcol, const double *lcol, size_t i0, size_t i1, double *hb,
+                            double *lb) {
+    size_t m = i1 - i0;
+    if (!x->levels) {
+        rext_max_run(&x->rh, hcol, i0, i1, hb, NULL);
+        rext_min_run(&x->rl, lcol, i0, i1, lb, NULL);
+        return;
+    }
+    sext_load(&x->sh, hcol + i0, m), sext_load(&x->sl, lcol + i0, m);
+    sext_window(&x->sh, x->n, m, hb), sext_window(&x->sl, x->n, m, lb);
+    sext_next(&x->sh, m), sext_next(&x->sl, m);
+}
+
+/* ---- a branch-free ratio over arrays ---------------------------------------------------------- */
+/* out[j] = (a[j] - b[j]) / (c[j] - d[j]), or alt where c[j] == d[j]: the oscillators' "(x - low) /
+ * (high - low), 0.5 on a flat window". Two at a time under SSE2 with the same IEEE operations as the
+ * scalar form (which the streams use), so the same bits; gcc does not vectorise the select itself. */
+static inline void ind_ratio_or(const double *a, const double *b, const double *c, const double *d, double alt,
+                                double *out, size_t m) {
+    size_t j = 0;
+#ifdef __SSE2__
+    __m128d va = _mm_set1_pd(alt), z = _mm_setzero_pd();
+    for (; j + 2 <= m; j += 2) {
+        __m128d den = _mm_sub_pd(_mm_loadu_pd(c + j), _mm_loadu_pd(d + j));
+        __m128d r = _mm_div_pd(_mm_sub_pd(_mm_loadu_pd(a + j), _mm_loadu_pd(b + j)), den);
+        __m128d flat = _mm_cmpeq_pd(den, z);
+        _mm_storeu_pd(out + j, _mm_or_pd(_mm_andnot_pd(flat, r), _mm_and_pd(flat, va)));
+    }
+#endif
+    for (; j < m; j++) {
+        double den = c[j] - d[j], r = (a[j] - b[j]) / den;
+        out[j] = den != 0 ? r : alt;
+    }
+}
+
+/* ---- EMA seeded with the mean of its first n inputs (TTR); k = 2/(n+1), or 1/n for Wilder ------- */
+/* The step is TTR's own form, v = x k + v (1 - k): the serial chain is one multiply and one add
+ * (x k is off the chain), where v += (x - v) k chains a subtract, a multiply and an add. */
+typedef struct {
+    double k, k1, sum, v; /* k1 = 1 - k */
     size_t n, count;
 } ema_core;
 
@@ -436,12 +646,13 @@ static inline void ema_core_init(ema_core *e, size_t n, double k) {
     memset(e, 0, sizeof *e);
     e->n = n;
     e->k = k;
+    e->k1 = 1 - k;
     e->v = NAN;
 }
 
 static inline double ema_core_push(ema_core *e, double x) {
     if (e->count >= e->n) {
-        e->v += (x - e->v) * e->k;
+        e->v = x * e->k + e->v * e->k1;
         return e->v;
     }
     e->sum += x;

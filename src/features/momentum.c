@@ -75,11 +75,14 @@ static qc_err stoch_init(stoch_st *s, const double *p, qc_error *e) {
     return QC_OK;
 }
 static void stoch_free(stoch_st *s) { wext_free(&s->hi), wext_free(&s->lo), wsum_free(&s->d), wsum_free(&s->sd); }
-IND_STEP stoch_core(stoch_st *s, double hh, double ll, double cl, double *o0, double *o1, double *o2) {
+/* Fast %K (the division unconditional, its result discarded on a flat window: no branch around it). */
+static inline double stoch_k(double hh, double ll, double cl) {
+    double den = hh - ll, r = (cl - ll) / den;
+    return den != 0 ? r : 0.5;
+}
+IND_STEP stoch_core(stoch_st *s, double k, double *o0, double *o1, double *o2) {
     *o0 = *o1 = *o2 = NAN;
     if (++s->t < s->n) return;
-    double den = hh - ll;
-    double k = den != 0 ? (cl - ll) / den : 0.5;
     *o0 = k;
     if (!wsum_push(&s->d, k)) return;
     double d = s->d.sum * s->inv_d;
@@ -88,25 +91,26 @@ IND_STEP stoch_core(stoch_st *s, double hh, double ll, double cl, double *o0, do
 }
 IND_STEP stoch_step(stoch_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double hh = wext_push(&s->hi, c->high[i]), ll = wext_push(&s->lo, c->low[i]);
-    stoch_core(s, hh, ll, c->close[i], o, o + 1, o + 2);
+    stoch_core(s, stoch_k(hh, ll, c->close[i]), o, o + 1, o + 2);
 }
 IND_GLUE_STREAM(stoch)
 static qc_err stoch_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     stoch_st s0;
-    rext hi, lo;
+    ext2 x;
     qc_err rc = stoch_init(&s0, p, e);
-    if (!rc && (rc = rext_pair_init(&hi, &lo, P(0), "stoch", e))) stoch_free(&s0);
+    if (!rc && (rc = ext2_init(&x, P(0), "stoch", e))) stoch_free(&s0);
     if (rc) return rc;
     stoch_st s = s0;
     double hb[IND_CHUNK], lb[IND_CHUNK], *o0 = out[0], *o1 = out[1], *o2 = out[2];
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
-        rext_max_run(&hi, c->high, i0, i1, hb, NULL);
-        rext_min_run(&lo, c->low, i0, i1, lb, NULL);
-        for (size_t i = i0; i < i1; i++) stoch_core(&s, hb[i - i0], lb[i - i0], c->close[i], o0 + i, o1 + i, o2 + i);
+        ext2_run(&x, c->high, c->low, i0, i1, hb, lb);
+        /* one loop: the division overlaps the serial window sums (a separate pass measured slower) */
+        for (size_t i = i0; i < i1; i++)
+            stoch_core(&s, stoch_k(hb[i - i0], lb[i - i0], c->close[i]), o0 + i, o1 + i, o2 + i);
     }
     s0 = s;
-    stoch_free(&s0), rext_free(&hi), rext_free(&lo);
+    stoch_free(&s0), ext2_free(&x);
     return QC_OK;
 }
 static size_t lb_stoch(const double *p, size_t k) {
@@ -125,9 +129,11 @@ static qc_err willr_init(willr_st *s, const double *p, qc_error *e) {
     return QC_OK;
 }
 static void willr_free(willr_st *s) { wext_free(&s->hi), wext_free(&s->lo); }
+/* The division is unconditional (its result is discarded when den is 0), so the batch loop has no
+ * branch around it and vectorises. */
 static inline double willr_of(double hh, double ll, double cl) {
-    double den = hh - ll;
-    return den != 0 ? (hh - cl) / den : 0.5;
+    double den = hh - ll, r = (hh - cl) / den;
+    return den != 0 ? r : 0.5;
 }
 IND_STEP willr_step(willr_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double hh = wext_push(&s->hi, c->high[i]), ll = wext_push(&s->lo, c->low[i]);
@@ -143,7 +149,7 @@ static qc_err willr_batch(const double *p, const qc_ind_cols *c, size_t len, dou
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
         rext_max_run(&hi, c->high, i0, i1, hb, NULL);
         rext_min_run(&lo, c->low, i0, i1, lb, NULL);
-        for (size_t i = i0; i < i1; i++) o[i] = willr_of(hb[i - i0], lb[i - i0], c->close[i]);
+        ind_ratio_or(hb, c->close + i0, hb, lb, 0.5, o + i0, i1 - i0); /* willr_of */
     }
     for (size_t i = 0; i < len && i + 1 < P(0); i++) o[i] = NAN;
     rext_free(&hi), rext_free(&lo);
@@ -227,13 +233,14 @@ static qc_err adx_init(adx_st *s, const double *p, qc_error *e) {
     return QC_OK;
 }
 static void adx_free(adx_st *s) { (void)s; }
-IND_STEP adx_step(adx_st *s, const qc_ind_cols *c, size_t i, double *o) {
+/* The Wilder sums after row i into q[0..3) (DM+, DM-, TR); 0 during the first n rows (no output). */
+IND_STEP adx_sums(adx_st *s, const qc_ind_cols *c, size_t i, double *q, int *ok) {
     double h = c->high[i], l = c->low[i], cl = c->close[i];
     size_t t = s->t++;
     double dh = h - s->ph, dl = s->pl - l;
     double tr = dmax(h, s->pc) - dmin(l, s->pc);
     s->ph = h, s->pl = l, s->pc = cl;
-    o[0] = o[1] = o[2] = o[3] = NAN;
+    *ok = 0;
     if (t == 0) return;
     int none = dh == dl || (dh < 0 && dl < 0);
     double dp = !none && dh > dl ? dh : 0, dn = !none && dh < dl ? dl : 0;
@@ -244,10 +251,23 @@ IND_STEP adx_step(adx_st *s, const qc_ind_cols *c, size_t i, double *o) {
     s->sp = dp + s->sp * s->k;
     s->sn = dn + s->sn * s->k;
     s->str = tr + s->str * s->k;
-    double pdi = 100 * s->sp / s->str, ndi = 100 * s->sn / s->str;
-    double dx = 100 * fabs(pdi - ndi) / (pdi + ndi);
-    o[0] = pdi, o[1] = ndi, o[2] = dx;
-    o[3] = ema_core_push(&s->adx, dx);
+    q[0] = s->sp, q[1] = s->sn, q[2] = s->str, *ok = 1;
+}
+/* +DI, -DI, DX from the sums: two divisions per bar, not three (the true range cancels from DX:
+ * 100 |DM+ - DM-| / (DM+ + DM-)). */
+static inline void adx_of(double sp, double sn, double str, double *pdi, double *ndi, double *dx) {
+    double r = 100 / str;
+    *pdi = sp * r, *ndi = sn * r;
+    *dx = 100 * fabs(sp - sn) / (sp + sn);
+}
+IND_STEP adx_step(adx_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double q[3];
+    int ok;
+    adx_sums(s, c, i, q, &ok);
+    o[0] = o[1] = o[2] = o[3] = NAN;
+    if (!ok) return;
+    adx_of(q[0], q[1], q[2], o, o + 1, o + 2);
+    o[3] = ema_core_push(&s->adx, o[2]);
 }
 IND_GLUE(adx, 4)
 static size_t lb_adx(const double *p, size_t k) { return k < 3 ? P(0) : 2 * P(0) - 1; }

@@ -38,44 +38,77 @@ IND_STEP zscore_step(zscore_st *s, const qc_ind_cols *c, size_t i, double *o) {
 }
 IND_GLUE_STREAM(var)
 IND_GLUE_STREAM(zscore)
-IND_MOM_BATCH(var, 1, close, mom_var(s1, s2, n, 1))
-IND_MOM_BATCH(zscore, 1, close, (xi - mom_mean(k, s1, n)) / sqrt(mom_var(s1, s2, n, 1)))
+IND_MOM_BATCH(var, 1, close, mom_var(s1, s2, inv, inv1))
+IND_MOM_BATCH(zscore, 1, close, (xi - mom_mean(k, s1, inv)) / sqrt(mom_var(s1, s2, inv, inv1)))
 
 /* ---- skew(n), kurt(n): bias-adjusted sample skewness G1 and excess kurtosis G2 (pandas) --------- */
-typedef struct { wmom w; } skew_st;
+/* The per-window constants (1/n and the bias factors) are computed once; skew_of/kurt_of take the
+ * sums, so the batch kernel's second pass evaluates the very same expressions over arrays. */
+typedef struct { wmom w; double inv, cs, ck; } skew_st;
 typedef skew_st kurt_st;
 static qc_err skew_init(skew_st *s, const double *p, qc_error *e) {
+    double n = p[0];
+    s->inv = 1.0 / n;
+    s->cs = sqrt(n * (n - 1)) / (n - 2);
+    s->ck = (n - 1) / ((n - 2) * (n - 3));
     return wmom_init(&s->w, P(0), 4) ? QC_OK : ind_nomem(e, "skew");
 }
 static qc_err kurt_init(kurt_st *s, const double *p, qc_error *e) { return skew_init(s, p, e); }
 static void skew_free(skew_st *s) { wmom_free(&s->w); }
 static void kurt_free(kurt_st *s) { wmom_free(&s->w); }
-/* Central moments m2, m3, m4 (population) of the window. */
-static inline void central(const wmom *w, double *m2, double *m3, double *m4) {
-    double n = (double)w->n, a = w->s1 / n, e2 = w->s2 / n, e3 = w->s3 / n, e4 = w->s4 / n;
+/* Central moments m2, m3, m4 (population) of the window from its shifted sums. */
+static inline void central(double s1, double s2, double s3, double s4, double inv, double *m2, double *m3,
+                           double *m4) {
+    double a = s1 * inv, e2 = s2 * inv, e3 = s3 * inv, e4 = s4 * inv;
     *m2 = e2 - a * a;
     *m3 = e3 - 3 * a * e2 + 2 * a * a * a;
     *m4 = e4 - 4 * a * e3 + 6 * a * a * e2 - 3 * a * a * a * a;
 }
-static inline double skew_of(const wmom *w) {
-    double m2, m3, m4, n = (double)w->n;
-    central(w, &m2, &m3, &m4);
-    return m2 > 0 ? sqrt(n * (n - 1)) / (n - 2) * m3 / (m2 * sqrt(m2)) : NAN;
+static inline double skew_of(double s1, double s2, double s3, double s4, const skew_st *s) {
+    double m2, m3, m4;
+    central(s1, s2, s3, s4, s->inv, &m2, &m3, &m4);
+    return m2 > 0 ? s->cs * m3 / (m2 * sqrt(m2)) : NAN;
 }
-static inline double kurt_of(const wmom *w) {
-    double m2, m3, m4, n = (double)w->n;
-    central(w, &m2, &m3, &m4);
+static inline double kurt_of(double s1, double s2, double s3, double s4, const kurt_st *s) {
+    double m2, m3, m4;
+    central(s1, s2, s3, s4, s->inv, &m2, &m3, &m4);
     double g2 = m4 / (m2 * m2) - 3;
-    return m2 > 0 ? ((n + 1) * g2 + 6) * (n - 1) / ((n - 2) * (n - 3)) : NAN;
+    return m2 > 0 ? ((s->w.n + 1.0) * g2 + 6) * s->ck : NAN;
 }
 IND_STEP skew_step(skew_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    o[0] = wmom_push(&s->w, c->close[i]) ? skew_of(&s->w) : NAN;
+    o[0] = wmom_push(&s->w, c->close[i]) ? skew_of(s->w.s1, s->w.s2, s->w.s3, s->w.s4, s) : NAN;
 }
 IND_STEP kurt_step(kurt_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    o[0] = wmom_push(&s->w, c->close[i]) ? kurt_of(&s->w) : NAN;
+    o[0] = wmom_push(&s->w, c->close[i]) ? kurt_of(s->w.s1, s->w.s2, s->w.s3, s->w.s4, s) : NAN;
 }
-IND_GLUE(skew, 1)
-IND_GLUE(kurt, 1)
+IND_GLUE_STREAM(skew)
+IND_GLUE_STREAM(kurt)
+/* Batch in two passes per chunk: the four sums after each push (serial), then skew_of / kurt_of
+ * over them (no dependency between points: the compiler vectorises it). */
+static qc_err mom4_batch(const double *p, const qc_ind_cols *c, size_t len, double *out, int kurt, qc_error *e) {
+    skew_st s;
+    qc_err rc = skew_init(&s, p, e);
+    if (rc) return rc;
+    double b1[IND_CHUNK], b2[IND_CHUNK], b3[IND_CHUNK], b4[IND_CHUNK];
+    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
+        size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;
+        wmom4_run(&s.w, c->close, i0, i1, b1, b2, b3, b4);
+        double *restrict o = out + i0;
+        if (kurt)
+            for (size_t j = 0; j < m; j++) o[j] = kurt_of(b1[j], b2[j], b3[j], b4[j], &s);
+        else
+            for (size_t j = 0; j < m; j++) o[j] = skew_of(b1[j], b2[j], b3[j], b4[j], &s);
+    }
+    for (size_t i = 0; i < len && i + 1 < s.w.n; i++) out[i] = NAN;
+    skew_free(&s);
+    return QC_OK;
+}
+static qc_err skew_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    return mom4_batch(p, c, len, out[0], 0, e);
+}
+static qc_err kurt_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    return mom4_batch(p, c, len, out[0], 1, e);
+}
 static const char *n3_check(const double *p) { return p[0] >= 3 ? NULL : "n must be >= 3"; }
 static const char *n4_check(const double *p) { return p[0] >= 4 ? NULL : "n must be >= 4"; }
 

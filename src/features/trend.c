@@ -39,9 +39,9 @@ static qc_err ema_batch(const double *p, const qc_ind_cols *c, size_t len, doubl
     double *o = out[0];
     size_t i = 0;
     for (; i < len && s.e.count < s.e.n; i++) o[i] = ema_core_push(&s.e, x[i]);
-    double v = s.e.v, k = s.e.k;
+    double v = s.e.v, k = s.e.k, k1 = s.e.k1;
     for (; i < len; i++) {
-        v += (x[i] - v) * k;
+        v = x[i] * k + v * k1;
         o[i] = v;
     }
     return QC_OK;
@@ -390,9 +390,59 @@ IND_STEP ichimoku_step(ichimoku_st *s, const qc_ind_cols *c, size_t i, double *o
     o[3] = t >= s->n3 ? d : NAN;
 }
 IND_GLUE_STREAM(ichimoku)
+/* The warm-up: NaN where a window is not yet full (the stream's conditions). */
+static void ichimoku_nan(const size_t *n, size_t len, double *const *out) {
+    for (size_t i = 0; i < len; i++) {
+        size_t t = i + 1;
+        if (t >= n[0] && t >= n[1] && t >= n[2]) break;
+        if (t < n[0]) out[0][i] = NAN;
+        if (t < n[1]) out[1][i] = NAN;
+        if (t < n[0] || t < n[1]) out[2][i] = NAN;
+        if (t < n[2]) out[3][i] = NAN;
+    }
+}
+/* Windows up to SEXT_MAX: the doubling levels of high and low, shared by the three windows. */
+static qc_err ichimoku_batch_short(const size_t *n, const qc_ind_cols *c, size_t len, double *const *out,
+                                   qc_error *e) {
+    size_t mx = n[0] > n[1] ? n[0] : n[1];
+    mx = mx > n[2] ? mx : n[2];
+    sext hi, lo;
+    int ok = sext_init(&hi, mx, 0);
+    ok &= sext_init(&lo, mx, 1);
+    if (!ok) {
+        sext_free(&hi), sext_free(&lo);
+        return ind_nomem(e, "ichimoku");
+    }
+    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
+        size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
+        sext_load(&hi, c->high + i0, m);
+        sext_load(&lo, c->low + i0, m);
+        for (int k = 0; k < 3; k++) { /* the windows of high and low, fused with the midpoint */
+            double *restrict o = out[k == 2 ? 3 : k] + i0;
+            size_t bh, bl;
+            const double *h = sext_pick(&hi, n[k], &bh), *l = sext_pick(&lo, n[k], &bl);
+            for (size_t j = 0; j < m; j++) {
+                double a = h[j - bh] > h[j] ? h[j - bh] : h[j], b = l[j - bl] < l[j] ? l[j - bl] : l[j];
+                o[j] = (a + b) / 2;
+            }
+        }
+        double *restrict o2 = out[2] + i0;
+        const double *o0 = out[0] + i0, *o1 = out[1] + i0;
+        for (size_t j = 0; j < m; j++) o2[j] = (o0[j] + o1[j]) / 2;
+        sext_next(&hi, m), sext_next(&lo, m);
+    }
+    sext_free(&hi), sext_free(&lo);
+    return QC_OK;
+}
 static qc_err ichimoku_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     rext r[6]; /* high and low trackers of the three windows */
     size_t n[3] = {P(0), P(1), P(2)};
+    if (n[0] <= SEXT_MAX && n[1] <= SEXT_MAX && n[2] <= SEXT_MAX) {
+        qc_err rc = ichimoku_batch_short(n, c, len, out, e);
+        if (rc) return rc;
+        ichimoku_nan(n, len, out);
+        return QC_OK;
+    }
     qc_err rc = QC_OK;
     int ok = 0;
     for (; ok < 3 && !rc; ok++) rc = rext_pair_init(&r[2 * ok], &r[2 * ok + 1], n[ok], "ichimoku", e);
@@ -410,14 +460,7 @@ static qc_err ichimoku_batch(const double *p, const qc_ind_cols *c, size_t len, 
         }
         for (size_t i = i0; i < i1; i++) out[2][i] = (out[0][i] + out[1][i]) / 2;
     }
-    for (size_t i = 0; i < len; i++) {
-        size_t t = i + 1;
-        if (t >= n[0] && t >= n[1] && t >= n[2]) break;
-        if (t < n[0]) out[0][i] = NAN;
-        if (t < n[1]) out[1][i] = NAN;
-        if (t < n[0] || t < n[1]) out[2][i] = NAN;
-        if (t < n[2]) out[3][i] = NAN;
-    }
+    ichimoku_nan(n, len, out);
     for (int k = 0; k < 6; k++) rext_free(&r[k]);
     return QC_OK;
 }

@@ -4,10 +4,6 @@
  * annualised with N periods a year (default 252 here, 260 in TTR). docs/FEATURES.md. */
 #include "features/ind_internal.h"
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 static size_t lb_n(const double *p, size_t k) { (void)k; return P(0); }
 static size_t lb_n1(const double *p, size_t k) { (void)k; return P(0) - 1; }
 
@@ -54,44 +50,49 @@ IND_GLUE(atr, 1)
 IND_GLUE(natr, 1)
 
 /* ---- bbands(n, k): SMA +- k population SD of the close; %B and bandwidth ------------------------ */
-typedef struct { wmom w; double k; } bbands_st;
+/* Mean and population variance from the shifted sums with one reciprocal of n (no division by n:
+ * the stream and the batch share these expressions). */
+typedef struct { wmom w; double k, inv; } bbands_st;
 static qc_err bbands_init(bbands_st *s, const double *p, qc_error *e) {
     s->k = p[1];
+    s->inv = 1.0 / p[0];
     return wmom_init(&s->w, P(0), 2) ? QC_OK : ind_nomem(e, "bbands");
 }
 static void bbands_free(bbands_st *s) { wmom_free(&s->w); }
+static inline void bbands_of(double x, double k, double s1, double s2, double inv, double kk, double *o) {
+    double m1 = s1 * inv, m = k + m1, v = (s2 - s1 * m1) * inv, sd = sqrt(v > 0 ? v : 0);
+    double lo = m - kk * sd, hi = m + kk * sd;
+    o[0] = lo, o[1] = m, o[2] = hi, o[3] = (x - lo) / (hi - lo), o[4] = (hi - lo) / m;
+}
 IND_STEP bbands_step(bbands_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double x = c->close[i];
     if (!wmom_push(&s->w, x)) {
         o[0] = o[1] = o[2] = o[3] = o[4] = NAN;
         return;
     }
-    double m = wmom_mean(&s->w), sd = sqrt(wmom_var(&s->w, 0));
-    double lo = m - s->k * sd, hi = m + s->k * sd;
-    o[0] = lo, o[1] = m, o[2] = hi, o[3] = (x - lo) / (hi - lo), o[4] = (hi - lo) / m;
+    bbands_of(x, s->w.k, s->w.s1, s->w.s2, s->inv, s->k, o);
 }
 IND_GLUE_STREAM(bbands)
+/* Batch: the sums per chunk (wmom2_run), then bbands_of's expressions two at a time (SSE2: the same
+ * IEEE operations, so the same bits; max(v, 0) returns 0 for v <= 0 like v > 0 ? v : 0). */
 static qc_err bbands_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     bbands_st s;
     qc_err rc = bbands_init(&s, p, e);
     if (rc) return rc;
-    double kb[IND_CHUNK], ab[IND_CHUNK], bb[IND_CHUNK], n = (double)s.w.n, kk = s.k;
+    double kb[IND_CHUNK], ab[IND_CHUNK], bb[IND_CHUNK], inv = s.inv, kk = s.k;
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;
-        wmom_run(&s.w, c->close, i0, i1, kb, ab, bb);
+        wmom2_run(&s.w, c->close, i0, i1, kb, ab, bb);
         const double *restrict x = c->close + i0;
         double *restrict lo = out[0] + i0, *restrict mid = out[1] + i0, *restrict hi = out[2] + i0;
         double *restrict pb = out[3] + i0, *restrict bw = out[4] + i0;
-        for (size_t j = 0; j < m; j++) { /* bbands_step's expressions */
-            double mm = mom_mean(kb[j], ab[j], n);
-            bb[j] = sqrt(mom_var(ab[j], bb[j], n, 0));
-            kb[j] = mm;
-        }
         size_t j = 0;
-#ifdef __SSE2__ /* two at a time: the same IEEE operations, so the same bits */
-        __m128d k2 = _mm_set1_pd(kk);
+#ifdef __SSE2__
+        __m128d k2 = _mm_set1_pd(kk), iv = _mm_set1_pd(inv), zero = _mm_setzero_pd();
         for (; j + 2 <= m; j += 2) {
-            __m128d mm = _mm_loadu_pd(kb + j), sd = _mm_loadu_pd(bb + j), ks = _mm_mul_pd(k2, sd);
+            __m128d s1 = _mm_loadu_pd(ab + j), m1 = _mm_mul_pd(s1, iv), mm = _mm_add_pd(_mm_loadu_pd(kb + j), m1);
+            __m128d v = _mm_mul_pd(_mm_sub_pd(_mm_loadu_pd(bb + j), _mm_mul_pd(s1, m1)), iv);
+            __m128d ks = _mm_mul_pd(k2, _mm_sqrt_pd(_mm_max_pd(v, zero)));
             __m128d l = _mm_sub_pd(mm, ks), h = _mm_add_pd(mm, ks), w = _mm_sub_pd(h, l);
             _mm_storeu_pd(lo + j, l), _mm_storeu_pd(mid + j, mm), _mm_storeu_pd(hi + j, h);
             _mm_storeu_pd(pb + j, _mm_div_pd(_mm_sub_pd(_mm_loadu_pd(x + j), l), w));
@@ -99,8 +100,9 @@ static qc_err bbands_batch(const double *p, const qc_ind_cols *c, size_t len, do
         }
 #endif
         for (; j < m; j++) {
-            double mm = kb[j], sd = bb[j], l = mm - kk * sd, h = mm + kk * sd;
-            lo[j] = l, mid[j] = mm, hi[j] = h, pb[j] = (x[j] - l) / (h - l), bw[j] = (h - l) / mm;
+            double o[5];
+            bbands_of(x[j], kb[j], ab[j], bb[j], inv, kk, o);
+            lo[j] = o[0], mid[j] = o[1], hi[j] = o[2], pb[j] = o[3], bw[j] = o[4];
         }
     }
     for (size_t i = 0; i < len && i + 1 < s.w.n; i++) out[0][i] = out[1][i] = out[2][i] = out[3][i] = out[4][i] = NAN;
@@ -176,12 +178,12 @@ static qc_err stdev_batch(const double *p, const qc_ind_cols *c, size_t len, dou
     stdev_st s;
     qc_err rc = stdev_init(&s, p, e);
     if (rc) return rc;
-    double kb[IND_CHUNK], ab[IND_CHUNK], bb[IND_CHUNK], n = (double)s.w.n;
+    double kb[IND_CHUNK], ab[IND_CHUNK], bb[IND_CHUNK], inv = s.w.inv, inv1 = s.w.inv1;
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;
-        wmom_run(&s.w, c->close, i0, i1, kb, ab, bb);
+        wmom2_run(&s.w, c->close, i0, i1, kb, ab, bb);
         double *o = out[0] + i0;
-        for (size_t j = 0; j < m; j++) o[j] = sqrt(mom_var(ab[j], bb[j], n, 1));
+        for (size_t j = 0; j < m; j++) o[j] = sqrt(mom_var(ab[j], bb[j], inv, inv1));
     }
     for (size_t i = 0; i < len && i + 1 < s.w.n; i++) out[0][i] = NAN;
     stdev_free(&s);
@@ -220,8 +222,13 @@ static qc_err vol_rs_init(vol_rs_st *s, const double *p, qc_error *e) { return v
 static void vol_parkinson_free(vol_parkinson_st *s) { wsum_free(&s->w); }
 static void vol_gk_free(vol_gk_st *s) { wsum_free(&s->w); }
 static void vol_rs_free(vol_rs_st *s) { wsum_free(&s->w); }
-static inline double rs_term(double o, double h, double l, double c) {
-    return log(h / c) * log(h / o) + log(l / c) * log(l / o);
+/* Rogers-Satchell's log(h/c) log(h/o) + log(l/c) log(l/o) with three logs, not four: log(h/o) is
+ * log(h/c) + log(c/o) and log(l/o) is log(l/c) + log(c/o), and log(c/o) is shared with Yang-Zhang's
+ * open-to-close term (a log costs more than the rest of a bar; the sum differs from four logs by an
+ * ulp or so of the larger log, far inside the 1e-9 TTR goldens). */
+static inline double rs_term(double h, double l, double c, double co) {
+    double hc = log(h / c), lc = log(l / c);
+    return hc * (hc + co) + lc * (lc + co);
 }
 IND_STEP vol_parkinson_step(vol_parkinson_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double hl = log(c->high[i] / c->low[i]);
@@ -232,7 +239,7 @@ IND_STEP vol_gk_step(vol_gk_st *s, const qc_ind_cols *c, size_t i, double *o) {
     o[0] = wsum_push(&s->w, 0.5 * hl * hl - (2 * M_LN2 - 1) * co * co) ? sqrt(s->scale * s->w.sum) : NAN;
 }
 IND_STEP vol_rs_step(vol_rs_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    double t = rs_term(c->open[i], c->high[i], c->low[i], c->close[i]);
+    double cl = c->close[i], t = rs_term(c->high[i], c->low[i], cl, log(cl / c->open[i]));
     o[0] = wsum_push(&s->w, t) ? sqrt(s->scale * s->w.sum) : NAN;
 }
 IND_GLUE(vol_parkinson, 1)
@@ -257,8 +264,9 @@ static void vol_yz_free(vol_yz_st *s) { wmom_free(&s->ov), wmom_free(&s->co), ws
 IND_STEP vol_yz_step(vol_yz_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double op = c->open[i], cl = c->close[i], pc = s->pc;
     s->pc = cl;
-    int full_c = wmom_push(&s->co, log(cl / op));
-    int full_r = wsum_push(&s->rs, rs_term(op, c->high[i], c->low[i], cl));
+    double co = log(cl / op);
+    int full_c = wmom_push(&s->co, co);
+    int full_r = wsum_push(&s->rs, rs_term(c->high[i], c->low[i], cl, co));
     o[0] = NAN;
     if (s->t++ == 0) return;
     if (wmom_push(&s->ov, log(op / pc)) && full_c && full_r) {

@@ -88,7 +88,9 @@ static qc_err mfi_init(mfi_st *s, const double *p, qc_error *e) {
 }
 static void mfi_free(mfi_st *s) { wsum_free(&s->pos), wsum_free(&s->neg); }
 IND_STEP mfi_step(mfi_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    double tp = (c->high[i] + c->low[i] + c->close[i]) / 3, ptp = s->ptp, mf = tp * c->volume[i];
+    /* one division per bar, not three: / 3 as * (1/3), and 100 - 100 / (1 + num/den) as
+     * 100 - 100 den / (den + num) (equal up to rounding; TTR goldens hold to 1e-9) */
+    double tp = (c->high[i] + c->low[i] + c->close[i]) * (1.0 / 3), ptp = s->ptp, mf = tp * c->volume[i];
     s->ptp = tp;
     o[0] = NAN;
     if (s->t++ == 0) return;
@@ -98,7 +100,7 @@ IND_STEP mfi_step(mfi_st *s, const qc_ind_cols *c, size_t i, double *o) {
     wsum_push(&s->pos, d > tie ? mf : 0);
     if (!wsum_push(&s->neg, d < -tie ? mf : 0)) return;
     double num = s->pos.sum, den = s->neg.sum;
-    o[0] = den == 0 ? (num == 0 ? 50 : 100) : 100 - 100 / (1 + num / den);
+    o[0] = den == 0 ? (num == 0 ? 50 : 100) : 100 - 100 * den / (den + num);
 }
 IND_GLUE(mfi, 1)
 
@@ -113,7 +115,7 @@ IND_STEP volz_step(volz_st *s, const qc_ind_cols *c, size_t i, double *o) {
     o[0] = wmom_push(&s->w, v) ? (v - wmom_mean(&s->w)) / sqrt(wmom_var(&s->w, 1)) : NAN;
 }
 IND_GLUE_STREAM(volz)
-IND_MOM_BATCH(volz, 1, volume, (xi - mom_mean(k, s1, n)) / sqrt(mom_var(s1, s2, n, 1)))
+IND_MOM_BATCH(volz, 1, volume, (xi - mom_mean(k, s1, inv)) / sqrt(mom_var(s1, s2, inv, inv1)))
 static const char *n2_check(const double *p) { return p[0] >= 2 ? NULL : "n must be >= 2"; }
 
 /* ---- emv(n, div): ease of movement: change of the midpoint x (high - low) / (volume / div), and
