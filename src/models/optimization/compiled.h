@@ -40,6 +40,14 @@ void qc_compiled_predict(const qc_compiled *m, const float *X, size_t n, float *
 /* The leaf each row reaches in each tree, as XGBoost's node id: leaves[i * trees + t]. */
 void qc_compiled_leaves(const qc_compiled *m, const float *X, size_t n, int32_t *leaves);
 
+/* Which evaluator runs (tests and benchmarks; the default QC_EVAL_AUTO takes the fastest this CPU
+ * and model allow): the general node-array walker, the complete-tree walker in portable C, or the
+ * complete-tree walker with AVX-512 across rows. All give identical results. Returns the one that
+ * will run: a model with a tree deeper than 8 always uses the general walker, and AVX-512 falls
+ * back to portable C on a CPU without it or for multi-output models. */
+typedef enum { QC_EVAL_AUTO = 0, QC_EVAL_GENERAL, QC_EVAL_SCALAR, QC_EVAL_AVX512 } qc_compiled_eval;
+qc_compiled_eval qc_compiled_set_eval(qc_compiled *m, qc_compiled_eval e);
+
 /* ---- quantised path ---------------------------------------------------------------------------- */
 
 /* Builds the integer tables: bits 8 (at most 254 distinct split points per feature) or 16 (at
