@@ -399,7 +399,7 @@ uint32_t qc_fast_bin_of(const qc_compiled *m, size_t j, float x) {
     if (len == 0) return 0;
     while (len > 1) { /* the answer stays in [b - c, b - c + len]; no branch on the data */
         size_t half = len / 2;
-        b = b[half - 1] <= x ? b + half : b;
+        b += (size_t)(b[half - 1] <= x) * half; /* arithmetic, not a select: compilers keep it branch-free */
         len -= half;
     }
     return (uint32_t)(b - c) + (*b <= x);

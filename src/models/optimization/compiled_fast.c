@@ -179,7 +179,16 @@ static inline __attribute__((always_inline)) void walk_rows(const qc_compiled *m
         const qc_fnode *T = nodes + t * S;
         const float *L = m->fleaf + t * S - S;
         float *o = out + m->group[t];
-        for (size_t r = 0; r < rows; r++) {
+        size_t r = 0;
+        for (; r + LANES <= rows; r += LANES) { /* LANES rows side by side: independent chains */
+            const int32_t *x = xk + r * cols;
+            size_t i[LANES];
+            for (int k = 0; k < LANES; k++) i[k] = 1;
+            for (int l = 0; l < D; l++)
+                for (int k = 0; k < LANES; k++) i[k] = 2 * i[k] + (x[k * cols + T[i[k]].col] >= T[i[k]].thr);
+            for (int k = 0; k < LANES; k++) o[(r + k) * w] += L[i[k]];
+        }
+        for (; r < rows; r++) {
             const int32_t *x = xk + r * cols;
             size_t i = 1;
             for (int l = 0; l < D; l++) i = 2 * i + (x[T[i].col] >= T[i].thr);
@@ -292,8 +301,7 @@ static int simd_ok(const qc_compiled *m) { (void)m; return 0; }
  * the block tops), then how much of the next block does (a second compare). */
 __attribute__((target("avx512f"))) static void bin_avx512(const qc_compiled *m, const float *X, size_t n, void *B) {
     uint32_t top = m->bits == 8 ? 0xFFu : 0xFFFFu;
-    for (size_t i = 0; i < n * m->d; i++) {
-        size_t j = i % m->d;
+    for (size_t i = 0, j = 0; i < n * m->d; i++, j = j + 1 == m->d ? 0 : j + 1) {
         float x = X[i];
         const float *row = m->bin_tab + j * BIN_TAB;
         __m512 xv = _mm512_set1_ps(x);
