@@ -19,6 +19,7 @@ void qc_compiled_free(qc_compiled *m) {
     free(m->nodes), free(m->val), free(m->orig);
     free(m->qnodes), free(m->cut_off), free(m->cuts);
     qc_fast_free(m);
+    free(m->meta);
     free(m);
 }
 
@@ -503,8 +504,10 @@ void qc_compiled_leaves_q(const qc_compiled *m, const void *B, size_t n, int32_t
 
 /* Layout (little-endian, as the host writes it): "QCC1", then u32 d, width, objective, bits,
  * n_trees, n_nodes, f32 base_margin; per tree u32 first node, u32 group; per node f32 thr,
- * u16 feat, u8 ndl, u8 0, i32 left, f32 value, i32 XGBoost node id. The reader checks every index
- * and rebuilds depths and quantised tables. */
+ * u16 feat, u8 ndl, u8 0, i32 left, f32 value, i32 XGBoost node id; optionally "META", u32 length
+ * and that many bytes of text. The reader checks every index and rebuilds depths, quantised tables
+ * and the complete-tree layout. */
+#define META_MAX (1u << 20)
 typedef struct {
     char magic[4];
     uint32_t d, width, obj, bits, n_trees, n_nodes;
@@ -524,6 +527,12 @@ qc_err qc_compiled_write(const qc_compiled *m, FILE *f, qc_error *err) {
         fwrite(&m->nodes[i], sizeof m->nodes[i], 1, f);
         fwrite(&m->val[i], sizeof m->val[i], 1, f);
         fwrite(&m->orig[i], sizeof m->orig[i], 1, f);
+    }
+    if (m->meta) {
+        uint32_t ml = (uint32_t)strlen(m->meta);
+        fwrite("META", 4, 1, f);
+        fwrite(&ml, sizeof ml, 1, f);
+        fwrite(m->meta, 1, ml, f);
     }
     return ferror(f) ? qc_err_set(err, QC_ERR_INTERNAL, "write failed") : QC_OK;
 }
@@ -583,7 +592,12 @@ qc_err qc_compiled_read(const void *buf, size_t len, qc_compiled **out, qc_error
         h.n_nodes < h.n_trees || h.n_nodes > MAX_NODES || !isfinite(h.base_margin) ||
         (h.obj == QC_OBJ_SOFTPROB) != (h.width > 1))
         return bad(err, "qcc: bad header");
-    if (len != sizeof h + (size_t)h.n_trees * 8 + (size_t)h.n_nodes * (sizeof(qc_cnode) + 8))
+    size_t body = sizeof h + (size_t)h.n_trees * 8 + (size_t)h.n_nodes * (sizeof(qc_cnode) + 8);
+    const unsigned char *tail = (const unsigned char *)buf + body;
+    uint32_t ml = 0;
+    if (len >= body + 8 && memcmp(tail, "META", 4) == 0) memcpy(&ml, tail + 4, 4);
+    if (len != body && (len < body + 8 || memcmp(tail, "META", 4) != 0 || ml > META_MAX || len - body - 8 != ml ||
+                        memchr(tail + 8, 0, ml)))
         return bad(err, "qcc: wrong size");
     size_t slots = (h.n_trees + LANES - 1) / LANES * LANES;
     qc_compiled *m = alloc_model(slots, h.n_nodes + slots);
@@ -594,10 +608,55 @@ qc_err qc_compiled_read(const void *buf, size_t len, qc_compiled **out, qc_error
     if (!rc) finish_blocks(m);
     if (!rc && qc_fast_build(m)) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     if (!rc && h.bits) rc = qc_compiled_quantize(m, (int)h.bits, err);
+    if (!rc && len > body && !(m->meta = malloc(ml + 1))) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    if (!rc && m->meta) memcpy(m->meta, tail + 8, ml), m->meta[ml] = '\0';
     if (rc) {
         qc_compiled_free(m);
         return rc;
     }
     *out = m;
     return QC_OK;
+}
+
+qc_err qc_compiled_set_meta(qc_compiled *m, const char *text, qc_error *err) {
+    size_t n = strlen(text);
+    if (n > META_MAX) return qc_err_set(err, QC_ERR_INPUT, "qcc: metadata longer than 1 MiB");
+    char *c = malloc(n + 1);
+    if (!c) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    memcpy(c, text, n + 1);
+    free(m->meta);
+    m->meta = c;
+    return QC_OK;
+}
+
+const char *qc_compiled_meta(const qc_compiled *m) { return m->meta; }
+
+int qc_compiled_is_qcc(const char *path) {
+    char magic[4];
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    int ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "QCC1", 4) == 0;
+    fclose(f);
+    return ok;
+}
+
+qc_err qc_compiled_load(const char *path, qc_compiled **out, qc_error *err) {
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return qc_err_set(err, QC_ERR_INPUT, "%s: cannot open", path);
+    size_t cap = 1 << 16, n = 0, r;
+    unsigned char *buf = malloc(cap);
+    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            unsigned char *nb = cap > ((size_t)1 << 31) ? NULL : realloc(buf, cap *= 2);
+            if (!nb) free(buf);
+            buf = nb;
+        }
+    }
+    fclose(f);
+    if (!buf) return qc_err_set(err, QC_ERR_NOMEM, "%s: out of memory", path);
+    qc_err rc = qc_compiled_read(buf, n, out, err);
+    free(buf);
+    return rc;
 }

@@ -63,5 +63,13 @@ void qc_compiled_leaves_q(const qc_compiled *m, const void *B, size_t n, int32_t
 /* ---- .qcc files: the compiled model as a small binary (docs/MODELS.md) ------------------------- */
 qc_err qc_compiled_write(const qc_compiled *m, FILE *f, qc_error *err);
 qc_err qc_compiled_read(const void *buf, size_t len, qc_compiled **out, qc_error *err);
+/* Reads a .qcc file (QC_ERR_INPUT if it cannot be opened, QC_ERR_MODEL if it is not a good one). */
+qc_err qc_compiled_load(const char *path, qc_compiled **out, qc_error *err);
+/* Whether the file at path starts like a .qcc (0 if it cannot be read). */
+int qc_compiled_is_qcc(const char *path);
+/* Text carried along in the .qcc (the CLI keeps the feature spec there, as JSON): copied; at most
+ * 1 MiB, no NUL. qc_compiled_meta: borrowed, NULL if none. */
+qc_err qc_compiled_set_meta(qc_compiled *m, const char *text, qc_error *err);
+const char *qc_compiled_meta(const qc_compiled *m);
 
 #endif

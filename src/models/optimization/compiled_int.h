@@ -50,6 +50,7 @@ struct qc_compiled {
     size_t *cut_off; /* d + 1 */
     float *cuts;     /* sorted distinct split points per feature */
     qc_compiled_eval eval; /* qc_compiled_set_eval */
+    char *meta;            /* qc_compiled_set_meta, or NULL */
     /* complete-tree layout (compiled_fast.c); fdepth < 0 when not built (a tree too deep) */
     int fdepth;
     qc_fnode *fnodes; /* n_trees x 2^fdepth, slot 0 of each tree unused (root at 1) */
