@@ -266,6 +266,18 @@ static void test_bad_inputs(void **state) {
     memcpy(buf + len - 3 * 20 + 8, &back, 4); /* node 0's left -> 0 with a finite threshold */
     assert_int_equal(qc_compiled_read(buf, len, &c2, &err), QC_ERR_MODEL);
     free(buf);
+    /* metadata: round trip; a cut or overlong trailer is refused */
+    assert_int_equal(qc_compiled_set_meta(c, "{\"features\": 1}", &err), 0);
+    f = open_memstream(&buf, &len);
+    qc_compiled_write(c, f, &err);
+    fclose(f);
+    assert_int_equal(qc_compiled_read(buf, len, &c2, &err), 0);
+    assert_string_equal(qc_compiled_meta(c2), "{\"features\": 1}");
+    qc_compiled_free(c2);
+    assert_int_equal(qc_compiled_read(buf, len - 1, &c2, &err), QC_ERR_MODEL);
+    buf[len - 15 - 4] = 14; /* the length field (15 bytes of text follow it) says 14 */
+    assert_int_equal(qc_compiled_read(buf, len, &c2, &err), QC_ERR_MODEL);
+    free(buf);
     qc_compiled_free(c);
 }
 
