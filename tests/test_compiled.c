@@ -94,9 +94,11 @@ static void check_paths_q(qc_compiled *c, const void *B, size_t n, const float *
     free(p);
 }
 
+static size_t g_features = 6; /* check_model's feature count */
+
 /* Trains kind on task, compiles, and checks every path on m held-out rows. */
 static void check_model(const char *kind, qc_task task, const char *const *params) {
-    size_t n = 3000, m = 1000, d = 6, k = 3;
+    size_t n = 3000, m = 1000, d = g_features, k = 3;
     double *X = malloc((n + m) * d * sizeof *X), *y = malloc((n + m) * sizeof *y);
     synth(n + m, d, task, X, y, 0.05);
     qc_error err = {0};
@@ -186,6 +188,16 @@ static void test_multiclass(void **state) {
     const char *p[] = {"rounds", "30", NULL};
     check_model("xgb", QC_TASK_MULTICLASS, p);
     check_model("lgbm_like", QC_TASK_MULTICLASS, p);
+}
+
+/* 70 features: the AVX-512 walker's gather-only form (its first levels compare transposed columns
+ * only up to 64 features) against the same references. */
+static void test_wide(void **state) {
+    (void)state;
+    const char *p[] = {"rounds", "20", "colsample_bytree", "1", NULL};
+    g_features = 70;
+    check_model("xgb", QC_TASK_BINARY, p);
+    g_features = 6;
 }
 
 /* A feature with more than 254 distinct split points cannot be 8 bits; 16 bits still matches. */
@@ -324,7 +336,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_regression), cmocka_unit_test(test_binary),    cmocka_unit_test(test_multiclass),
         cmocka_unit_test(test_int8_limit), cmocka_unit_test(test_bad_inputs),
-        cmocka_unit_test(test_zero_and_infinity),
+        cmocka_unit_test(test_zero_and_infinity), cmocka_unit_test(test_wide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -216,7 +216,8 @@ static const walk_fn k_walk[QC_FAST_MAX_DEPTH + 1] = {walk_d0, walk_d1, walk_d2,
                                                       walk_d5, walk_d6, walk_d7, walk_d8};
 
 #ifdef HAVE_X86
-#define SIMD_MAX_DEPTH 6 /* the node tables of levels 0..5 fit in eight registers */
+#define SIMD_MAX_DEPTH 6
+#define TOP3_MAX_COLS 128 /* up to 64 features the first three levels compare transposed columns */ /* the node tables of levels 0..5 fit in eight registers */
 
 /* One tree level for 16 rows: the lanes' node index i picks thr/col from the level's registers,
  * a gather fetches each row's column, and i moves to 2i or 2i+1. */
@@ -246,7 +247,11 @@ __attribute__((target("avx512f"))) static void walk_avx512(const qc_compiled *m,
     const int D = m->fdepth;
     const size_t S = (size_t)1 << D;
     const __m512i one = _mm512_set1_epi32(1), lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    size_t nv = (rows + 15) / 16;
+    size_t nv = (rows + 15) / 16, cols = 2 * m->d;
+    int top3 = D >= 3 && cols <= TOP3_MAX_COLS;
+    int32_t xt[TOP3_MAX_COLS * 64]; /* the block transposed: column c of row r at c * 64 + r */
+    for (size_t c = 0; c < cols && top3; c++)
+        for (size_t r = 0; r < 64; r++) xt[c * 64 + r] = r < rows ? xk[r * cols + c] : 0;
     __m512i roff[4];
     __m512 acc[4];
     __mmask16 valid[4];
@@ -264,9 +269,30 @@ __attribute__((target("avx512f"))) static void walk_avx512(const qc_compiled *m,
         load16(p, &tA, &cA), load16(p + 32, &tB, &cB), load16(p + 64, &tC, &cC), load16(p + 96, &tE, &cE);
         __m512 L0 = _mm512_loadu_ps(L), L1 = _mm512_loadu_ps(L + 16), L2 = _mm512_loadu_ps(L + 32),
                L3 = _mm512_loadu_ps(L + 48);
+        const int32_t *col[8];
+        __m512i th[8];
+        for (int k = 1; k < 8 && top3; k++) col[k] = xt + (size_t)p[2 * k + 1] * 64, th[k] = _mm512_set1_epi32(p[2 * k]);
         for (size_t v = 0; v < nv; v++) {
             __m512i i = one, off = roff[v];
-            for (int l = 0; l < D && l < 4; l++) SIMD_STEP(_mm512_permutexvar_epi32(i, tA), _mm512_permutexvar_epi32(i, cA));
+            int l = 0;
+            if (top3) { /* levels 0-2: all seven nodes compared on contiguous columns, no gathers */
+                size_t o = 16 * v;
+                __mmask16 m1 = _mm512_cmpge_epi32_mask(_mm512_loadu_si512(col[1] + o), th[1]);
+                __mmask16 m2 = _mm512_cmpge_epi32_mask(_mm512_loadu_si512(col[2] + o), th[2]);
+                __mmask16 m3 = _mm512_cmpge_epi32_mask(_mm512_loadu_si512(col[3] + o), th[3]);
+                __mmask16 b1 = (__mmask16)((m1 & m3) | (~m1 & m2));
+                __mmask16 m4 = _mm512_cmpge_epi32_mask(_mm512_loadu_si512(col[4] + o), th[4]);
+                __mmask16 m5 = _mm512_cmpge_epi32_mask(_mm512_loadu_si512(col[5] + o), th[5]);
+                __mmask16 m6 = _mm512_cmpge_epi32_mask(_mm512_loadu_si512(col[6] + o), th[6]);
+                __mmask16 m7 = _mm512_cmpge_epi32_mask(_mm512_loadu_si512(col[7] + o), th[7]);
+                __mmask16 b2 = (__mmask16)((~m1 & ~b1 & m4) | (~m1 & b1 & m5) | (m1 & ~b1 & m6) | (m1 & b1 & m7));
+                i = _mm512_set1_epi32(8);
+                i = _mm512_mask_add_epi32(i, m1, i, _mm512_set1_epi32(4));
+                i = _mm512_mask_add_epi32(i, b1, i, _mm512_set1_epi32(2));
+                i = _mm512_mask_add_epi32(i, b2, i, one);
+                l = 3;
+            }
+            for (; l < D && l < 4; l++) SIMD_STEP(_mm512_permutexvar_epi32(i, tA), _mm512_permutexvar_epi32(i, cA));
             if (D > 4) SIMD_STEP(_mm512_permutexvar_epi32(i, tB), _mm512_permutexvar_epi32(i, cB));
             if (D > 5) SIMD_STEP(_mm512_permutex2var_epi32(tC, i, tE), _mm512_permutex2var_epi32(cC, i, cE));
             __m512i j = _mm512_sub_epi32(i, _mm512_set1_epi32((int)S));
