@@ -1,7 +1,8 @@
 /* bench_models.c: inference speed of a 500-tree, depth-6 binary XGBoost ensemble over 30 features
  * (trained here on a synthetic nonlinear signal), three ways in one run: XGBoost's own
  * XGBoosterPredictFromDense through a reused proxy DMatrix (one thread), our compiled float path,
- * and our INT8 path (binning the row included). Single-row latency p50/p99 over --calls calls and
+ * and our INT8 path (binning the row included), each of ours also forced to portable C (what a CPU
+ * without AVX-512 runs). Single-row latency p50/p99 over --calls calls and
  * batch rows/s (median of --runs runs over --rows rows, on the thread's CPU time: the machine is shared), printed next to ANCHORS.md's XGBoost
  * figures, with the goals (single row < 5 us p99, batch >= 1M rows/s, faster than XGBoost). The
  * largest difference to XGBoost's predictions is printed too. A missed goal prints MISS, never
