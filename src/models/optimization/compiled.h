@@ -6,9 +6,10 @@
  *  - quantised (8 or 16 bits): each feature is mapped once per row to its bin among the model's
  *    own split points for that feature (bin = how many of them are <= x, NaN = the top code), so
  *    every node compares two small integers and a row follows exactly the leaves of the float path.
- * Layout: each tree in breadth-first order with siblings adjacent (right = left + 1); a leaf loops
- * to itself, so every tree is walked a fixed number of steps without branches, and trees are
- * walked eight at a time so their chains overlap. docs/MODELS.md has the details. */
+ * Layout: when no tree is deeper than 8, complete trees as implicit arrays walked in fixed steps,
+ * one integer compare per node (compiled_fast.c), with AVX-512 across rows where the CPU has it;
+ * otherwise (and for .qcc files) each tree breadth-first with siblings adjacent, a leaf looping to
+ * itself. docs/MODELS.md has the details. */
 #ifndef QC_MODELS_COMPILED_H
 #define QC_MODELS_COMPILED_H
 

@@ -10,7 +10,9 @@
  * reads the column of its own default. The quantised path expands bins the same way (missing: 0
  * and the top code), so both paths share one walker and reach the same leaves. Rows go in blocks
  * (<= 64, expanded on the stack), trees outer, rows inner: independent rows overlap in the
- * pipeline; each row still adds its trees in model order, as XGBoost does. */
+ * pipeline; each row still adds its trees in model order, as XGBoost does. With AVX-512 (checked
+ * at run time) a block's rows are vector lanes: the first three levels compare transposed columns,
+ * deeper ones gather; binning uses two 16-wide compares. Portable C gives the same bits. */
 #include <math.h>
 #include <stdlib.h>
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
