@@ -56,9 +56,49 @@ static float *xgb_predict(const char *model, const float *X, size_t n, size_t d,
     return out;
 }
 
+static const qc_compiled_eval k_evals[] = {QC_EVAL_GENERAL, QC_EVAL_SCALAR, QC_EVAL_AVX512, QC_EVAL_AUTO};
+
+static void first_diff(qc_compiled_eval e, const float *p, const float *ref, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&p[i], &ref[i], sizeof *p)) fail_msg("evaluator %d: value %zu is %.9g, want %.9g", (int)e, i, p[i], ref[i]);
+}
+
+/* Every evaluator, in one batch and row by row, gives exactly ref (the float path's predictions). */
+static void check_paths(qc_compiled *c, const float *X, size_t n, const float *ref) {
+    size_t w = qc_compiled_width(c), d = qc_compiled_features(c);
+    float *p = malloc(n * w * sizeof *p);
+    for (size_t e = 0; e < sizeof k_evals / sizeof k_evals[0]; e++) {
+        qc_compiled_set_eval(c, k_evals[e]);
+        qc_compiled_predict(c, X, n, p);
+        first_diff(k_evals[e], p, ref, n * w);
+        for (size_t i = 0; i < n; i += 7) qc_compiled_predict(c, X + i * d, 1, p + i * w);
+        for (size_t i = 0; i < n; i += 7) assert_memory_equal(p + i * w, ref + i * w, w * sizeof *p);
+        for (size_t i = 0; i + 13 <= n; i += 101) qc_compiled_predict(c, X + i * d, 13, p + i * w); /* a partial block */
+        assert_memory_equal(p, ref, n * w * sizeof *p);
+    }
+    qc_compiled_set_eval(c, QC_EVAL_AUTO);
+    free(p);
+}
+
+static void check_paths_q(qc_compiled *c, const void *B, size_t n, const float *ref) {
+    size_t w = qc_compiled_width(c), row = qc_compiled_features(c) * (size_t)(qc_compiled_bits(c) / 8);
+    float *p = malloc(n * w * sizeof *p);
+    for (size_t e = 0; e < sizeof k_evals / sizeof k_evals[0]; e++) {
+        qc_compiled_set_eval(c, k_evals[e]);
+        qc_compiled_predict_q(c, B, n, p);
+        first_diff(k_evals[e], p, ref, n * w);
+        for (size_t i = 0; i < n; i += 7) qc_compiled_predict_q(c, (const char *)B + i * row, 1, p + i * w);
+        for (size_t i = 0; i < n; i += 7) assert_memory_equal(p + i * w, ref + i * w, w * sizeof *p);
+    }
+    qc_compiled_set_eval(c, QC_EVAL_AUTO);
+    free(p);
+}
+
+static size_t g_features = 6; /* check_model's feature count */
+
 /* Trains kind on task, compiles, and checks every path on m held-out rows. */
 static void check_model(const char *kind, qc_task task, const char *const *params) {
-    size_t n = 3000, m = 1000, d = 6, k = 3;
+    size_t n = 3000, m = 1000, d = g_features, k = 3;
     double *X = malloc((n + m) * d * sizeof *X), *y = malloc((n + m) * sizeof *y);
     synth(n + m, d, task, X, y, 0.05);
     qc_error err = {0};
@@ -78,6 +118,7 @@ static void check_model(const char *kind, qc_task task, const char *const *param
     float *ref = xgb_predict(text, Xf, m, d, 0, &len), *p = malloc(m * w * sizeof *p), *pq = malloc(m * w * sizeof *pq);
     assert_int_equal(len, m * w);
     qc_compiled_predict(c, Xf, m, p);
+    check_paths(c, Xf, m, p);
     double worst = 0;
     for (size_t i = 0; i < m * w; i++) worst = fmax(worst, fabs((double)p[i] - ref[i]));
     if (worst > 1e-6) fail_msg("%s %s: float path differs from XGBoost by %g", kind, qc_task_name(task), worst);
@@ -90,12 +131,20 @@ static void check_model(const char *kind, qc_task task, const char *const *param
         if ((float)lf[i] != ref_leaf[i]) fail_msg("%s: row %zu tree %zu leaf %d, XGBoost %g", kind, i / nt, i % nt, lf[i], ref_leaf[i]);
     for (int bits = 8; bits <= 16; bits += 8) {
         if (qc_compiled_quantize(c, bits, &err)) fail_msg("%s", err.msg);
-        void *B = malloc(m * d * 2);
+        void *B = malloc(m * d * 2), *B2 = malloc(m * d * 2);
         qc_compiled_bin(c, Xf, m, B);
+        for (size_t e = 0; e < sizeof k_evals / sizeof k_evals[0]; e++) { /* every binning path */
+            qc_compiled_set_eval(c, k_evals[e]);
+            qc_compiled_bin(c, Xf, m, B2);
+            assert_memory_equal(B, B2, m * d * (size_t)(bits / 8));
+        }
+        qc_compiled_set_eval(c, QC_EVAL_AUTO);
+        free(B2);
         qc_compiled_leaves_q(c, B, m, lq);
         assert_memory_equal(lf, lq, m * nt * sizeof *lf);
         qc_compiled_predict_q(c, B, m, pq);
         assert_memory_equal(p, pq, m * w * sizeof *p);
+        check_paths_q(c, B, m, p);
         free(B);
     }
     /* .qcc round trip */
@@ -139,6 +188,16 @@ static void test_multiclass(void **state) {
     const char *p[] = {"rounds", "30", NULL};
     check_model("xgb", QC_TASK_MULTICLASS, p);
     check_model("lgbm_like", QC_TASK_MULTICLASS, p);
+}
+
+/* 70 features: the AVX-512 walker's gather-only form (its first levels compare transposed columns
+ * only up to 64 features) against the same references. */
+static void test_wide(void **state) {
+    (void)state;
+    const char *p[] = {"rounds", "20", "colsample_bytree", "1", NULL};
+    g_features = 70;
+    check_model("xgb", QC_TASK_BINARY, p);
+    g_features = 6;
 }
 
 /* A feature with more than 254 distinct split points cannot be 8 bits; 16 bits still matches. */
@@ -219,13 +278,65 @@ static void test_bad_inputs(void **state) {
     memcpy(buf + len - 3 * 20 + 8, &back, 4); /* node 0's left -> 0 with a finite threshold */
     assert_int_equal(qc_compiled_read(buf, len, &c2, &err), QC_ERR_MODEL);
     free(buf);
+    /* metadata: round trip; a cut or overlong trailer is refused */
+    assert_int_equal(qc_compiled_set_meta(c, "{\"features\": 1}", &err), 0);
+    f = open_memstream(&buf, &len);
+    qc_compiled_write(c, f, &err);
+    fclose(f);
+    assert_int_equal(qc_compiled_read(buf, len, &c2, &err), 0);
+    assert_string_equal(qc_compiled_meta(c2), "{\"features\": 1}");
+    qc_compiled_free(c2);
+    assert_int_equal(qc_compiled_read(buf, len - 1, &c2, &err), QC_ERR_MODEL);
+    buf[len - 15 - 4] = 14; /* the length field (15 bytes of text follow it) says 14 */
+    assert_int_equal(qc_compiled_read(buf, len, &c2, &err), QC_ERR_MODEL);
+    free(buf);
     qc_compiled_free(c);
+}
+
+/* Signed zeros, denormals and infinities on both sides of a split, missing values both ways: every
+ * evaluator follows XGBoost's `x < t` in float (-0 == +0: the order keys must not split them). */
+static void test_zero_and_infinity(void **state) {
+    (void)state;
+    const char *thr[] = {"0.0", "-0.0", "1e-45", "-1e-45", "3.5"};
+    const float x[] = {-0.0f, 0.0f, 1e-45f, -1e-45f, -INFINITY, INFINITY, NAN, 5, -5, 3.5f, -NAN};
+    size_t n = sizeof x / sizeof x[0];
+    for (size_t k = 0; k < sizeof thr / sizeof thr[0]; k++)
+        for (int dl = 0; dl <= 1; dl++) {
+            char json[1024];
+            snprintf(json, sizeof json,
+                     "{\"learner\": {\"learner_model_param\": {\"base_score\": \"0.5\", \"num_class\": \"0\","
+                     " \"num_feature\": \"1\"}, \"objective\": {\"name\": \"reg:squarederror\"}, \"gradient_booster\":"
+                     " {\"name\": \"gbtree\", \"model\": {\"tree_info\": [0], \"trees\": [{\"tree_param\":"
+                     " {\"num_nodes\": \"3\"}, \"left_children\": [1, -1, -1], \"right_children\": [2, -1, -1],"
+                     " \"split_indices\": [0, 0, 0], \"default_left\": [%d, 0, 0], \"split_conditions\": [%s, 1, 2]}]}}}}",
+                     dl, thr[k]);
+            qc_error err = {0};
+            qc_compiled *c;
+            if (qc_compiled_from_json(json, strlen(json), &c, &err)) fail_msg("%s", err.msg);
+            float t = strtof(thr[k], NULL), want[16], p[16];
+            for (size_t i = 0; i < n; i++) want[i] = 0.5f + (isnan(x[i]) ? (dl ? 1.0f : 2.0f) : x[i] < t ? 1.0f : 2.0f);
+            qc_compiled_predict(c, x, n, p);
+            for (size_t i = 0; i < n; i++)
+                if (p[i] != want[i]) fail_msg("threshold %s default_left %d: x = %g gives %g, want %g", thr[k], dl, x[i], p[i], want[i]);
+            check_paths(c, x, n, want);
+            assert_int_equal(qc_compiled_quantize(c, 8, &err), 0);
+            uint8_t B[16];
+            for (size_t e = 0; e < sizeof k_evals / sizeof k_evals[0]; e++) {
+                qc_compiled_set_eval(c, k_evals[e]);
+                qc_compiled_bin(c, x, n, B);
+                for (size_t i = 0; i < n; i++) assert_int_equal(B[i], isnan(x[i]) ? 255 : x[i] >= t ? 1 : 0);
+            }
+            qc_compiled_set_eval(c, QC_EVAL_AUTO);
+            check_paths_q(c, B, n, want);
+            qc_compiled_free(c);
+        }
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_regression), cmocka_unit_test(test_binary),    cmocka_unit_test(test_multiclass),
         cmocka_unit_test(test_int8_limit), cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_zero_and_infinity), cmocka_unit_test(test_wide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

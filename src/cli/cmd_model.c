@@ -403,33 +403,88 @@ static qc_err check_columns(const cJSON *doc, const features *f, qc_error *err) 
     return QC_OK;
 }
 
+/* A model to predict with: a .qcm's ensemble, or a .qcc's compiled learner (float or quantised). */
+typedef struct {
+    cJSON *doc; /* the .qcm, or the .qcc's metadata (same "features" object) */
+    qc_ensemble *e;
+    qc_compiled *c;
+    size_t d, width;
+} pred_model;
+
+static void pred_model_free(pred_model *pm) {
+    qc_ensemble_free(pm->e);
+    qc_compiled_free(pm->c);
+    cJSON_Delete(pm->doc);
+}
+
+static qc_err pred_model_open(const char *path, pred_model *pm, qc_error *err) {
+    memset(pm, 0, sizeof *pm);
+    if (!qc_compiled_is_qcc(path)) {
+        qc_err rc = qc_model_file_read(path, &pm->doc, &pm->e, err);
+        if (!rc) pm->d = pm->e->d, pm->width = pm->e->width;
+        return rc;
+    }
+    qc_err rc = qc_compiled_load(path, &pm->c, err);
+    if (rc) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        return qc_err_set(err, rc, "%s: %s", path, msg);
+    }
+    const char *meta = qc_compiled_meta(pm->c);
+    if (!meta || !(pm->doc = cJSON_Parse(meta)))
+        return qc_err_set(err, QC_ERR_MODEL, "%s: no feature spec in this .qcc (compile it again)", path);
+    pm->d = qc_compiled_features(pm->c), pm->width = qc_compiled_width(pm->c);
+    return QC_OK;
+}
+
+/* n rows of X (n x d doubles) through the compiled model, in float as it evaluates them. */
+static qc_err pred_compiled(const qc_compiled *c, const double *X, size_t n, size_t d, double *p, qc_error *err) {
+    size_t w = qc_compiled_width(c), bytes = (size_t)qc_compiled_bits(c) / 8;
+    float *xf = malloc((n * d + 1) * sizeof *xf), *pf = malloc((n * w + 1) * sizeof *pf);
+    void *B = bytes ? malloc(n * d * bytes + 1) : NULL;
+    if (!xf || !pf || (bytes && !B)) {
+        free(xf), free(pf), free(B);
+        return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n * d; i++) xf[i] = (float)X[i];
+    if (bytes) {
+        qc_compiled_bin(c, xf, n, B);
+        qc_compiled_predict_q(c, B, n, pf);
+    } else {
+        qc_compiled_predict(c, xf, n, pf);
+    }
+    for (size_t i = 0; i < n * w; i++) p[i] = pf[i];
+    free(xf), free(pf), free(B);
+    return QC_OK;
+}
+
 static qc_err predict(qc_cli *cli, const qc_args *a, qc_error *err) {
-    cJSON *doc = NULL;
-    qc_ensemble *e = NULL;
+    pred_model pm;
     series_in in = {0};
     features f = {0};
     dataset s = {0};
     double *p = NULL;
     size_t *bars = NULL, nbars = 0;
-    qc_err rc = qc_model_file_read(a->pos[0], &doc, &e, err);
+    qc_err rc = pred_model_open(a->pos[0], &pm, err);
+    const cJSON *doc = pm.doc;
     const cJSON *spec = rc ? NULL : cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "features"), "spec");
     if (!rc && !cJSON_IsString(spec)) rc = qc_err_set(err, QC_ERR_MODEL, "%s: no feature spec", a->pos[0]);
     if (!rc) rc = qc_cli_series_load(cli, a, &in, err);
     if (!rc) rc = build_features(spec->valuestring, &in.bars, &f, err);
     if (!rc) rc = check_columns(doc, &f, err);
-    if (!rc && f.d != e->d) rc = qc_err_set(err, QC_ERR_MODEL, "the model has %zu features, its spec gives %zu", e->d, f.d);
+    if (!rc && f.d != pm.d) rc = qc_err_set(err, QC_ERR_MODEL, "the model has %zu features, its spec gives %zu", pm.d, f.d);
     if (!rc) rc = known_bars(&f, in.bars.n, &bars, &nbars, err);
     if (!rc) rc = make_dataset(&f, bars, NULL, nbars, &s, err);
-    if (!rc && !(p = malloc((s.n * e->width + 1) * sizeof *p))) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
-    if (!rc) rc = qc_ensemble_predict(e, s.X, s.n, s.d, p, err);
-    pred_out po = {&in, &s, p, e ? e->width : 1};
+    if (!rc && !(p = malloc((s.n * pm.width + 1) * sizeof *p))) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    if (!rc && pm.c) rc = pred_compiled(pm.c, s.X, s.n, s.d, p, err);
+    else if (!rc) rc = qc_ensemble_predict(pm.e, s.X, s.n, s.d, p, err);
+    pred_out po = {&in, &s, p, pm.width ? pm.width : 1};
     if (!rc) rc = qc_out_file(qc_args_get(a, "output") ? qc_args_get(a, "output") : "-", write_pred, &po, err);
     free(p), free(bars);
     dataset_free(&s);
     features_free(&f);
     qc_bars_free(&in.bars);
-    qc_ensemble_free(e);
-    cJSON_Delete(doc);
+    pred_model_free(&pm);
     return rc;
 }
 
@@ -500,6 +555,22 @@ static const qc_opt_spec k_compile_opts[] = {
 
 static qc_err write_qcc(FILE *f, void *ctx, qc_error *err) { return qc_compiled_write(ctx, f, err); }
 
+/* What `model predict` needs from the .qcm, kept in the .qcc: task, feature spec and columns. */
+static qc_err set_qcc_meta(qc_compiled *c, const cJSON *doc, const char *kind, long long li, qc_error *err) {
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "format", "quantcli-compiled");
+    cJSON_AddStringToObject(m, "task", str_at(doc, "task"));
+    cJSON_AddStringToObject(m, "learner", kind);
+    cJSON_AddNumberToObject(m, "learner_index", (double)li);
+    cJSON_AddItemToObject(m, "features", cJSON_Duplicate(cJSON_GetObjectItem(doc, "features"), 1));
+    char *text = cJSON_PrintUnformatted(m);
+    cJSON_Delete(m);
+    if (!text) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    qc_err rc = qc_compiled_set_meta(c, text, err);
+    free(text);
+    return rc;
+}
+
 static qc_err compile(const qc_args *a, qc_error *err) {
     const char *out = qc_args_get(a, "out");
     if (!out) return qc_err_set(err, QC_ERR_USAGE, "model compile: --out is required");
@@ -516,6 +587,7 @@ static qc_err compile(const qc_args *a, qc_error *err) {
     if (!rc) rc = qc_compiled_from_json(text, strlen(text), &c, err);
     if (!rc && (qc_args_has(a, "int8") || qc_args_has(a, "int16")))
         rc = qc_compiled_quantize(c, qc_args_has(a, "int8") ? 8 : 16, err);
+    if (!rc) rc = set_qcc_meta(c, doc, kind, li, err);
     if (!rc) rc = qc_out_file(out, write_qcc, c, err);
     if (!rc)
         printf("compiled learner %lld (%s): %zu trees, %zu nodes, %s -> %s\n", li, kind, qc_compiled_trees(c),
@@ -693,9 +765,11 @@ const qc_command qc_cmd_model[] = {
      "a logistic meta-learner fit only on out-of-fold predictions). lstm reads each row's previous\n"
      "lookback feature rows (lstm.lookback, default 10; never later rows). See docs/MODELS.md.",
      k_train_opts, N_OPTS(k_train_opts), 0, 0, cmd_train},
-    {"model predict", "MODEL.qcm (--data FILE.csv | --symbol SYM) [--output PRED.csv]",
-     "Apply a .qcm to bars: its own feature spec, point-in-time; writes date,prediction.",
-     "Rows in the features' warm-up get no prediction. Binary models write P(up).", k_predict_opts,
+    {"model predict", "MODEL.qcm|MODEL.qcc (--data FILE.csv | --symbol SYM) [--output PRED.csv]",
+     "Apply a .qcm, or a .qcc from model compile, to bars: its own feature spec, point-in-time.",
+     "Writes date,prediction. Rows in the features' warm-up get no prediction. Binary models write P(up).\n"
+     "A .qcc holds one learner of its .qcm (model compile --learner): its predictions are that learner's,\n"
+     "on the compiled path (float, or INT8/INT16 bins: the same leaves), not the whole ensemble's.", k_predict_opts,
      N_OPTS(k_predict_opts), 1, 1, cmd_predict},
     {"model inspect", "MODEL.qcm [--json]", "Show a .qcm's metadata, out-of-fold evidence and importance.", NULL,
      k_inspect_opts, N_OPTS(k_inspect_opts), 1, 1, cmd_inspect},

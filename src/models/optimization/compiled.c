@@ -7,50 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/optimization/compiled.h"
+#include "models/optimization/compiled_int.h"
 
 #define LANES 8              /* trees walked together */
 #define MAX_DEPTH 1000       /* deeper trees are refused */
 #define MAX_NODES (1u << 26) /* per model */
-
-typedef struct {
-    float thr;     /* go right iff x >= thr, or x is NaN and ndl; leaves: NaN */
-    uint16_t feat; /* leaves: 0 */
-    uint8_t ndl;   /* 1: a missing value goes right (default_left == 0); leaves: 0 */
-    uint8_t pad;
-    int32_t left;  /* right = left + 1; leaves: own index */
-} fnode;
-
-typedef struct {
-    int32_t left;
-    uint16_t feat;
-    uint16_t dl;  /* default_left: added to the bin so NaN's top code wraps to 0 (left) */
-    uint32_t tq;  /* go right iff ((bin + dl) & mask) >= tq; leaves: mask + 1 (never) */
-} qnode;
-
-struct qc_compiled {
-    size_t d, width, n_trees, n_slots, n_nodes;
-    qc_compiled_obj obj;
-    float base_margin;
-    int32_t *root;         /* n_slots (trees padded to a multiple of LANES with one-leaf zero trees) */
-    uint32_t *group;       /* n_slots */
-    uint16_t *depth;       /* n_slots */
-    uint16_t *block_depth; /* n_slots / LANES */
-    fnode *nodes;
-    float *val;      /* n_nodes: leaf values */
-    int32_t *orig;   /* n_nodes: XGBoost's node id */
-    /* quantised */
-    int bits;
-    qnode *qnodes;
-    size_t *cut_off; /* d + 1 */
-    float *cuts;     /* sorted distinct split points per feature */
-};
 
 void qc_compiled_free(qc_compiled *m) {
     if (!m) return;
     free(m->root), free(m->group), free(m->depth), free(m->block_depth);
     free(m->nodes), free(m->val), free(m->orig);
     free(m->qnodes), free(m->cut_off), free(m->cuts);
+    qc_fast_free(m);
+    free(m->meta);
     free(m);
 }
 
@@ -82,11 +51,12 @@ static qc_compiled *alloc_model(size_t n_slots, size_t n_nodes) {
         return NULL;
     }
     m->n_slots = n_slots;
+    m->fdepth = -1;
     return m;
 }
 
 static void set_leaf(qc_compiled *m, size_t at, float value, int32_t orig) {
-    m->nodes[at] = (fnode){NAN, 0, 0, 0, (int32_t)at};
+    m->nodes[at] = (qc_cnode){NAN, 0, 0, 0, (int32_t)at};
     m->val[at] = value;
     m->orig[at] = orig;
 }
@@ -178,7 +148,7 @@ static qc_err relayout(qc_compiled *m, const tree_buf *b, size_t n, size_t slot,
         if (b->stype[o] != 0) return bad(err, "categorical splits are not supported");
         if (!isfinite(b->cond[o])) return bad(err, "split condition is not finite");
         if (tail + 2 > n || dep + 1 > MAX_DEPTH) return bad(err, "a node is reached twice or the tree is too deep");
-        m->nodes[at] = (fnode){b->cond[o], (uint16_t)b->feat[o], (uint8_t)!b->dl[o], 0, (int32_t)(base + tail)};
+        m->nodes[at] = (qc_cnode){b->cond[o], (uint16_t)b->feat[o], (uint8_t)!b->dl[o], 0, (int32_t)(base + tail)};
         m->val[at] = 0, m->orig[at] = o;
         b->queue[tail] = l, b->qdepth[tail++] = (uint16_t)(dep + 1);
         b->queue[tail] = r, b->qdepth[tail++] = (uint16_t)(dep + 1);
@@ -287,6 +257,10 @@ static qc_err parse_model(const cJSON *root, qc_compiled **out, qc_error *err) {
         return rc;
     }
     finish_blocks(m);
+    if (qc_fast_build(m)) {
+        qc_compiled_free(m);
+        return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    }
     *out = m;
     return QC_OK;
 }
@@ -304,18 +278,18 @@ qc_err qc_compiled_from_json(const char *json, size_t len, qc_compiled **out, qc
 
 /* Walks the LANES trees of block b for one row; idx gets the leaves reached. */
 static inline void walk_f(const qc_compiled *m, const float *x, size_t b, int32_t *idx) {
-    const fnode *nd = m->nodes;
+    const qc_cnode *nd = m->nodes;
     for (size_t k = 0; k < LANES; k++) idx[k] = m->root[b * LANES + k];
     for (unsigned l = 0; l < m->block_depth[b]; l++)
         for (size_t k = 0; k < LANES; k++) {
-            const fnode *p = &nd[idx[k]];
+            const qc_cnode *p = &nd[idx[k]];
             float v = x[p->feat];
             idx[k] = p->left + ((v >= p->thr) | ((v != v) & p->ndl));
         }
 }
 
 /* The objective's transform of the margins s[0..width), in float as XGBoost computes it. */
-static void transform(const qc_compiled *m, float *s) {
+void qc_compiled_transform(const qc_compiled *m, float *s) {
     if (m->obj == QC_OBJ_LOGISTIC) {
         s[0] = 1.0f / (1.0f + expf(-s[0]));
     } else if (m->obj == QC_OBJ_SOFTPROB) {
@@ -335,7 +309,21 @@ static void init_sums(const qc_compiled *m, float *out, size_t r) {
     for (size_t i = 0; i < r * m->width; i++) out[i] = m->base_margin;
 }
 
+/* The complete-tree evaluators (compiled_fast.c) unless the model has a tree too deep for them or
+ * the general walker was asked for. */
+static int use_fast(const qc_compiled *m) { return m->fdepth >= 0 && m->eval != QC_EVAL_GENERAL; }
+
+qc_compiled_eval qc_compiled_set_eval(qc_compiled *m, qc_compiled_eval e) {
+    m->eval = e;
+    if (m->fdepth < 0 || e == QC_EVAL_GENERAL) return QC_EVAL_GENERAL;
+    return e == QC_EVAL_SCALAR ? QC_EVAL_SCALAR : qc_fast_eval_auto(m);
+}
+
 void qc_compiled_predict(const qc_compiled *m, const float *X, size_t n, float *out) {
+    if (use_fast(m)) {
+        qc_fast_predict(m, X, n, out);
+        return;
+    }
     int32_t idx[LANES];
     for (size_t i0 = 0; i0 < n; i0 += CHUNK) {
         size_t r = n - i0 < CHUNK ? n - i0 : CHUNK;
@@ -346,11 +334,15 @@ void qc_compiled_predict(const qc_compiled *m, const float *X, size_t n, float *
                 float *s = out + i * m->width;
                 for (size_t k = 0; k < LANES; k++) s[m->group[b * LANES + k]] += m->val[idx[k]];
             }
-        for (size_t i = i0; i < i0 + r; i++) transform(m, out + i * m->width);
+        for (size_t i = i0; i < i0 + r; i++) qc_compiled_transform(m, out + i * m->width);
     }
 }
 
 void qc_compiled_leaves(const qc_compiled *m, const float *X, size_t n, int32_t *leaves) {
+    if (use_fast(m)) {
+        qc_fast_leaves(m, X, n, leaves);
+        return;
+    }
     int32_t idx[LANES];
     for (size_t i = 0; i < n; i++)
         for (size_t b = 0; b < m->n_slots / LANES; b++) {
@@ -402,15 +394,16 @@ static qc_err collect_cuts(qc_compiled *m, qc_error *err) {
 }
 
 /* bin(x) = how many of feature j's split points are <= x. */
-static inline uint32_t bin_of(const qc_compiled *m, size_t j, float x) {
-    const float *c = m->cuts + m->cut_off[j];
-    size_t lo = 0, hi = m->cut_off[j + 1] - m->cut_off[j];
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (c[mid] <= x) lo = mid + 1;
-        else hi = mid;
+uint32_t qc_fast_bin_of(const qc_compiled *m, size_t j, float x) {
+    const float *c = m->cuts + m->cut_off[j], *b = c;
+    size_t len = m->cut_off[j + 1] - m->cut_off[j];
+    if (len == 0) return 0;
+    while (len > 1) { /* the answer stays in [b - c, b - c + len]; no branch on the data */
+        size_t half = len / 2;
+        b += (size_t)(b[half - 1] <= x) * half; /* arithmetic, not a select: compilers keep it branch-free */
+        len -= half;
     }
-    return (uint32_t)lo;
+    return (uint32_t)(b - c) + (*b <= x);
 }
 
 qc_err qc_compiled_quantize(qc_compiled *m, int bits, qc_error *err) {
@@ -422,33 +415,34 @@ qc_err qc_compiled_quantize(qc_compiled *m, int bits, qc_error *err) {
         if (m->cut_off[j + 1] - m->cut_off[j] > maxc)
             return qc_err_set(err, QC_ERR_MODEL, "quantise: feature %zu has %zu split points, more than %zu for %d bits",
                               j, m->cut_off[j + 1] - m->cut_off[j], maxc, bits);
-    qnode *q = malloc((m->n_nodes + 1) * sizeof *q);
+    qc_qnode *q = malloc((m->n_nodes + 1) * sizeof *q);
     if (!q) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     uint32_t mask = bits == 8 ? 0xFFu : 0xFFFFu;
     for (size_t i = 0; i < m->n_nodes; i++) {
-        const fnode *p = &m->nodes[i];
+        const qc_cnode *p = &m->nodes[i];
         if (p->left == (int32_t)i) {
-            q[i] = (qnode){p->left, 0, 0, mask + 1};
+            q[i] = (qc_qnode){p->left, 0, 0, mask + 1};
             continue;
         }
         /* x >= t_k (0-based k among the sorted cuts) iff bin(x) >= k + 1 */
-        uint32_t tb = bin_of(m, p->feat, p->thr);
+        uint32_t tb = qc_fast_bin_of(m, p->feat, p->thr);
         uint16_t dl = (uint16_t)!p->ndl;
-        q[i] = (qnode){p->left, p->feat, dl, tb + dl};
+        q[i] = (qc_qnode){p->left, p->feat, dl, tb + dl};
     }
     free(m->qnodes);
     m->qnodes = q;
     m->bits = bits;
-    return QC_OK;
+    return qc_fast_quantize(m) ? qc_err_set(err, QC_ERR_NOMEM, "out of memory") : QC_OK;
 }
 
 void qc_compiled_bin(const qc_compiled *m, const float *X, size_t n, void *B) {
+    if (qc_fast_bin(m, X, n, B)) return;
     uint8_t *b8 = B;
     uint16_t *b16 = B;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < m->d; j++) {
             float x = X[i * m->d + j];
-            uint32_t v = x != x ? (m->bits == 8 ? 0xFFu : 0xFFFFu) : bin_of(m, j, x);
+            uint32_t v = x != x ? (m->bits == 8 ? 0xFFu : 0xFFFFu) : qc_fast_bin_of(m, j, x);
             if (m->bits == 8) b8[i * m->d + j] = (uint8_t)v;
             else b16[i * m->d + j] = (uint16_t)v;
         }
@@ -456,11 +450,11 @@ void qc_compiled_bin(const qc_compiled *m, const float *X, size_t n, void *B) {
 
 #define WALK_Q(TYPE, MASK)                                                                     \
     static inline void walk_q##TYPE(const qc_compiled *m, const TYPE *x, size_t b, int32_t *idx) { \
-        const qnode *nd = m->qnodes;                                                           \
+        const qc_qnode *nd = m->qnodes;                                                           \
         for (size_t k = 0; k < LANES; k++) idx[k] = m->root[b * LANES + k];                     \
         for (unsigned l = 0; l < m->block_depth[b]; l++)                                        \
             for (size_t k = 0; k < LANES; k++) {                                                \
-                const qnode *p = &nd[idx[k]];                                                   \
+                const qc_qnode *p = &nd[idx[k]];                                                   \
                 uint32_t v = ((uint32_t)x[p->feat] + p->dl) & (MASK);                           \
                 idx[k] = p->left + (v >= p->tq);                                                \
             }                                                                                   \
@@ -474,6 +468,10 @@ static void walk_q(const qc_compiled *m, const void *B, size_t i, size_t b, int3
 }
 
 void qc_compiled_predict_q(const qc_compiled *m, const void *B, size_t n, float *out) {
+    if (use_fast(m)) {
+        qc_fast_predict_q(m, B, n, out);
+        return;
+    }
     int32_t idx[LANES];
     for (size_t i0 = 0; i0 < n; i0 += CHUNK) {
         size_t r = n - i0 < CHUNK ? n - i0 : CHUNK;
@@ -484,11 +482,15 @@ void qc_compiled_predict_q(const qc_compiled *m, const void *B, size_t n, float 
                 float *s = out + i * m->width;
                 for (size_t k = 0; k < LANES; k++) s[m->group[b * LANES + k]] += m->val[idx[k]];
             }
-        for (size_t i = i0; i < i0 + r; i++) transform(m, out + i * m->width);
+        for (size_t i = i0; i < i0 + r; i++) qc_compiled_transform(m, out + i * m->width);
     }
 }
 
 void qc_compiled_leaves_q(const qc_compiled *m, const void *B, size_t n, int32_t *leaves) {
+    if (use_fast(m)) {
+        qc_fast_leaves_q(m, B, n, leaves);
+        return;
+    }
     int32_t idx[LANES];
     for (size_t i = 0; i < n; i++)
         for (size_t b = 0; b < m->n_slots / LANES; b++) {
@@ -502,8 +504,10 @@ void qc_compiled_leaves_q(const qc_compiled *m, const void *B, size_t n, int32_t
 
 /* Layout (little-endian, as the host writes it): "QCC1", then u32 d, width, objective, bits,
  * n_trees, n_nodes, f32 base_margin; per tree u32 first node, u32 group; per node f32 thr,
- * u16 feat, u8 ndl, u8 0, i32 left, f32 value, i32 XGBoost node id. The reader checks every index
- * and rebuilds depths and quantised tables. */
+ * u16 feat, u8 ndl, u8 0, i32 left, f32 value, i32 XGBoost node id; optionally "META", u32 length
+ * and that many bytes of text. The reader checks every index and rebuilds depths, quantised tables
+ * and the complete-tree layout. */
+#define META_MAX (1u << 20)
 typedef struct {
     char magic[4];
     uint32_t d, width, obj, bits, n_trees, n_nodes;
@@ -524,6 +528,12 @@ qc_err qc_compiled_write(const qc_compiled *m, FILE *f, qc_error *err) {
         fwrite(&m->val[i], sizeof m->val[i], 1, f);
         fwrite(&m->orig[i], sizeof m->orig[i], 1, f);
     }
+    if (m->meta) {
+        uint32_t ml = (uint32_t)strlen(m->meta);
+        fwrite("META", 4, 1, f);
+        fwrite(&ml, sizeof ml, 1, f);
+        fwrite(m->meta, 1, ml, f);
+    }
     return ferror(f) ? qc_err_set(err, QC_ERR_INTERNAL, "write failed") : QC_OK;
 }
 
@@ -532,7 +542,7 @@ static qc_err check_tree(qc_compiled *m, size_t t, size_t a, size_t b, uint16_t 
     uint16_t md = 0;
     for (size_t i = a; i < b; i++) dep[i] = 0;
     for (size_t i = a; i < b; i++) {
-        const fnode *p = &m->nodes[i];
+        const qc_cnode *p = &m->nodes[i];
         if (p->left == (int32_t)i) {
             if (!isnan(p->thr) || p->ndl || p->feat || !isfinite(m->val[i])) return bad(err, "qcc: bad leaf");
             continue;
@@ -557,10 +567,10 @@ static qc_err read_body(qc_compiled *m, const unsigned char *p, const qcc_header
         m->root[t] = (int32_t)tr[0], m->group[t] = tr[1];
     }
     p += m->n_trees * 8;
-    for (size_t i = 0; i < h->n_nodes; i++, p += sizeof(fnode) + 8) {
-        memcpy(&m->nodes[i], p, sizeof(fnode));
-        memcpy(&m->val[i], p + sizeof(fnode), 4);
-        memcpy(&m->orig[i], p + sizeof(fnode) + 4, 4);
+    for (size_t i = 0; i < h->n_nodes; i++, p += sizeof(qc_cnode) + 8) {
+        memcpy(&m->nodes[i], p, sizeof(qc_cnode));
+        memcpy(&m->val[i], p + sizeof(qc_cnode), 4);
+        memcpy(&m->orig[i], p + sizeof(qc_cnode) + 4, 4);
     }
     m->n_nodes = h->n_nodes;
     uint16_t *dep = malloc(h->n_nodes * sizeof *dep);
@@ -582,7 +592,12 @@ qc_err qc_compiled_read(const void *buf, size_t len, qc_compiled **out, qc_error
         h.n_nodes < h.n_trees || h.n_nodes > MAX_NODES || !isfinite(h.base_margin) ||
         (h.obj == QC_OBJ_SOFTPROB) != (h.width > 1))
         return bad(err, "qcc: bad header");
-    if (len != sizeof h + (size_t)h.n_trees * 8 + (size_t)h.n_nodes * (sizeof(fnode) + 8))
+    size_t body = sizeof h + (size_t)h.n_trees * 8 + (size_t)h.n_nodes * (sizeof(qc_cnode) + 8);
+    const unsigned char *tail = (const unsigned char *)buf + body;
+    uint32_t ml = 0;
+    if (len >= body + 8 && memcmp(tail, "META", 4) == 0) memcpy(&ml, tail + 4, 4);
+    if (len != body && (len < body + 8 || memcmp(tail, "META", 4) != 0 || ml > META_MAX || len - body - 8 != ml ||
+                        memchr(tail + 8, 0, ml)))
         return bad(err, "qcc: wrong size");
     size_t slots = (h.n_trees + LANES - 1) / LANES * LANES;
     qc_compiled *m = alloc_model(slots, h.n_nodes + slots);
@@ -591,11 +606,57 @@ qc_err qc_compiled_read(const void *buf, size_t len, qc_compiled **out, qc_error
     m->base_margin = h.base_margin;
     qc_err rc = read_body(m, (const unsigned char *)buf + sizeof h, &h, err);
     if (!rc) finish_blocks(m);
+    if (!rc && qc_fast_build(m)) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     if (!rc && h.bits) rc = qc_compiled_quantize(m, (int)h.bits, err);
+    if (!rc && len > body && !(m->meta = malloc(ml + 1))) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    if (!rc && m->meta) memcpy(m->meta, tail + 8, ml), m->meta[ml] = '\0';
     if (rc) {
         qc_compiled_free(m);
         return rc;
     }
     *out = m;
     return QC_OK;
+}
+
+qc_err qc_compiled_set_meta(qc_compiled *m, const char *text, qc_error *err) {
+    size_t n = strlen(text);
+    if (n > META_MAX) return qc_err_set(err, QC_ERR_INPUT, "qcc: metadata longer than 1 MiB");
+    char *c = malloc(n + 1);
+    if (!c) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    memcpy(c, text, n + 1);
+    free(m->meta);
+    m->meta = c;
+    return QC_OK;
+}
+
+const char *qc_compiled_meta(const qc_compiled *m) { return m->meta; }
+
+int qc_compiled_is_qcc(const char *path) {
+    char magic[4];
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    int ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "QCC1", 4) == 0;
+    fclose(f);
+    return ok;
+}
+
+qc_err qc_compiled_load(const char *path, qc_compiled **out, qc_error *err) {
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return qc_err_set(err, QC_ERR_INPUT, "%s: cannot open", path);
+    size_t cap = 1 << 16, n = 0, r;
+    unsigned char *buf = malloc(cap);
+    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            unsigned char *nb = cap > ((size_t)1 << 31) ? NULL : realloc(buf, cap *= 2);
+            if (!nb) free(buf);
+            buf = nb;
+        }
+    }
+    fclose(f);
+    if (!buf) return qc_err_set(err, QC_ERR_NOMEM, "%s: out of memory", path);
+    qc_err rc = qc_compiled_read(buf, n, out, err);
+    free(buf);
+    return rc;
 }
