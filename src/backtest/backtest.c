@@ -212,7 +212,12 @@ static qc_err record_quiet(qc_backtest_result *r, const qc_kernel *k, const qc_b
     for (size_t s = 0; s < r->n_symbols; s++)
         if (a->pos[s].qty != 0) held[nh++] = s;
     memcpy(r->ts + from, stamps + from, (to - from) * sizeof *stamps);
-    for (size_t e = from; e < to; e++) {
+    if (nh == 0) { /* flat: the equity is the cash */
+        for (size_t e = from; e < to; e++) r->equity[e] = a->cash + 0.0;
+        if (r->gross)
+            for (size_t e = from; e < to; e++) r->gross[e] = 0, r->net[e] = 0;
+    }
+    for (size_t e = from; nh && e < to; e++) {
         double g = 0, v = 0;
         for (size_t j = 0; j < nh; j++) {
             double x = a->pos[held[j]].qty * series[held[j]]->close[e];
@@ -229,6 +234,7 @@ static qc_err record_quiet(qc_backtest_result *r, const qc_kernel *k, const qc_b
             double un = p->qty == 0 ? 0 : p->qty * (series[s]->close[e] - p->avg_cost);
             r->symbol_pnl[e * r->n_symbols + s] = p->realized + un;
         }
+    if (!r->comparison && !qc_kernel_comparison_label(k)) return QC_OK; /* no comparison curve */
     for (size_t e = from; e < to; e++)
         if (record_comparison(r, k, e)) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     return QC_OK;
