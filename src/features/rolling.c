@@ -292,38 +292,42 @@ typedef struct {
     int crossed;
 } scan_regs;
 
-static inline int in_exact_range(int64_t v) { return v > -EXACT_INT_LIM && v < EXACT_INT_LIM; }
-
-/* The exact scan's loop over x[0..n) (see scan_exact_narrow); a function of its own so that the
- * compiler keeps its few values in registers. With ns < 2^10 and both sums below 2^53 in magnitude
+/* The exact scan's loop over x[0..n) (see scan_exact_narrow); a function of its own, over pointers,
+ * so that the compiler keeps most of its values in registers. to_fixed is written out, and the two
+ * range tests are one unsigned compare each. With ns < 2^10 and both sums below 2^53 in magnitude
  * the cross products fit in int64. */
 __attribute__((noinline)) static size_t exact_run(const double *x, size_t n, int64_t *qring, size_t ns, size_t nf,
                                                   scan_regs *rg) {
     int64_t is = rg->isum_s, ifa = rg->isum_f;
     const int64_t ins = (int64_t)ns, inf = (int64_t)nf;
-    size_t h = rg->h, f = rg->f, i = 0;
-    int a = rg->a, b = rg->b;
-    while (i < n) {
-        int ok;
-        int64_t q = to_fixed(x[i], &ok);
-        if (!ok) break;
-        int64_t s2 = is + q - qring[h], f2 = ifa + q - qring[f];
-        if (!in_exact_range(s2) || !in_exact_range(f2)) break;
+    int64_t *qh = qring + rg->h, *qf = qring + rg->f, *const qend = qring + ns;
+    const double *xp = x, *const xend = x + n;
+    int b = rg->b, bo = rg->a;
+    while (xp < xend) {
+        double y = *xp * FIXED_SCALE, r = (y + ROUND_MAGIC) - ROUND_MAGIC;
+        if (!(fabs(*xp) < FIXED_MAX && fabs(y - r) <= fabs(y) * 0x1p-50)) break;
+        int64_t q = (int64_t)r;
+        int64_t s2 = is + q - *qh, f2 = ifa + q - *qf;
+        if ((uint64_t)(s2 + (EXACT_INT_LIM - 1)) > (uint64_t)(2 * EXACT_INT_LIM - 2) ||
+            (uint64_t)(f2 + (EXACT_INT_LIM - 1)) > (uint64_t)(2 * EXACT_INT_LIM - 2))
+            break;
         is = s2, ifa = f2;
-        qring[h] = q;
-        h = h + 1 == ns ? 0 : h + 1;
-        f = f + 1 == ns ? 0 : f + 1;
-        i++;
-        int64_t l = ifa * ins, r = is * inf;
-        a = b;
-        b = (l > r) - (l < r);
-        if (b != 0 && b != a) { /* a crossing: both defined in steady state */
+        *qh = q;
+        qh = qh + 1 == qend ? qring : qh + 1;
+        qf = qf + 1 == qend ? qring : qf + 1;
+        xp++;
+        int64_t l = ifa * ins, rr = is * inf;
+        int nb = (l > rr) - (l < rr);
+        bo = b;
+        b = nb;
+        if (nb != 0 && nb != bo) {
             rg->crossed = 1;
             break;
         }
     }
-    rg->isum_s = is, rg->isum_f = ifa, rg->h = h, rg->f = f, rg->a = a, rg->b = b;
-    return i;
+    rg->isum_s = is, rg->isum_f = ifa, rg->a = bo, rg->b = b;
+    rg->h = (size_t)(qh - qring), rg->f = (size_t)(qf - qring);
+    return (size_t)(xp - x);
 }
 
 /* The scan in steady state (both windows full, ns < 2^10) while the window is all exact decimals
