@@ -359,6 +359,89 @@ static void test_pair_equals_two_smas(void **state) {
     free(x);
 }
 
+/* The whole state of two pairs is the same (ring contents by bytes, so NaNs compare too). */
+static void assert_same_pair(const qc_sma_pair *a, const qc_sma_pair *b) {
+    assert_int_equal(a->count, b->count);
+    assert_int_equal(a->head, b->head);
+    assert_int_equal(a->run, b->run);
+    assert_true(a->isum_f == b->isum_f && a->isum_s == b->isum_s);
+    assert_int_equal(a->inexact_f, b->inexact_f);
+    assert_int_equal(a->inexact_s, b->inexact_s);
+    assert_int_equal(a->float_f, b->float_f);
+    assert_int_equal(a->float_s, b->float_s);
+    assert_int_equal(a->since_f, b->since_f);
+    assert_int_equal(a->since_s, b->since_s);
+    assert_memory_equal(&a->sum_f, &b->sum_f, sizeof a->sum_f);
+    assert_memory_equal(&a->sum_s, &b->sum_s, sizeof a->sum_s);
+    assert_memory_equal(a->ring, b->ring, a->ns * sizeof *a->ring);
+    assert_memory_equal(a->qring, b->qring, a->ns * sizeof *a->qring);
+    assert_memory_equal(a->inexact, b->inexact, a->ns);
+}
+
+/* A stream for the scan: cents with whipsaws, flat stretches, arbitrary doubles, NaN and
+ * infinities, and a stretch of large prices whose window sums pass 2^53 1e-8 units (the exact
+ * path's limit) and come back. */
+static double *scan_stream(size_t len, uint64_t seed) {
+    double *x = malloc(len * sizeof *x), p = 100;
+    assert_non_null(x);
+    for (size_t i = 0; i < len; i++) {
+        double u = rng_unif(&seed);
+        int big = i % 20000 >= 15000 && i % 20000 < 16000; /* ~1.9e6 x 50 values > 2^53 / 1e8 */
+        if (u < 0.7) p = round(p * exp(0.004 * rng_norm(&seed)) * 100) / 100;
+        else if (u < 0.85) { /* flat */ }
+        else if (u < 0.995) p = p * exp(0.004 * rng_norm(&seed)); /* inexact */
+        double v = big ? round(p * 19000) / 100 : p;
+        x[i] = u < 0.997 ? v : u < 0.998 ? NAN : u < 0.999 ? INFINITY : -INFINITY;
+        if (i % 50000 > 45000) x[i] = round(p * 100) / 100; /* long exact stretches */
+    }
+    return x;
+}
+
+/* qc_sma_pair_scan is pushing one value at a time, bit for bit: it stops exactly after each
+ * crossing, leaves the same comparisons and the same state, for windows on the exact fast path
+ * (ns < 1024) and off it, fed in chunks of many sizes. */
+static void test_pair_scan_equals_push(void **state) {
+    (void)state;
+    const size_t len = 100000;
+    const size_t pairs[][2] = {{1, 2}, {3, 7}, {10, 50}, {49, 50}, {5, 200}, {20, 1500}};
+    double *x = scan_stream(len, 4242);
+    qc_error err = {0};
+    uint64_t seed = 9;
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+        qc_sma_pair one, scan;
+        assert_int_equal(qc_sma_pair_init(&one, pairs[k][0], pairs[k][1], &err), QC_OK);
+        assert_int_equal(qc_sma_pair_init(&scan, pairs[k][0], pairs[k][1], &err), QC_OK);
+        int p1 = QC_SMA_UNDEFINED, c1 = QC_SMA_UNDEFINED, p2 = QC_SMA_UNDEFINED, c2 = QC_SMA_UNDEFINED;
+        size_t i = 0, crossings = 0;
+        while (i < len) {
+            size_t chunk = 1 + (size_t)(rng_unif(&seed) * 300), n = chunk < len - i ? chunk : len - i;
+            size_t got = qc_sma_pair_scan(&scan, x + i, n, &p2, &c2);
+            assert_true(got >= 1 && got <= n);
+            for (size_t j = 0; j < got; j++) { /* the reference, one push at a time */
+                qc_sma_pair_push(&one, x[i + j]);
+                p1 = c1;
+                c1 = qc_sma_pair_cmp(&one);
+                int crossed = p1 != QC_SMA_UNDEFINED && c1 != QC_SMA_UNDEFINED && c1 != 0 && c1 != p1;
+                if (j + 1 < got) assert_false(crossed); /* it stops at the first crossing */
+                else if (got < n) assert_true(crossed);  /* and only there */
+                crossings += (size_t)crossed;
+            }
+            i += got;
+            assert_int_equal(p1, p2);
+            assert_int_equal(c1, c2);
+            assert_int_equal(c1, qc_sma_pair_cmp(&scan));
+            assert_true(same_value(qc_sma_pair_fast(&one), qc_sma_pair_fast(&scan)));
+            assert_true(same_value(qc_sma_pair_slow(&one), qc_sma_pair_slow(&scan)));
+            assert_same_pair(&one, &scan);
+        }
+        print_message("fast %zu slow %zu: %zu crossings\n", pairs[k][0], pairs[k][1], crossings);
+        assert_true(crossings > (pairs[k][1] < 1000 ? 100u : 0u));
+        qc_sma_pair_free(&one);
+        qc_sma_pair_free(&scan);
+    }
+    free(x);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init_and_warmup),
@@ -369,6 +452,7 @@ int main(void) {
         cmocka_unit_test(test_constant_series_tie),
         cmocka_unit_test(test_pair_equals_two_smas),
         cmocka_unit_test(test_flat_stretches_no_spurious_cross),
+        cmocka_unit_test(test_pair_scan_equals_push),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,11 +32,13 @@ double qc_backtest_periods_per_year(const qc_calendar *cal, int64_t interval_s) 
     return qc_calendar_sessions_per_year(cal) * per_session;
 }
 
-static int64_t mono_ns(void) {
+static int64_t clock_ns(clockid_t id) {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(id, &t);
     return (int64_t)t.tv_sec * QC_NS_PER_SEC + t.tv_nsec;
 }
+
+static int64_t mono_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 
 /* A replay clock: its time is the event being replayed. */
 typedef struct {
@@ -117,6 +119,7 @@ typedef struct {
     size_t *idx;
     uint8_t *has;
     double *last;
+    size_t *held;   /* scratch: symbols held through a quiet stretch */
     bench_state bench;
 } run_state;
 
@@ -126,6 +129,7 @@ static void run_state_free(run_state *st) {
     free(st->idx);
     free(st->has);
     free(st->last);
+    free(st->held);
     free(st->bench.units);
     free(st->bench.first);
 }
@@ -197,6 +201,45 @@ static void bench_after(const bench_state *b, const qc_bars *const *series, size
     }
 }
 
+/* The curves of the quiet events [from, to) the kernel passed: positions and cash are those after
+ * event from - 1 and each event marks at its own closes (finite: check_series), so every value is
+ * what record() computes there, in the same order of operations (qc_account_snapshot over the held
+ * symbols; turnover unchanged: nothing traded). */
+static qc_err record_quiet(qc_backtest_result *r, const qc_kernel *k, const qc_bars *const *series, size_t from,
+                           size_t to, const int64_t *stamps, run_sums *sums, size_t *held, qc_error *err) {
+    const qc_account *a = qc_kernel_account(k);
+    size_t nh = 0;
+    for (size_t s = 0; s < r->n_symbols; s++)
+        if (a->pos[s].qty != 0) held[nh++] = s;
+    memcpy(r->ts + from, stamps + from, (to - from) * sizeof *stamps);
+    if (nh == 0) { /* flat: the equity is the cash */
+        for (size_t e = from; e < to; e++) r->equity[e] = a->cash + 0.0;
+        if (r->gross)
+            for (size_t e = from; e < to; e++) r->gross[e] = 0, r->net[e] = 0;
+    }
+    for (size_t e = from; nh && e < to; e++) {
+        double g = 0, v = 0;
+        for (size_t j = 0; j < nh; j++) {
+            double x = a->pos[held[j]].qty * series[held[j]]->close[e];
+            v += x;
+            g += fabs(x);
+        }
+        r->equity[e] = a->cash + v;
+        if (r->gross) r->gross[e] = g, r->net[e] = v;
+        sums->exposed += g > 0;
+    }
+    for (size_t e = from; r->symbol_pnl && e < to; e++)
+        for (size_t s = 0; s < r->n_symbols; s++) {
+            const qc_position *p = &a->pos[s];
+            double un = p->qty == 0 ? 0 : p->qty * (series[s]->close[e] - p->avg_cost);
+            r->symbol_pnl[e * r->n_symbols + s] = p->realized + un;
+        }
+    if (!r->comparison && !qc_kernel_comparison_label(k)) return QC_OK; /* no comparison curve */
+    for (size_t e = from; e < to; e++)
+        if (record_comparison(r, k, e)) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    return QC_OK;
+}
+
 static qc_err replay_one_timeline(run_state *st, const qc_bars *const *series, size_t n_sym,
                                   const qc_backtest_opts *o, replay_clock *clk, qc_backtest_result *r,
                                   run_sums *sums, qc_error *err) {
@@ -205,6 +248,15 @@ static qc_err replay_one_timeline(run_state *st, const qc_bars *const *series, s
     size_t n = series[0]->n, total = n * n_sym, every = total / 100 + 1, countdown = every;
     memset(st->has, 1, n_sym);
     for (size_t e = 0; e < n; e++) {
+        /* quiet events (the strategy's span hook) pass in one call; event 0 starts the benchmark */
+        size_t q = e ? qc_kernel_quiet(st->k, stamps, series, e, n) : e;
+        if (q > e) {
+            qc_err rc = record_quiet(r, st->k, series, e, q, stamps, sums, st->held, err);
+            if (rc) return rc;
+            progress(o, (q - e) * n_sym, q * n_sym, total, every, &countdown);
+            if (q == n) break;
+            e = q;
+        }
         for (size_t s = 0; s < n_sym; s++) st->idx[s] = e;
         clk->t = stamps[e];
         qc_err rc = qc_kernel_event(st->k, stamps[e], series, st->idx, st->has, err);
@@ -330,10 +382,11 @@ static qc_err run_begin(const qc_bars *const *series, const char *const *symbols
     st->idx = calloc(n_sym, sizeof *st->idx);
     st->has = calloc(n_sym, 1);
     st->last = calloc(n_sym, sizeof *st->last);
+    st->held = calloc(n_sym, sizeof *st->held);
     st->bench.units = calloc(n_sym, sizeof(double));
     st->bench.first = calloc(n_sym, sizeof(double));
     st->bench.idle = o->kernel.cash;
-    if (!st->idx || !st->has || !st->last || !st->bench.units || !st->bench.first)
+    if (!st->idx || !st->has || !st->last || !st->held || !st->bench.units || !st->bench.first)
         return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     rc = alloc_result(r, symbols, n_sym, cap, o->keep_symbol_curves, o->keep_exposures, err);
     if (!rc) rc = qc_kernel_new(&ko, symbols, n_sym, o->strategy, o->params, venue, clock, &st->k, err);
@@ -368,10 +421,11 @@ qc_err qc_backtest_run(const qc_bars *const *series, const char *const *symbols,
     qc_backtest_sim_opts(o, &so);
     qc_err rc = qc_sim_venue_new(&so, n_sym, &st.venue, err);
     if (!rc) rc = run_begin(series, symbols, n_sym, o, &st, st.venue, &clk.base, r, err);
-    int64_t t0 = mono_ns();
+    int64_t t0 = mono_ns(), c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
     run_sums sums = {0};
     if (!rc) rc = replay(&st, series, n_sym, o, &clk, r, &sums, err);
     r->simulate_ns = mono_ns() - t0;
+    r->simulate_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
     if (!rc) rc = run_end(&st, o, &sums, r, err);
     run_state_free(&st);
     return rc;

@@ -55,6 +55,7 @@ typedef struct {
     double commission_paid, borrow_paid;
     qc_sim_stats sim;
     int64_t simulate_ns, stats_ns;
+    int64_t simulate_cpu_ns;  /* CPU time of the replaying thread (steady under machine load) */
 } qc_backtest_result;
 
 /* Periods per year for bars of interval_s on cal: 252 for daily bars; otherwise sessions per year

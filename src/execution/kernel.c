@@ -44,6 +44,7 @@ struct qc_kernel {
     int risk_marks;          /* the engine's limits need marks every bar (loss, exposure, leverage) */
     int64_t risk_day;        /* UTC day of the last event, for the engine's day start */
     qc_kernel_risk_stats risk_stats;
+    qc_on_span_fn on_span;   /* the strategy's batch hook (qc_ctx_set_on_span), NULL = none */
     double comparison;      /* qc_ctx_set_comparison */
     const char *comparison_label;
 };
@@ -538,6 +539,42 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
     if (k->opts.risk) risk_actions(k);
     k->event_index++;
     return QC_OK;
+}
+
+void qc_ctx_set_on_span(const qc_ctx *ctx, const qc_strategy_def *self, qc_on_span_fn fn) {
+    if (self == ctx->k->strat) ctx->k->on_span = fn;
+}
+
+/* Nothing can happen at a quiet event but the strategy's reading of its bars. */
+static int quiet_possible(const qc_kernel *k) {
+    return k->on_span && k->venue->active == 0 && k->n_queue == 0 && !k->opts.on_signal && !k->risk_marks &&
+           !(k->opts.borrow_rate > 0 && k->opts.periods_per_year > 0);
+}
+
+size_t qc_kernel_quiet(qc_kernel *k, const int64_t *ts, const qc_bars *const *series, size_t from, size_t to) {
+    if (from >= to || !quiet_possible(k)) return from;
+    qc_span span = {series, from, to};
+    k->in_handler = 1;
+    size_t stop = k->on_span(k->state, &k->ctx, &span);
+    k->in_handler = 0;
+    if (stop <= from) return from;
+    if (stop > to) stop = to;
+    /* the state qc_kernel_event leaves after event stop - 1: the latest finite close is the mark */
+    for (size_t s = 0; s < k->n_sym; s++) {
+        const double *c = series[s]->close;
+        k->has[s] = 1;
+        k->hist[s].src = series[s];
+        k->hist[s].n = stop;
+        size_t i = stop;
+        while (i > from && !isfinite(c[i - 1])) i--;
+        if (i > from) qc_account_mark(&k->acct, (uint32_t)s, c[i - 1]);
+    }
+    k->now = ts[stop - 1];
+    /* The engine's day start reads only its P&L, which no quiet event changes (no fills, and no
+     * marks: risk_marks is 0), so starting the last new day of the span is the same as starting each. */
+    if (k->opts.risk) risk_new_day(k, k->now);
+    k->event_index += stop - from;
+    return stop;
 }
 
 size_t qc_kernel_cancel_all(qc_kernel *k) {

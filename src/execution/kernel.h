@@ -116,6 +116,26 @@ const qc_error *qc_ctx_last_error(const qc_ctx *ctx);
  * for reports and must have static storage. */
 void qc_ctx_set_comparison(qc_ctx *ctx, const char *label, double value);
 
+/* ---- quiet stretches (batch replay) ----------------------------------------------------------- */
+
+/* Events from..to-1 of a replay on one timeline: event i closes bar i of every symbol's series. */
+typedef struct {
+    const qc_bars *const *series;
+    size_t from, to;
+} qc_span;
+/* A strategy's batch form of on_bar, for stretches in which no order rests at the venue or waits
+ * in the queue (so positions, cash and orders cannot change). It reads the span's bars in event
+ * order and returns the first event i in [from, to] at which its on_bar might act (to when none):
+ * at events from..i-1 on_bar would have submitted, cancelled and set nothing. The kernel then
+ * passes those events without calling on_bar and runs event i as usual; on_bar must then accept
+ * bars that the hook already consumed (a symbol's state may be ahead of the event). The hook may
+ * read its ctx (positions, orders, cash: those before the span) but never submit. */
+typedef size_t (*qc_on_span_fn)(void *state, qc_ctx *ctx, const qc_span *span);
+/* Registers the hook of strategy `self`; call from init. Honoured only when self is the strategy the
+ * kernel runs: a strategy wrapped by another (whose on_bar must see every event) keeps the
+ * per-event path. */
+void qc_ctx_set_on_span(const qc_ctx *ctx, const qc_strategy_def *self, qc_on_span_fn fn);
+
 /* ---- clock and venue -------------------------------------------------------------------------- */
 
 /* Time source: replayed bar times in a backtest, the wall clock live. */
@@ -206,6 +226,14 @@ void qc_kernel_free(qc_kernel *k);
  * feed appends to it); bars before idx[s] are the history strategies may read. */
 qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, const size_t *idx,
                        const uint8_t *has, qc_error *err);
+/* Passes the quiet events of [from, to) of a replay on one timeline (every symbol has bar i at event
+ * i, stamped ts[i]; closes finite) in one call: when the strategy registered a span hook, nothing
+ * rests at the venue or waits in the queue, and no per-event work is configured (risk marks, borrow
+ * accrual, the signal hook), the hook finds the first event it might act at, and the kernel moves
+ * to just before it exactly as qc_kernel_event would have (histories, marks, event count, the risk
+ * engine's day). Positions, cash and orders do not change. Returns the first event not passed
+ * (from when none were: run it with qc_kernel_event). */
+size_t qc_kernel_quiet(qc_kernel *k, const int64_t *ts, const qc_bars *const *series, size_t from, size_t to);
 /* Cancels every open order (a control command between events); returns how many. */
 size_t qc_kernel_cancel_all(qc_kernel *k);
 /* Calls on_finish. */

@@ -206,7 +206,7 @@ static inline void fast_segments(const qc_sma_pair *p, const double **a, size_t 
     }
 }
 
-void qc_sma_pair_push(qc_sma_pair *p, double x) {
+static inline void pair_push(qc_sma_pair *p, double x) {
     size_t ns = p->ns, h = p->head, f = fast_start(p, h);
     double prev = p->ring[h ? h - 1 : ns - 1];
     double old_s = p->ring[h], old_f = p->ring[f];
@@ -236,6 +236,8 @@ void qc_sma_pair_push(qc_sma_pair *p, double x) {
     p->count++;
 }
 
+void qc_sma_pair_push(qc_sma_pair *p, double x) { pair_push(p, x); }
+
 static inline double pair_last(const qc_sma_pair *p) { return p->ring[p->head ? p->head - 1 : p->ns - 1]; }
 
 double qc_sma_pair_fast(const qc_sma_pair *p) {
@@ -253,7 +255,7 @@ double qc_sma_pair_slow(const qc_sma_pair *p) {
                    h);
 }
 
-int qc_sma_pair_cmp(const qc_sma_pair *p) {
+static inline int pair_cmp(const qc_sma_pair *p) {
     if (p->count < p->ns) return QC_SMA_UNDEFINED; /* ns > nf: the slow window fills last */
     if (exact_window(p->isum_f, p->inexact_f) && exact_window(p->isum_s, p->inexact_s)) {
         __int128 l = (__int128)p->isum_f * (__int128)p->ns, r = (__int128)p->isum_s * (__int128)p->nf;
@@ -262,4 +264,118 @@ int qc_sma_pair_cmp(const qc_sma_pair *p) {
     double x = qc_sma_pair_fast(p), y = qc_sma_pair_slow(p);
     if (isnan(x) || isnan(y)) return QC_SMA_UNDEFINED;
     return (x > y) - (x < y);
+}
+
+int qc_sma_pair_cmp(const qc_sma_pair *p) { return pair_cmp(p); }
+
+/* A crossing: both comparisons defined, the new one non-zero and different from the old. */
+static inline int crosses(int prev, int cmp) {
+    return prev != QC_SMA_UNDEFINED && cmp != QC_SMA_UNDEFINED && cmp != 0 && cmp != prev;
+}
+
+#define EXACT_INT_LIM INT64_C(9007199254740992) /* 2^53, EXACT_INT_MAX as an integer */
+
+/* The run (latest equal values) after pushing x[0..i), i >= 1, onto a ring whose run was `run`
+ * with newest value `last`: what pair_push's per-value update leaves, worked out afterwards. */
+static size_t run_after(const double *x, size_t i, double last, size_t run) {
+    size_t j = i - 1;
+    while (j > 0 && x[j - 1] == x[j]) j--;
+    if (j > 0) return i - j;
+    return x[0] == last ? run + i : i;
+}
+
+/* What the exact scan carries from value to value (kept in registers by exact_run). */
+typedef struct {
+    int64_t isum_s, isum_f;
+    size_t h, f;  /* ring positions of the slow and the fast window's oldest value */
+    int a, b;     /* comparisons after the last two values */
+    int crossed;
+} scan_regs;
+
+/* The exact scan's loop over x[0..n) (see scan_exact_narrow); a function of its own, over pointers,
+ * so that the compiler keeps most of its values in registers. to_fixed is written out, and the two
+ * range tests are one unsigned compare each. With ns < 2^10 and both sums below 2^53 in magnitude
+ * the cross products fit in int64. */
+__attribute__((noinline)) static size_t exact_run(const double *x, size_t n, int64_t *qring, size_t ns, size_t nf,
+                                                  scan_regs *rg) {
+    int64_t is = rg->isum_s, ifa = rg->isum_f;
+    const int64_t ins = (int64_t)ns, inf = (int64_t)nf;
+    int64_t *qh = qring + rg->h, *qf = qring + rg->f, *const qend = qring + ns;
+    const double *xp = x, *const xend = x + n;
+    int b = rg->b, bo = rg->a;
+    while (xp < xend) {
+        double y = *xp * FIXED_SCALE, r = (y + ROUND_MAGIC) - ROUND_MAGIC;
+        if (!(fabs(*xp) < FIXED_MAX && fabs(y - r) <= fabs(y) * 0x1p-50)) break;
+        int64_t q = (int64_t)r;
+        int64_t s2 = is + q - *qh, f2 = ifa + q - *qf;
+        if ((uint64_t)(s2 + (EXACT_INT_LIM - 1)) > (uint64_t)(2 * EXACT_INT_LIM - 2) ||
+            (uint64_t)(f2 + (EXACT_INT_LIM - 1)) > (uint64_t)(2 * EXACT_INT_LIM - 2))
+            break;
+        is = s2, ifa = f2;
+        *qh = q;
+        qh = qh + 1 == qend ? qring : qh + 1;
+        qf = qf + 1 == qend ? qring : qf + 1;
+        xp++;
+        int64_t l = ifa * ins, rr = is * inf;
+        int nb = (l > rr) - (l < rr);
+        bo = b;
+        b = nb;
+        if (nb != 0 && nb != bo) {
+            rg->crossed = 1;
+            break;
+        }
+    }
+    rg->isum_s = is, rg->isum_f = ifa, rg->a = bo, rg->b = b;
+    rg->h = (size_t)(qh - qring), rg->f = (size_t)(qf - qring);
+    return (size_t)(xp - x);
+}
+
+/* The scan in steady state (both windows full, ns < 2^10) while the window is all exact decimals
+ * with the float sums off, and each new value is one and keeps both sums below 2^53: then pair_push
+ * changes only the integer sums, the ring, the run and the count (the inexact counts stay 0, the
+ * float sums stay off) and pair_cmp is the sign of isum_f * ns - isum_s * nf. exact_run does those
+ * two; the ring's doubles and the run are written once at the end. Returns the values consumed;
+ * stops before a value that needs the general step (*crossed = 0) or right after a crossing. */
+static size_t scan_exact_narrow(qc_sma_pair *p, const double *x, size_t n, int *prev, int *cmp, int *crossed) {
+    const size_t ns = p->ns, h0 = p->head;
+    scan_regs rg = {p->isum_s, p->isum_f, h0, fast_start(p, h0), *prev, *cmp, 0};
+    size_t i = exact_run(x, n, p->qring, ns, p->nf, &rg);
+    *crossed = rg.crossed;
+    if (!i) return 0;
+    double last = p->ring[h0 ? h0 - 1 : ns - 1];
+    size_t j = 0, r = h0;
+    if (i > ns) { /* only the last ns values stay in the ring */
+        j = i - ns;
+        r = rg.h;
+    }
+    for (; j < i; j++) {
+        p->ring[r] = x[j];
+        r = r + 1 == ns ? 0 : r + 1;
+    }
+    p->run = run_after(x, i, last, p->run);
+    p->isum_s = rg.isum_s, p->isum_f = rg.isum_f, p->head = rg.h, p->count += i;
+    *prev = rg.a, *cmp = rg.b;
+    return i;
+}
+
+static size_t scan_exact(qc_sma_pair *p, const double *x, size_t n, int *prev, int *cmp, int *crossed) {
+    *crossed = 0;
+    /* inexact_f <= inexact_s: the fast window is inside the slow one */
+    if (p->inexact_s || p->float_s || p->float_f || p->count < p->ns || *cmp == QC_SMA_UNDEFINED) return 0;
+    return p->ns < 1024 ? scan_exact_narrow(p, x, n, prev, cmp, crossed) : 0;
+}
+
+size_t qc_sma_pair_scan(qc_sma_pair *p, const double *x, size_t n, int *prev, int *cmp) {
+    int a = *prev, b = *cmp, crossed = 0;
+    size_t i = 0;
+    while (i < n) {
+        i += scan_exact(p, x + i, n - i, &a, &b, &crossed);
+        if (crossed || i == n) break;
+        pair_push(p, x[i++]); /* the general step for one value, then the exact loop again */
+        a = b;
+        b = pair_cmp(p);
+        if (crosses(a, b)) break;
+    }
+    *prev = a, *cmp = b;
+    return i;
 }

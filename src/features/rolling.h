@@ -65,6 +65,12 @@ void qc_sma_pair_push(qc_sma_pair *p, double x);
 double qc_sma_pair_fast(const qc_sma_pair *p);
 double qc_sma_pair_slow(const qc_sma_pair *p);
 int qc_sma_pair_cmp(const qc_sma_pair *p);
+/* Pushes x[0..n) in order and stops right after the first value at which the comparison crosses:
+ * both the comparison before it and after it defined, the new one non-zero and different from the
+ * old (fast - slow changed sign, or left 0). *prev and *cmp hold qc_sma_pair_cmp after the last two
+ * values pushed (QC_SMA_UNDEFINED before any) and are updated. Returns how many values were pushed
+ * (n when no crossing); the same as pushing them one at a time. */
+size_t qc_sma_pair_scan(qc_sma_pair *p, const double *x, size_t n, int *prev, int *cmp);
 
 /* Batch form over an array: out[i] = mean(x[i-n+1..i]), NaN for i < n-1 (all NaN when n == 0).
  * Bit for bit equal to the stream. */

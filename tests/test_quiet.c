@@ -1,0 +1,261 @@
+/* test_quiet.c: quiet stretches (qc_kernel_quiet and sma_cross's span hook) change nothing: a
+ * backtest of sma_cross, which passes the events between its crossings in one call, gives bit for
+ * bit what the same strategy run one event at a time gives (curves, exposures, per-symbol P&L,
+ * trades, orders, statistics), over one symbol with flat stretches and arbitrary doubles and over
+ * a synthetic universe, with next-open and close fills and the risk engine attached as in the CLI;
+ * and the kernel takes the quiet path only when nothing can happen at the venue. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backtest/backtest.h"
+#include "backtest/sim_venue.h"
+#include "data/synth.h"
+#include "risk/risk.h"
+#include "strategies/strategies.h"
+
+/* sma_cross wrapped by a strategy of its own: the kernel then ignores the span hook (it belongs to
+ * sma_cross, not to the strategy being run), so every event goes through on_bar. */
+typedef struct {
+    void *inner;
+} fwd_state;
+
+static qc_err fwd_init(void *st, const qc_params *p, const qc_ctx *ctx, qc_error *err) {
+    fwd_state *s = st;
+    s->inner = calloc(1, qc_strategy_sma_cross.state_size);
+    if (!s->inner) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    return qc_strategy_sma_cross.init(s->inner, p, ctx, err);
+}
+
+static void fwd_on_bar(void *st, qc_ctx *ctx) { qc_strategy_sma_cross.on_bar(((fwd_state *)st)->inner, ctx); }
+
+static void fwd_free(void *st) {
+    fwd_state *s = st;
+    if (s->inner) qc_strategy_sma_cross.free_state(s->inner);
+    free(s->inner);
+    s->inner = NULL;
+}
+
+static const qc_strategy_def k_per_event = {.name = "sma_cross_per_event",
+                                            .summary = "sma_cross, one event at a time",
+                                            .state_size = sizeof(fwd_state),
+                                            .init = fwd_init,
+                                            .on_bar = fwd_on_bar,
+                                            .free_state = fwd_free};
+
+static uint64_t rng_next(uint64_t *s) {
+    *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
+    return *s;
+}
+static double rng_unif(uint64_t *s) { return (double)(rng_next(s) >> 11) * 0x1.0p-53; }
+
+/* Minute bars of one symbol: cents mostly, flat stretches, some prices that are no short decimal. */
+static void one_symbol(qc_bars *b, size_t n) {
+    uint64_t seed = 0x5EED;
+    double p = 50;
+    int64_t t0 = INT64_C(1262304000) * 1000000000;
+    assert_int_equal(qc_bars_reserve(b, n, NULL), QC_OK);
+    for (size_t i = 0; i < n; i++) {
+        double u = rng_unif(&seed), o = p;
+        if (u < 0.75) p = round(p * (1 + 0.004 * (rng_unif(&seed) - 0.5)) * 100) / 100;
+        else if (u < 0.97) { /* flat */ }
+        else p = p * (1 + 0.004 * (rng_unif(&seed) - 0.5)); /* inexact */
+        int64_t ts = t0 + (int64_t)(i + 1) * 60 * 1000000000;
+        qc_bars_push(b, ts, ts - 60 * INT64_C(1000000000), o, fmax(o, p) * 1.001, fmin(o, p) * 0.999, p, 1000, NAN, 0,
+                     NULL);
+    }
+}
+
+static qc_backtest_result run(const qc_bars *const *series, const char *const *names, size_t n_sym,
+                              const qc_strategy_def *sd, const char *fast, const char *slow, qc_fill_mode fill,
+                              const qc_calendar *cal, int64_t interval_s) {
+    qc_error err = {0};
+    qc_params p;
+    const char *kv[2] = {fast, slow};
+    assert_int_equal(qc_params_parse(qc_strategy_sma_cross.params, qc_strategy_sma_cross.n_params, kv, 2, "sma_cross",
+                                     &p, &err),
+                     QC_OK);
+    qc_backtest_opts o;
+    qc_backtest_opts_init(&o);
+    o.strategy = sd;
+    o.params = &p;
+    o.sim.fill = fill;
+    o.sim.costs.commission_bps = 10;
+    o.cal = cal;
+    o.interval_s = interval_s;
+    o.keep_exposures = 1;
+    o.keep_symbol_curves = 1;
+    qc_risk_limits lim;
+    qc_risk_limits_init(&lim);
+    qc_risk *risk = NULL;
+    assert_int_equal(qc_risk_new(&lim, names, n_sym, 1, o.kernel.cash, &risk, &err), QC_OK);
+    o.kernel.risk = risk;
+    qc_backtest_result r;
+    qc_err rc = qc_backtest_run(series, names, n_sym, &o, &r, &err);
+    qc_risk_free(risk);
+    if (rc) fail_msg("backtest: %s", err.msg);
+    return r;
+}
+
+static void assert_same_doubles(const double *a, const double *b, size_t n) {
+    if (!a || !b) {
+        assert_true(a == b);
+        return;
+    }
+    assert_memory_equal(a, b, n * sizeof *a);
+}
+
+/* Everything a run reports, bit for bit. */
+static void assert_same_run(const qc_backtest_result *a, const qc_backtest_result *b) {
+    assert_int_equal(a->n, b->n);
+    assert_int_equal(a->n_bar_events, b->n_bar_events);
+    assert_memory_equal(a->ts, b->ts, a->n * sizeof *a->ts);
+    assert_same_doubles(a->equity, b->equity, a->n);
+    assert_same_doubles(a->benchmark, b->benchmark, a->n);
+    assert_same_doubles(a->gross, b->gross, a->n);
+    assert_same_doubles(a->net, b->net, a->n);
+    assert_same_doubles(a->symbol_pnl, b->symbol_pnl, a->n * a->n_symbols);
+    assert_int_equal(a->n_trades, b->n_trades);
+    assert_memory_equal(a->trades, b->trades, a->n_trades * sizeof *a->trades);
+    assert_int_equal(a->n_orders, b->n_orders);
+    assert_int_equal(a->n_open, b->n_open);
+    for (size_t i = 0; i < a->n_open; i++) { /* field by field: the struct has padding */
+        const qc_open_position *x = &a->open[i], *y = &b->open[i];
+        assert_int_equal(x->symbol, y->symbol);
+        assert_true(x->qty == y->qty && x->avg_cost == y->avg_cost && x->last_price == y->last_price &&
+                    x->unrealized == y->unrealized);
+    }
+    assert_memory_equal(&a->metrics, &b->metrics, sizeof a->metrics);
+    assert_memory_equal(&a->commission_paid, &b->commission_paid, sizeof a->commission_paid);
+    assert_int_equal(a->risk.rejected, b->risk.rejected);
+}
+
+static void compare(const qc_bars *const *series, const char *const *names, size_t n_sym, const char *fast,
+                    const char *slow, qc_fill_mode fill, const qc_calendar *cal, int64_t interval_s,
+                    size_t min_trades) {
+    qc_backtest_result quiet = run(series, names, n_sym, &qc_strategy_sma_cross, fast, slow, fill, cal, interval_s);
+    qc_backtest_result each = run(series, names, n_sym, &k_per_event, fast, slow, fill, cal, interval_s);
+    assert_true(quiet.n_trades >= min_trades);
+    assert_same_run(&quiet, &each);
+    qc_backtest_result_free(&quiet);
+    qc_backtest_result_free(&each);
+}
+
+static void test_one_symbol_same_as_per_event(void **state) {
+    (void)state;
+    qc_bars b = {0};
+    one_symbol(&b, 30000);
+    const qc_bars *series[1] = {&b};
+    const char *names[1] = {"MIN"};
+    const qc_calendar *always = qc_calendar_get("24/7", NULL);
+    compare(series, names, 1, "fast=10", "slow=50", QC_FILL_NEXT_OPEN, always, 60, 200);
+    compare(series, names, 1, "fast=10", "slow=50", QC_FILL_CLOSE, always, 60, 200);
+    compare(series, names, 1, "fast=2", "slow=3", QC_FILL_NEXT_OPEN, always, 60, 1000);
+    compare(series, names, 1, "fast=30", "slow=1200", QC_FILL_NEXT_OPEN, always, 60, 5); /* the general scan */
+    qc_bars_free(&b);
+}
+
+static void test_universe_same_as_per_event(void **state) {
+    (void)state;
+    qc_synth_opts so;
+    qc_synth_opts_init(&so);
+    so.n_symbols = 40;
+    so.n_bars = 800;
+    qc_synth_market *m = NULL;
+    qc_error err = {0};
+    assert_int_equal(qc_synth_generate(&so, &m, &err), QC_OK);
+    const qc_bars **series = malloc(so.n_symbols * sizeof *series);
+    assert_non_null(series);
+    for (size_t s = 0; s < so.n_symbols; s++) series[s] = &m->bars[s];
+    const qc_calendar *nyse = qc_calendar_get("NYSE", NULL);
+    const char *const *names = (const char *const *)m->symbols;
+    compare(series, names, so.n_symbols, "fast=10", "slow=50", QC_FILL_NEXT_OPEN, nyse, 86400, 100);
+    compare(series, names, so.n_symbols, "fast=5", "slow=20", QC_FILL_CLOSE, nyse, 86400, 100);
+    compare(series, names, 3, "fast=3", "slow=7", QC_FILL_NEXT_OPEN, nyse, 86400, 50);
+    free(series);
+    qc_synth_free(m);
+}
+
+static int64_t fixed_now(const qc_clock *c) { (void)c; return 0; }
+static void no_signal(void *ctx) { (void)ctx; }
+
+/* Runs events one at a time from the start, at least `min_events` of them and then until an order
+ * rests at the venue if `until_active`; then asks for a quiet stretch from the next event (*from).
+ * Returns where the kernel says the stretch ends (*from when it declined). */
+static size_t quiet_at(const qc_strategy_def *sd, const qc_kernel_opts *ko, const qc_bars *b, size_t min_events,
+                       int until_active, size_t *from) {
+    qc_error err = {0};
+    qc_params p;
+    assert_int_equal(qc_params_parse(qc_strategy_sma_cross.params, qc_strategy_sma_cross.n_params, NULL, 0,
+                                     "sma_cross", &p, &err),
+                     QC_OK);
+    qc_sim_opts so;
+    qc_sim_opts_init(&so);
+    qc_venue *v = NULL;
+    assert_int_equal(qc_sim_venue_new(&so, 1, &v, &err), QC_OK);
+    qc_clock clk = {fixed_now};
+    const char *names[1] = {"MIN"};
+    qc_kernel *k = NULL;
+    assert_int_equal(qc_kernel_new(ko, names, 1, sd, &p, v, &clk, &k, &err), QC_OK);
+    const qc_bars *series[1] = {b};
+    uint8_t has[1] = {1};
+    size_t e = 0;
+    for (; e < b->n; e++) {
+        size_t idx[1] = {e};
+        assert_int_equal(qc_kernel_event(k, b->ts[e], series, idx, has, &err), QC_OK);
+        if (e + 1 >= min_events && (!until_active || v->active)) break;
+    }
+    assert_true(e + 1 < b->n);
+    if (until_active) assert_true(v->active > 0);
+    *from = e + 1;
+    size_t got = qc_kernel_quiet(k, b->ts, series, e + 1, b->n);
+    qc_kernel_finish(k);
+    qc_kernel_free(k);
+    qc_sim_venue_free(v);
+    return got;
+}
+
+static void test_kernel_quiet_only_when_idle(void **state) {
+    (void)state;
+    qc_bars b = {0};
+    one_symbol(&b, 3000);
+    qc_kernel_opts ko = {.cash = 100000};
+    size_t from = 0;
+    /* sma_cross with nothing resting: the stretch runs to (not past) its first crossing */
+    size_t got = quiet_at(&qc_strategy_sma_cross, &ko, &b, 1, 0, &from);
+    assert_true(got > from + 50 && got < b.n);
+    /* a resting order (the crossing's market order waits for the next open): declined */
+    got = quiet_at(&qc_strategy_sma_cross, &ko, &b, 1, 1, &from);
+    assert_int_equal(got, from);
+    assert_true(from > 50);
+    /* a wrapped strategy, a signal hook, borrow accrual: declined */
+    got = quiet_at(&k_per_event, &ko, &b, 60, 0, &from);
+    assert_int_equal(got, from);
+    qc_kernel_opts hooked = ko;
+    hooked.on_signal = no_signal;
+    got = quiet_at(&qc_strategy_sma_cross, &hooked, &b, 60, 0, &from);
+    assert_int_equal(got, from);
+    qc_kernel_opts borrow = ko;
+    borrow.borrow_rate = 0.05;
+    borrow.periods_per_year = 252;
+    got = quiet_at(&qc_strategy_sma_cross, &borrow, &b, 60, 0, &from);
+    assert_int_equal(got, from);
+    /* the last event alone: passed when it is no crossing */
+    got = quiet_at(&qc_strategy_sma_cross, &ko, &b, b.n - 1, 0, &from);
+    assert_true(got == from || got == b.n);
+    qc_bars_free(&b);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_one_symbol_same_as_per_event),
+        cmocka_unit_test(test_universe_same_as_per_event),
+        cmocka_unit_test(test_kernel_quiet_only_when_idle),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
