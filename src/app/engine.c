@@ -539,9 +539,8 @@ static qc_err recover(qc_engine *e, qc_error *err) {
 /* ---- open / close ------------------------------------------------------------------------------- */
 
 static qc_err build(qc_engine *e, qc_error *err) {
-    qc_sim_opts so;
-    qc_backtest_sim_opts(&e->o.bt, &so);
-    qc_err rc = qc_sim_venue_new(&so, e->o.n_symbols, &e->sim, err); /* the venue: an exchange plugs in here */
+    /* the venue of --venue: the bar venue, an exchange, or the router over several */
+    qc_err rc = qc_backtest_venue_new(&e->o.bt, e->o.n_symbols, &e->sim, err);
     if (rc) return rc;
     e->jv.base.vt = &k_jv_vt;
     e->jv.inner = e->sim;
@@ -620,7 +619,7 @@ void qc_engine_close(qc_engine *e) {
     if (e->epoll_fd >= 0) close(e->epoll_fd);
     if (e->signal_fd >= 0) close(e->signal_fd);
     qc_backtest_session_free(e->sess);
-    qc_sim_venue_free(e->sim);
+    qc_backtest_venue_free(e->o.bt.venue.kind, e->sim);
     if (e->journal) {
         qc_error err = {0};
         qc_journal_flush(e->journal, &err);

@@ -163,6 +163,7 @@ static qc_err metrics_port(const qc_cli *cli, const qc_args *a, int *port, qc_er
 static qc_err engine_opts(const qc_cli *cli, const qc_args *a, trade_run *d, int synth, qc_engine_opts *eo, qc_error *err) {
     qc_engine_opts_init(eo);
     qc_err rc = qc_cli_backtest_opts(a, &d->u, &eo->bt, err);
+    if (!rc) rc = qc_cli_venue_opts(cli, a, &eo->bt, err);
     if (!rc) rc = parse_speed(qc_args_get(a, "speed"), &eo->speed, err);
     const char *fs = qc_config_get(cli->cfg, "trade.journal.fsync");
     if (!rc) rc = qc_journal_sync_parse(fs && *fs ? fs : "every", &eo->sync, err);
@@ -287,7 +288,7 @@ static int c_release(qc_cli *c, qc_args *a) { return control(c, a, "release"); }
 static int c_stop(qc_cli *c, qc_args *a) { return control(c, a, "stop"); }
 
 static const qc_opt_spec k_opts[] = {
-    {"mode", "MODE", "paper (the only mode so far: the simulated venue of backtests)"},
+    {"mode", "MODE", "paper (the only mode so far; simulated venues, see --venue)"},
     {"strategy", "NAME", "strategy (default sma_cross), as in backtest"},
     {"param", "NAME=VALUE", "strategy parameter (repeatable)"},
     {"feed", "FEED", "replay:FILE.csv, replay:SYM (from the store) or synth[:N] (N minute bars, then silent)"},
@@ -299,6 +300,7 @@ static const qc_opt_spec k_opts[] = {
     {"cash", "X", "starting cash (default 100000)"},
     {"commission-bps", "X", "commission in basis points of notional (default 0)"},
     {"fill", "MODE", "next_open (default) or close, as in backtest"},
+    {"venue", "KIND", "sim (default), exchange or sor (the router over execution.venues), as in backtest"},
     {"json", "FILE", "write the session's result document (backtest keys + order and fill logs)"},
     {"stay", NULL, "keep serving control commands after a replay feed ends (until trade stop)"},
     {"metrics-port", "N", "serve Prometheus GET /metrics on 127.0.0.1:N (default 0 = off) [trade.metrics.port]"},
