@@ -48,6 +48,9 @@ typedef struct {
     uint64_t rejects_check[QC_RISK_CHK__COUNT]; /* by the risk check that refused */
     double equity, pnl, cash;
     double *pos; /* per symbol */
+    size_t n_venues;
+    const char *venue_names[16]; /* owned by the venue, which outlives the /metrics thread */
+    uint64_t venue_fills[16];
     histogram lat[N_LAT];
 } metrics;
 
@@ -469,8 +472,31 @@ static void replay_controls(qc_engine *e) {
 
 /* ---- one feed event -------------------------------------------------------------------------- */
 
+/* Fills per venue from the venue's own statistics (re-executed ones included: session totals). */
+static size_t venue_fills(const qc_engine *e, const char **names, uint64_t *fills) {
+    qc_venue_kind kind = e->o.bt.venue.kind;
+    if (kind == QC_VENUE_SIM) {
+        names[0] = "sim";
+        fills[0] = qc_sim_venue_stats(e->sim)->fills;
+        return 1;
+    }
+    if (kind == QC_VENUE_EXCHANGE) {
+        names[0] = qc_exchange_venue_opts(e->sim)->name;
+        fills[0] = qc_exchange_venue_stats(e->sim)->fills;
+        return 1;
+    }
+    const qc_route_stats *rs = qc_route_venue_stats(e->sim);
+    size_t n = rs->n_venues < 16 ? rs->n_venues : 16;
+    for (size_t k = 0; k < n; k++) {
+        names[k] = rs->venue[k].name;
+        fills[k] = rs->venue[k].fills;
+    }
+    return n;
+}
+
 static void publish(qc_engine *e) {
     const qc_account *a = qc_kernel_account(e->k);
+    e->m.n_venues = venue_fills(e, e->m.venue_names, e->m.venue_fills);
     e->m.events = qc_backtest_session_events(e->sess);
     e->m.equity = qc_account_equity(a);
     e->m.pnl = e->m.equity - a->initial_cash;
@@ -659,18 +685,27 @@ void qc_engine_status_get(const qc_engine *e, qc_engine_status *st) {
     st->finished = e->finished_feed;
     st->stalled = e->stalled;
     st->journal_records = qc_journal_appended(e->journal) + e->n_jr;
+    uint64_t f[16];
+    st->n_venues = venue_fills(e, st->venue_names, f);
+    for (size_t k = 0; k < st->n_venues; k++) st->venue_fills[k] = (size_t)f[k];
 }
 
 static size_t reply_status(qc_engine *e, char *r, size_t cap) {
     qc_engine_status st;
     qc_engine_status_get(e, &st);
-    return (size_t)snprintf(r, cap,
-                            "{\"ok\": true, \"session\": \"%016llx\", \"events\": %zu, \"total_events\": %zu, "
-                            "\"equity\": %.10g, \"pnl\": %.10g, \"cash\": %.10g, \"open_positions\": %zu, \"orders\": %zu, "
-                            "\"open_orders\": %zu, \"fills\": %zu, \"rejects\": %zu, \"killed\": %s, \"finished\": %s}",
-                            (unsigned long long)st.session_id, st.events, st.total_events, st.equity, st.pnl, st.cash,
-                            st.open_positions, st.orders, st.open_orders, st.fills, st.rejects,
-                            st.killed ? "true" : "false", st.finished ? "true" : "false");
+    int n = snprintf(r, cap,
+                     "{\"ok\": true, \"session\": \"%016llx\", \"events\": %zu, \"total_events\": %zu, "
+                     "\"equity\": %.10g, \"pnl\": %.10g, \"cash\": %.10g, \"open_positions\": %zu, \"orders\": %zu, "
+                     "\"open_orders\": %zu, \"fills\": %zu, \"rejects\": %zu, \"killed\": %s, \"finished\": %s, "
+                     "\"venue_fills\": {",
+                     (unsigned long long)st.session_id, st.events, st.total_events, st.equity, st.pnl, st.cash,
+                     st.open_positions, st.orders, st.open_orders, st.fills, st.rejects,
+                     st.killed ? "true" : "false", st.finished ? "true" : "false");
+    size_t k = n > 0 ? (size_t)n : 0;
+    for (size_t v = 0; v < st.n_venues && k < cap; v++) /* venue names are config words: no escaping needed */
+        k += (size_t)snprintf(r + k, cap - k, "%s\"%s\": %zu", v ? ", " : "", st.venue_names[v], st.venue_fills[v]);
+    if (k < cap) k += (size_t)snprintf(r + k, cap - k, "}}");
+    return k;
 }
 
 /* Appends with snprintf semantics, never past cap; *k counts what the whole text needs. */
@@ -777,6 +812,11 @@ size_t qc_engine_metrics_text(qc_engine *e, char *buf, size_t cap) {
         "# TYPE quantcli_orders_total counter\nquantcli_orders_total %llu\n", (unsigned long long)m->orders);
     app(buf, cap, &k, "# HELP quantcli_fills_total Fills received.\n# TYPE quantcli_fills_total counter\n"
         "quantcli_fills_total %llu\n", (unsigned long long)m->fills);
+    app(buf, cap, &k, "# HELP quantcli_venue_fills_total Fills per venue (sim, the exchange, or each venue of the "
+        "router: child fills).\n# TYPE quantcli_venue_fills_total counter\n");
+    for (size_t v = 0; v < m->n_venues; v++)
+        app(buf, cap, &k, "quantcli_venue_fills_total{venue=\"%s\"} %llu\n", m->venue_names[v],
+            (unsigned long long)m->venue_fills[v]);
     app(buf, cap, &k, "# HELP quantcli_rejects_total Orders refused, by the pre-trade risk check that refused them "
         "(check=\"venue\": refused by the venue).\n# TYPE quantcli_rejects_total counter\n");
     for (int c = 1; c < QC_RISK_CHK__COUNT; c++)

@@ -112,9 +112,14 @@ static void status_line(void *ctx, const qc_engine_status *st) {
     (void)ctx;
     char tot[32] = "";
     if (st->total_events) snprintf(tot, sizeof tot, "/%zu", st->total_events);
+    char per[256] = "";
+    size_t k = 0;
+    for (size_t v = 0; st->n_venues > 1 && v < st->n_venues && k < sizeof per; v++) /* the router: per venue */
+        k += (size_t)snprintf(per + k, sizeof per - k, "%s%s %zu", v ? ", " : " (", st->venue_names[v], st->venue_fills[v]);
+    if (k && k + 1 < sizeof per) per[k] = ')', per[k + 1] = '\0';
     fprintf(stderr, "\r\033[K[trade %s] events %zu%s  equity %.2f  P&L %+.2f  positions %zu  orders %zu (%zu open)  "
-            "fills %zu  rejects %zu%s", st->recovering ? "recovering" : st->finished ? "done" : "paper", st->events, tot,
-            st->equity, st->pnl, st->open_positions, st->orders, st->open_orders, st->fills, st->rejects,
+            "fills %zu%s  rejects %zu%s", st->recovering ? "recovering" : st->finished ? "done" : "paper", st->events, tot,
+            st->equity, st->pnl, st->open_positions, st->orders, st->open_orders, st->fills, per, st->rejects,
             st->killed ? "  KILLED" : "");
     fflush(stderr);
 }

@@ -4,6 +4,7 @@
  * point to them by index) and an open list in submission order, which fixes the routing order. */
 #include "execution/route_venue.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -496,6 +497,10 @@ static qc_err parse_one(const char *p, size_t len, size_t k, qc_venue_setup *s, 
     if (n < 4 || n > 6 || strlen(f[0]) >= sizeof s->names[k])
         return qc_err_set(err, QC_ERR_INPUT, "execution.venues: venue %zu: expected NAME:maker_fee:taker_fee:latency_us"
                           "[:spread_bps[:depth_frac]], got '%.60s'", k + 1, p);
+    for (const char *c = f[0]; *c; c++)
+        if (!(isalnum((unsigned char)*c) || *c == '_' || *c == '-' || *c == '.'))
+            return qc_err_set(err, QC_ERR_INPUT, "execution.venues: venue %zu: a name of letters, digits, '_', '-', '.', "
+                              "got '%.31s'", k + 1, f[0]);
     double x[5] = {0, 0, 0, 2, 0.1};
     for (size_t i = 1; i < n; i++) {
         char *end = NULL;
