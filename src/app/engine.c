@@ -386,16 +386,17 @@ static qc_err load_journal(qc_engine *e, qc_error *err) {
 
 /* ---- control actions ---------------------------------------------------------------------------- */
 
-static void apply_control(qc_engine *e, qc_jctl_op op, const char *reason) {
+static void apply_control(qc_engine *e, qc_jctl_op op, qc_risk_scope scope, uint32_t id, const char *reason) {
     qc_risk *risk = e->o.bt.kernel.risk;
     qc_error err = {0};
     int64_t now = e->js.last_ts;
     if (op == QC_JCTL_KILL && risk) {
-        qc_risk_kill(risk, QC_RISK_SCOPE_GLOBAL, 0, reason, now, &err);
-        qc_kernel_cancel_all(e->k);
+        qc_risk_kill(risk, scope, id, reason, now, &err);
+        if (scope == QC_RISK_SCOPE_SYMBOL) qc_kernel_cancel_symbol(e->k, id);
+        else qc_kernel_cancel_all(e->k); /* global, or this daemon's one strategy */
         e->m.kills++;
     } else if (op == QC_JCTL_RELEASE && risk) {
-        qc_risk_release(risk, QC_RISK_SCOPE_GLOBAL, 0, &err);
+        qc_risk_release(risk, scope, id, &err);
     } else if (op == QC_JCTL_CANCEL_ALL) {
         qc_kernel_cancel_all(e->k);
     }
@@ -412,7 +413,7 @@ static int control_action(qc_engine *e, qc_jctl_op op, const char *reason) {
     if (journal(e, &r)) return -1;
     qc_error err = {0};
     qc_jstate_apply(&e->js, &r, &err);
-    apply_control(e, op, reason);
+    apply_control(e, op, QC_RISK_SCOPE_GLOBAL, 0, reason);
     if (op != QC_JCTL_CANCEL_ALL) write_kill_file(e, op == QC_JCTL_KILL, reason);
     return 0;
 }
@@ -431,8 +432,40 @@ static void write_kill_file(qc_engine *e, int engage, const char *reason) {
     qc_risk_kill_list_free(&l);
 }
 
-/* At start (once the journal is re-executed): the file's global switch wins over the journal's; a
- * difference becomes a journaled kill or release, so a later re-execution applies it at this point. */
+/* A kill or release from the kill switch file, journaled first like a control command. */
+static void journal_switch(qc_engine *e, int engage, qc_risk_scope scope, uint32_t id, const char *reason) {
+    QC_LOG(QC_LOG_WARN, "trade", engage ? "kill switch engaged by the file" : "kill switch released by the file",
+           QC_KS("file", e->o.kill_file), QC_KS("scope", qc_risk_scope_name(scope)), QC_KS("reason", reason));
+    qc_jrec r = {.type = QC_JR_CONTROL};
+    r.u.control.op = engage ? QC_JCTL_KILL : QC_JCTL_RELEASE;
+    r.u.control.scope = (uint8_t)scope;
+    r.u.control.id = id;
+    r.u.control.events = qc_backtest_session_events(e->sess);
+    snprintf(r.u.control.reason, sizeof r.u.control.reason, "%s", reason);
+    if (journal(e, &r)) return;
+    qc_error err = {0};
+    qc_jstate_apply(&e->js, &r, &err);
+    apply_control(e, r.u.control.op, scope, id, reason);
+}
+
+/* The file's entry for one switch (NULL = not engaged there). */
+static const qc_risk_kill_entry *file_entry(const qc_risk_kill_list *l, qc_risk_scope scope, const char *name) {
+    for (size_t i = 0; i < l->n; i++)
+        if (l->e[i].scope == scope && (scope == QC_RISK_SCOPE_GLOBAL || strcmp(l->e[i].name, name) == 0)) return &l->e[i];
+    return NULL;
+}
+
+static void sync_switch(qc_engine *e, const qc_risk_kill_list *l, qc_risk_scope scope, uint32_t id, const char *name) {
+    const qc_risk_kill_entry *f = file_entry(l, scope, name);
+    int killed = qc_risk_is_killed(e->o.bt.kernel.risk, scope, id);
+    if (!!f == killed) return;
+    journal_switch(e, f != NULL, scope, id, f ? f->reason : "released in the kill switch file");
+}
+
+/* At start (once the journal is re-executed): the file's switches win over the journal's, for the
+ * global scope, this daemon's strategy (by its risk name) and each symbol of the universe (names
+ * the daemon does not trade stay in the file untouched); a difference becomes a journaled kill or
+ * release, so a later re-execution applies it at this point. */
 static void apply_kill_file(qc_engine *e) {
     e->kill_file_pending = 0;
     qc_risk *risk = e->o.bt.kernel.risk;
@@ -443,30 +476,31 @@ static void apply_kill_file(qc_engine *e) {
         QC_LOG(QC_LOG_ERROR, "trade", "kill switch file unreadable", QC_KS("reason", err.msg));
         return;
     }
-    const qc_risk_kill_entry *g = NULL;
-    for (size_t i = 0; i < l.n; i++)
-        if (l.e[i].scope == QC_RISK_SCOPE_GLOBAL) g = &l.e[i];
-    int killed = qc_risk_is_killed(risk, QC_RISK_SCOPE_GLOBAL, 0);
-    char reason[QC_JOURNAL_TEXT_MAX];
-    snprintf(reason, sizeof reason, "%s", g ? g->reason : "released in the kill switch file");
+    uint32_t st = e->o.bt.kernel.risk_strategy;
+    sync_switch(e, &l, QC_RISK_SCOPE_GLOBAL, 0, "");
+    sync_switch(e, &l, QC_RISK_SCOPE_STRATEGY, st, qc_risk_strategy_name(risk, st));
+    for (size_t s = 0; s < e->o.n_symbols; s++) sync_switch(e, &l, QC_RISK_SCOPE_SYMBOL, (uint32_t)s, e->o.symbols[s]);
     qc_risk_kill_list_free(&l);
-    if (!!g == killed) return;
-    QC_LOG(QC_LOG_WARN, "trade", g ? "kill switch engaged by the file" : "kill switch released by the file",
-           QC_KS("file", e->o.kill_file), QC_KS("reason", reason));
-    qc_jrec r = {.type = QC_JR_CONTROL};
-    r.u.control.op = g ? QC_JCTL_KILL : QC_JCTL_RELEASE;
-    r.u.control.events = qc_backtest_session_events(e->sess);
-    snprintf(r.u.control.reason, sizeof r.u.control.reason, "%s", reason);
-    if (journal(e, &r)) return;
-    qc_jstate_apply(&e->js, &r, &err);
-    apply_control(e, r.u.control.op, reason);
+}
+
+/* A loss or drawdown limit engaged a switch during a live event: the file gets every switch of
+ * the risk engine (other names in it are kept), so a restart, even on a new state directory,
+ * stays killed. Re-executed events never write: the journal already holds their outcome. */
+static void persist_risk_kills(qc_engine *e) {
+    qc_error err = {0};
+    if (qc_risk_kill_save(e->o.bt.kernel.risk, e->o.kill_file, &err))
+        QC_LOG(QC_LOG_ERROR, "trade", "kill switch file not written", QC_KS("file", e->o.kill_file),
+               QC_KS("reason", err.msg));
+    else
+        QC_LOG(QC_LOG_WARN, "trade", "kill switch engaged by a risk limit: written to the file",
+               QC_KS("file", e->o.kill_file));
 }
 
 /* Journaled control records due before the next event (while re-executing). */
 static void replay_controls(qc_engine *e) {
     while (e->verify_pos < e->n_jr && e->jr[e->verify_pos].type == QC_JR_CONTROL) {
         const qc_jrec *r = &e->jr[e->verify_pos++];
-        apply_control(e, r->u.control.op, r->u.control.reason);
+        apply_control(e, r->u.control.op, (qc_risk_scope)r->u.control.scope, r->u.control.id, r->u.control.reason);
     }
 }
 
@@ -522,8 +556,12 @@ static qc_err step(qc_engine *e, qc_error *err) {
     int64_t ts = qc_backtest_session_peek(e->sess);
     e->t_tick = mono_ns();
     e->first_order_of_event = 0;
+    size_t kills_before = qc_kernel_risk(e->k)->kills;
+    int live_before = e->verify_pos >= e->n_jr;
     qc_err rc = qc_backtest_session_step(e->sess, err);
     if (rc) return rc;
+    if (live_before && e->o.kill_file && *e->o.kill_file && qc_kernel_risk(e->k)->kills > kills_before)
+        persist_risk_kills(e);
     qc_jrec r = {.type = QC_JR_FEED};
     r.u.feed.events = qc_backtest_session_events(e->sess);
     r.u.feed.ts = ts;

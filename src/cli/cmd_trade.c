@@ -216,6 +216,8 @@ static int cmd_trade(qc_cli *cli, qc_args *a) {
     if (!rc) {
         qc_cli_describe_run(sd, &d.params, &d.u, d.run, sizeof d.run);
         rc = engine_opts(cli, a, &d, synth, &eo, &err);
+        /* the kill switch file names strategy switches by the strategy's name */
+        if (!rc && d.risk) rc = qc_risk_set_strategy_name(d.risk, 0, sd->name, &err);
     }
     eo.bt.strategy = sd;
     eo.bt.params = &d.params;
