@@ -297,7 +297,7 @@ static void test_setup_parse(void **st) {
     assert_float_equal(s.ex[2].spread_bps, 4, 0);
     assert_int_equal(qc_venue_setup_parse("X:0:0.001:10", &s, &err), QC_OK);
     assert_int_equal(s.n, 1);
-    const char *bad[] = {"", "X", "X:a:0.001:0", "X:0:0.001:0,", "X:0:-1:0", "X:0:0:0,X:0:0:0", "X:0:0:0:1:2", "X\"y:0:0:0"};
+    const char *bad[] = {"", "X", "X:a:0.001:0", "X:0:0.001:0,", "X:0:-1:0", "X:0:0:0,X:0:0:0", "X:0:0:0:1:2", "X::0:0:0", "X:0:0:0:", "X\"y:0:0:0"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         qc_error_clear(&err);
         assert_int_equal(qc_venue_setup_parse(bad[i], &s, &err), QC_ERR_INPUT);

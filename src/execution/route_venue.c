@@ -491,6 +491,8 @@ static qc_err parse_one(const char *p, size_t len, size_t k, qc_venue_setup *s, 
     if (len == 0 || len >= sizeof buf) return qc_err_set(err, QC_ERR_INPUT, "execution.venues: venue %zu: empty or too long", k + 1);
     memcpy(buf, p, len);
     buf[len] = '\0';
+    if (strstr(buf, "::") || buf[0] == ':' || buf[len - 1] == ':')
+        return qc_err_set(err, QC_ERR_INPUT, "execution.venues: venue %zu: an empty field in '%.60s'", k + 1, buf);
     char *f[7], *save = NULL;
     size_t n = 0;
     for (char *t = strtok_r(buf, ":", &save); t && n < 7; t = strtok_r(NULL, ":", &save)) f[n++] = t;
