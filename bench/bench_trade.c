@@ -8,6 +8,10 @@
  * 2. Journal append throughput (FILL records, app/journal.h) with fdatasync every record, every 64
  *    records and never, in a directory on the disk the state directory would use (--dir, default
  *    the current directory; not /tmp, which may be a RAM file system).
+ * 3. The same tick-to-order path with the smart order router as the venue (--venue sor, the three
+ *    default venues of execution.venues): the order at the router's interface, and tick -> the
+ *    parent sent at the previous event routed at this bar's open (ladders of three venues, ranking,
+ *    IOC/ISO children, their fills back at the kernel and the strategy) -> done.
  * Prints the machine load (/proc/loadavg) first: the figures mean little on a busy machine.
  * Usage: bench_trade [--bars N] [--runs N] [--records N] [--dir DIR] */
 #define _GNU_SOURCE
@@ -23,6 +27,7 @@
 #include "backtest/sim_venue.h"
 #include "bench_util.h"
 #include "data/synth.h"
+#include "execution/route_venue.h"
 #include "risk/risk.h"
 
 #define OUR_P99_TARGET_US 50.0
@@ -63,6 +68,9 @@ typedef struct {
     int64_t t_event, *lat_ns;
     size_t n_lat;
     int first;
+    int sor;             /* sim is the routing venue: time the routing in on_bar */
+    int64_t *route_ns;
+    size_t n_route;
 } front;
 
 static void sync_views(front *f) { f->sim->views = f->base.views; }
@@ -93,7 +101,9 @@ static qc_err f_replace(qc_venue *b, qc_order *o, double q, double l, double s, 
 static void f_on_bar(qc_venue *b, uint32_t s, const qc_bars *h, size_t i) {
     front *f = (front *)b;
     sync_views(f);
+    size_t before = f->sor ? qc_route_venue_stats(f->sim)->children : 0;
     f->sim->vt->on_bar(f->sim, s, h, i);
+    if (f->sor && qc_route_venue_stats(f->sim)->children > before) f->route_ns[f->n_route++] = mono_ns() - f->t_event;
     b->active = f->sim->active;
 }
 static void f_on_event_end(qc_venue *b, int64_t ts) {
@@ -147,8 +157,16 @@ static int cmp_i64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* One run over the bars: fills p[0..3) with p50, p99, p99.9 in us; returns the sample count. */
-static size_t tick_to_order(const qc_bars *bars, const char *name, double p[3], qc_error *err) {
+static void pcts(int64_t *v, size_t n, double p[3]) {
+    qsort(v, n, sizeof *v, cmp_i64);
+    double q[3] = {0.5, 0.99, 0.999};
+    for (int k = 0; k < 3; k++) p[k] = (double)v[(size_t)(q[k] * (double)(n - 1))] / 1000.0;
+}
+
+/* One run over the bars: fills p[0..3) with p50, p99, p99.9 in us (and r[] with the routing's when
+ * kind is sor); returns the sample count. */
+static size_t tick_to_order(const qc_bars *bars, const char *name, qc_venue_kind kind, double p[3], double r[3],
+                            qc_error *err) {
     const qc_bars *series[1] = {bars};
     const char *names[1] = {name};
     qc_risk_limits lim;
@@ -165,17 +183,17 @@ static size_t tick_to_order(const qc_bars *bars, const char *name, double p[3], 
     qc_params params = {0};
     bo.params = &params;
     bo.cal = qc_calendar_get("NYSE", NULL);
-    qc_sim_opts so;
-    qc_backtest_sim_opts(&bo, &so);
-    front f = {.base.vt = &k_front_vt, .first = 0};
+    qc_venue_setup_init(&bo.venue, kind);
+    front f = {.base.vt = &k_front_vt, .first = 0, .sor = kind == QC_VENUE_SOR};
     f.lat_ns = malloc(bars->n * sizeof *f.lat_ns);
+    f.route_ns = malloc(bars->n * sizeof *f.route_ns);
     qc_clock clock = {.now = wall};
     qc_backtest_session *s = NULL;
     size_t n = 0;
-    qc_err rc = f.lat_ns ? qc_risk_new(&lim, names, 1, 1, bo.kernel.cash, &risk, err)
+    qc_err rc = f.lat_ns && f.route_ns ? qc_risk_new(&lim, names, 1, 1, bo.kernel.cash, &risk, err)
                          : qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     bo.kernel.risk = risk;
-    if (!rc) rc = qc_sim_venue_new(&so, 1, &f.sim, err);
+    if (!rc) rc = qc_backtest_venue_new(&bo, 1, &f.sim, err);
     if (!rc) {
         f.sim->sink.fill = fwd_fill;
         f.sim->sink.status = fwd_status;
@@ -190,16 +208,17 @@ static size_t tick_to_order(const qc_bars *bars, const char *name, double p[3], 
     if (!rc && qc_kernel_risk(qc_backtest_session_kernel(s))->rejected)
         rc = qc_err_set(err, QC_ERR_INTERNAL, "the risk engine refused %zu orders",
                         qc_kernel_risk(qc_backtest_session_kernel(s))->rejected);
+    if (!rc && f.sor && !f.n_route) rc = qc_err_set(err, QC_ERR_INTERNAL, "the router routed nothing");
     if (!rc && f.n_lat) {
-        qsort(f.lat_ns, f.n_lat, sizeof *f.lat_ns, cmp_i64);
-        double q[3] = {0.5, 0.99, 0.999};
-        for (int k = 0; k < 3; k++) p[k] = (double)f.lat_ns[(size_t)(q[k] * (double)(f.n_lat - 1))] / 1000.0;
+        pcts(f.lat_ns, f.n_lat, p);
+        if (f.sor) pcts(f.route_ns, f.n_route, r);
         n = f.n_lat;
     }
     qc_backtest_session_free(s);
-    qc_sim_venue_free(f.sim);
+    qc_backtest_venue_free(kind, f.sim);
     qc_risk_free(risk);
     free(f.lat_ns);
+    free(f.route_ns);
     return n;
 }
 
@@ -268,17 +287,18 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_trade: %s\n", err.msg);
         return 1;
     }
-    double fig[3][99];
+    double fig[3][99], sor_fig[6][99];
     size_t samples = 0;
     for (int k = 0; k < runs; k++) {
-        double p[3];
-        samples = tick_to_order(&m->bars[0], m->symbols[0], p, &err);
+        double p[3], r[3], ps[3];
+        samples = tick_to_order(&m->bars[0], m->symbols[0], QC_VENUE_SIM, p, r, &err);
+        if (samples) samples = tick_to_order(&m->bars[0], m->symbols[0], QC_VENUE_SOR, ps, r, &err);
         if (!samples) {
             fprintf(stderr, "bench_trade: %s\n", err.msg[0] ? err.msg : "no orders");
             qc_synth_free(m);
             return 1;
         }
-        for (int j = 0; j < 3; j++) fig[j][k] = p[j];
+        for (int j = 0; j < 3; j++) fig[j][k] = p[j], sor_fig[j][k] = ps[j], sor_fig[3 + j][k] = r[j];
     }
     qc_synth_free(m);
     double p50 = median_of(fig[0], (size_t)runs), p99 = median_of(fig[1], (size_t)runs),
@@ -291,6 +311,13 @@ int main(int argc, char **argv) {
     printf("%-14s %10.2f %12.0f (x%.1f) %14.0f (x%.0f)\n", "p99", p99, OUR_P99_TARGET_US, OUR_P99_TARGET_US / p99,
            SEED_SUBMIT_TARGET_US, SEED_SUBMIT_TARGET_US / p99);
     printf("%-14s %10.2f\n", "p99.9", p999);
+    double sf[6];
+    for (int j = 0; j < 6; j++) sf[j] = median_of(sor_fig[j], (size_t)runs);
+    printf("\nthe same through the smart order router (--venue sor, 3 default venues), medians of %d runs\n", runs);
+    printf("%-14s %16s %24s %22s\n", "figure", "order at router us", "tick -> routed+filled us", "seed (end-to-end)");
+    printf("%-14s %16.2f %24.2f\n", "p50", sf[0], sf[3]);
+    printf("%-14s %16.2f %24.2f %12.0f (x%.0f)\n", "p99", sf[1], sf[4], 200000.0, 200000.0 / sf[4]);
+    printf("%-14s %16.2f %24.2f\n", "p99.9", sf[2], sf[5]);
 
     struct statfs fs;
     const char *fstype = statfs(dir, &fs) ? "?" : fs.f_type == 0x01021994 ? "tmpfs (fsync is free)"

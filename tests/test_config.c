@@ -253,7 +253,7 @@ static void test_defaults_table(void **state) {
     (void)state;
     qc_config *cfg = qc_config_new();
     assert_non_null(cfg);
-    assert_int_equal(qc_config_count(cfg), 47);
+    assert_int_equal(qc_config_count(cfg), 48);
     qc_cfg_entry prev = {0}, e;
     for (size_t i = 0; i < qc_config_count(cfg); i++) {
         assert_int_equal(qc_config_entry(cfg, i, &e), 0);
@@ -264,7 +264,7 @@ static void test_defaults_table(void **state) {
         assert_string_equal(e.source, "default");
         prev = e;
     }
-    assert_int_equal(qc_config_entry(cfg, 47, &e), -1);
+    assert_int_equal(qc_config_entry(cfg, 48, &e), -1);
     assert_entry(cfg, "storage.url", "./quantcli.db", QC_CFG_DEFAULT, "default");
     assert_entry(cfg, "log.level", "warn", QC_CFG_DEFAULT, "default");
     assert_entry(cfg, "log.file", "", QC_CFG_DEFAULT, "default");
@@ -370,7 +370,7 @@ static void test_invalid_keys(void **state) {
     longkey[sizeof longkey - 1] = '\0';
     assert_int_equal(qc_config_set(cfg, longkey, "v", QC_CFG_FLAG, "--set", &err), QC_ERR_CONFIG);
     assert_int_equal(qc_config_set(cfg, "a_1.b_2._c", "v", QC_CFG_FLAG, "--set", &err), QC_OK);
-    assert_int_equal(qc_config_count(cfg), 48);
+    assert_int_equal(qc_config_count(cfg), 49);
     qc_config_free(cfg);
 }
 
@@ -563,7 +563,7 @@ static void test_yaml_errors(void **state) {
     }
     /* Syntax errors carry FILE:LINE:COL. */
     assert_config_error(load_yaml_text(cfg, "a: 1\nb: [x\n", &err), &err, "t.yaml:3:", NULL);
-    assert_int_equal(qc_config_count(cfg), 47); /* nothing applied */
+    assert_int_equal(qc_config_count(cfg), 48); /* nothing applied */
     qc_config_free(cfg);
 }
 

@@ -82,6 +82,34 @@ static void test_codec_roundtrip(void **s) {
     }
 }
 
+/* A scoped kill carries scope and id; a global one is what older journals hold (the op byte with
+ * no scope bits, no id: 4 bytes shorter), and an unknown scope is malformed. */
+static void test_codec_scoped_control(void **s) {
+    (void)s;
+    qc_jrec r = {.type = QC_JR_CONTROL}, back;
+    r.u.control.op = QC_JCTL_RELEASE;
+    r.u.control.scope = 2; /* symbol */
+    r.u.control.id = 7;
+    r.u.control.events = 3;
+    snprintf(r.u.control.reason, sizeof r.u.control.reason, "file");
+    uint8_t buf[512], g[512];
+    qc_error err = {0};
+    size_t n = qc_journal_encode(&r, buf, sizeof buf);
+    assert_int_equal(qc_journal_decode(buf + 8, n - 8, &back, &err), QC_OK);
+    assert_int_equal(back.u.control.op, QC_JCTL_RELEASE);
+    assert_int_equal(back.u.control.scope, 2);
+    assert_int_equal(back.u.control.id, 7);
+    r.u.control.scope = 0;
+    size_t ng = qc_journal_encode(&r, g, sizeof g);
+    assert_int_equal(ng + 4, n);
+    assert_int_equal(g[9], QC_JCTL_RELEASE); /* after the record type */
+    assert_int_equal(qc_journal_decode(g + 8, ng - 8, &back, &err), QC_OK);
+    assert_int_equal(back.u.control.scope, 0);
+    assert_int_equal(back.u.control.id, 0);
+    buf[9] = (uint8_t)(QC_JCTL_KILL | 3 << 4);
+    assert_int_not_equal(qc_journal_decode(buf + 8, n - 8, &back, &err), QC_OK);
+}
+
 static void path_in(char *out, size_t n, const char *dir) { snprintf(out, n, "%s/journal", dir); }
 
 static void write_sample(const char *path, int n_orders) {
@@ -274,6 +302,7 @@ static void test_sync_parse(void **s) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc),           cmocka_unit_test(test_codec_roundtrip),
+        cmocka_unit_test(test_codec_scoped_control),
         cmocka_unit_test(test_reopen_and_torn_tail), cmocka_unit_test(test_corruption_refused),
         cmocka_unit_test(test_full_disk),     cmocka_unit_test(test_fold),
         cmocka_unit_test(test_sync_parse),

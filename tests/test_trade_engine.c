@@ -301,11 +301,69 @@ static void test_venue_reject(void **s) {
     test_rmdir(dir);
 }
 
+/* The router as the venue: backtest and the engine give the same orders, fills and equity, and
+ * the engine reports per-venue fills in its status, its control reply and /metrics. */
+static void sor_setup(qc_venue_setup *v) {
+    qc_venue_setup_init(v, QC_VENUE_SOR);
+    for (size_t k = 0; k < v->n; k++) v->ex[k].depth_frac = 0.0002 + 0.0001 * (double)k; /* shallow: parents split */
+}
+
+static void test_sor_parity_metrics(void **s) {
+    (void)s;
+    fixture f;
+    fixture_init(&f);
+    qc_backtest_opts bo;
+    qc_backtest_opts_init(&bo);
+    bo.strategy = qc_strategy_find("sma_cross");
+    bo.params = &f.p;
+    bo.cal = qc_calendar_get("NYSE", NULL);
+    sor_setup(&bo.venue);
+    qc_backtest_result want, got;
+    qc_error err = {0};
+    assert_int_equal(qc_backtest_run(f.series, f.names, 1, &bo, &want, &err), QC_OK);
+    assert_int_equal(want.venue_kind, QC_VENUE_SOR);
+    assert_true(want.routing.children > want.routing.parents && want.routing.iso_children > 0);
+    char dir[64];
+    test_tmpdir(dir, sizeof dir);
+    qc_engine_opts o;
+    engine_opts(&f, dir, &o);
+    sor_setup(&o.bt.venue);
+    qc_engine *e;
+    size_t torn;
+    assert_int_equal(qc_engine_open(&o, &e, &torn, &err), QC_OK);
+    assert_int_equal(qc_engine_run(e, &err), QC_OK);
+    assert_int_equal(qc_engine_finish(e, &got, &err), QC_OK);
+    assert_int_equal(got.n_orders, want.n_orders);
+    assert_int_equal(got.sim.fills, want.sim.fills);
+    assert_int_equal(got.routing.children, want.routing.children);
+    assert_true(got.routing.saved == want.routing.saved);
+    assert_memory_equal(got.equity, want.equity, want.n * sizeof(double));
+    qc_engine_status st;
+    qc_engine_status_get(e, &st);
+    assert_int_equal(st.n_venues, 3);
+    size_t sum = 0;
+    for (size_t k = 0; k < 3; k++) sum += st.venue_fills[k];
+    assert_int_equal(sum, want.routing.fills);
+    assert_string_equal(st.venue_names[0], "A");
+    char reply[4096], metrics[16384], want_line[128];
+    qc_engine_control(e, "{\"cmd\": \"status\"}", 17, reply, sizeof reply);
+    assert_non_null(strstr(reply, "\"venue_fills\": {\"A\": "));
+    qc_engine_metrics_text(e, metrics, sizeof metrics);
+    snprintf(want_line, sizeof want_line, "quantcli_venue_fills_total{venue=\"B\"} %zu\n", st.venue_fills[1]);
+    assert_non_null(strstr(metrics, want_line));
+    qc_backtest_result_free(&got);
+    qc_backtest_result_free(&want);
+    qc_engine_close(e);
+    qc_synth_free(f.m);
+    test_rmdir(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parity_full_disk_restart),
         cmocka_unit_test(test_control_parse),
         cmocka_unit_test(test_venue_reject),
+        cmocka_unit_test(test_sor_parity_metrics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,6 +48,9 @@ typedef struct {
     uint64_t rejects_check[QC_RISK_CHK__COUNT]; /* by the risk check that refused */
     double equity, pnl, cash;
     double *pos; /* per symbol */
+    size_t n_venues;
+    const char *venue_names[16]; /* owned by the venue, which outlives the /metrics thread */
+    uint64_t venue_fills[16];
     histogram lat[N_LAT];
 } metrics;
 
@@ -383,16 +386,17 @@ static qc_err load_journal(qc_engine *e, qc_error *err) {
 
 /* ---- control actions ---------------------------------------------------------------------------- */
 
-static void apply_control(qc_engine *e, qc_jctl_op op, const char *reason) {
+static void apply_control(qc_engine *e, qc_jctl_op op, qc_risk_scope scope, uint32_t id, const char *reason) {
     qc_risk *risk = e->o.bt.kernel.risk;
     qc_error err = {0};
     int64_t now = e->js.last_ts;
     if (op == QC_JCTL_KILL && risk) {
-        qc_risk_kill(risk, QC_RISK_SCOPE_GLOBAL, 0, reason, now, &err);
-        qc_kernel_cancel_all(e->k);
+        qc_risk_kill(risk, scope, id, reason, now, &err);
+        if (scope == QC_RISK_SCOPE_SYMBOL) qc_kernel_cancel_symbol(e->k, id);
+        else qc_kernel_cancel_all(e->k); /* global, or this daemon's one strategy */
         e->m.kills++;
     } else if (op == QC_JCTL_RELEASE && risk) {
-        qc_risk_release(risk, QC_RISK_SCOPE_GLOBAL, 0, &err);
+        qc_risk_release(risk, scope, id, &err);
     } else if (op == QC_JCTL_CANCEL_ALL) {
         qc_kernel_cancel_all(e->k);
     }
@@ -409,7 +413,7 @@ static int control_action(qc_engine *e, qc_jctl_op op, const char *reason) {
     if (journal(e, &r)) return -1;
     qc_error err = {0};
     qc_jstate_apply(&e->js, &r, &err);
-    apply_control(e, op, reason);
+    apply_control(e, op, QC_RISK_SCOPE_GLOBAL, 0, reason);
     if (op != QC_JCTL_CANCEL_ALL) write_kill_file(e, op == QC_JCTL_KILL, reason);
     return 0;
 }
@@ -428,8 +432,40 @@ static void write_kill_file(qc_engine *e, int engage, const char *reason) {
     qc_risk_kill_list_free(&l);
 }
 
-/* At start (once the journal is re-executed): the file's global switch wins over the journal's; a
- * difference becomes a journaled kill or release, so a later re-execution applies it at this point. */
+/* A kill or release from the kill switch file, journaled first like a control command. */
+static void journal_switch(qc_engine *e, int engage, qc_risk_scope scope, uint32_t id, const char *reason) {
+    QC_LOG(QC_LOG_WARN, "trade", engage ? "kill switch engaged by the file" : "kill switch released by the file",
+           QC_KS("file", e->o.kill_file), QC_KS("scope", qc_risk_scope_name(scope)), QC_KS("reason", reason));
+    qc_jrec r = {.type = QC_JR_CONTROL};
+    r.u.control.op = engage ? QC_JCTL_KILL : QC_JCTL_RELEASE;
+    r.u.control.scope = (uint8_t)scope;
+    r.u.control.id = id;
+    r.u.control.events = qc_backtest_session_events(e->sess);
+    snprintf(r.u.control.reason, sizeof r.u.control.reason, "%s", reason);
+    if (journal(e, &r)) return;
+    qc_error err = {0};
+    qc_jstate_apply(&e->js, &r, &err);
+    apply_control(e, r.u.control.op, scope, id, reason);
+}
+
+/* The file's entry for one switch (NULL = not engaged there). */
+static const qc_risk_kill_entry *file_entry(const qc_risk_kill_list *l, qc_risk_scope scope, const char *name) {
+    for (size_t i = 0; i < l->n; i++)
+        if (l->e[i].scope == scope && (scope == QC_RISK_SCOPE_GLOBAL || strcmp(l->e[i].name, name) == 0)) return &l->e[i];
+    return NULL;
+}
+
+static void sync_switch(qc_engine *e, const qc_risk_kill_list *l, qc_risk_scope scope, uint32_t id, const char *name) {
+    const qc_risk_kill_entry *f = file_entry(l, scope, name);
+    int killed = qc_risk_is_killed(e->o.bt.kernel.risk, scope, id);
+    if (!!f == killed) return;
+    journal_switch(e, f != NULL, scope, id, f ? f->reason : "released in the kill switch file");
+}
+
+/* At start (once the journal is re-executed): the file's switches win over the journal's, for the
+ * global scope, this daemon's strategy (by its risk name) and each symbol of the universe (names
+ * the daemon does not trade stay in the file untouched); a difference becomes a journaled kill or
+ * release, so a later re-execution applies it at this point. */
 static void apply_kill_file(qc_engine *e) {
     e->kill_file_pending = 0;
     qc_risk *risk = e->o.bt.kernel.risk;
@@ -440,37 +476,61 @@ static void apply_kill_file(qc_engine *e) {
         QC_LOG(QC_LOG_ERROR, "trade", "kill switch file unreadable", QC_KS("reason", err.msg));
         return;
     }
-    const qc_risk_kill_entry *g = NULL;
-    for (size_t i = 0; i < l.n; i++)
-        if (l.e[i].scope == QC_RISK_SCOPE_GLOBAL) g = &l.e[i];
-    int killed = qc_risk_is_killed(risk, QC_RISK_SCOPE_GLOBAL, 0);
-    char reason[QC_JOURNAL_TEXT_MAX];
-    snprintf(reason, sizeof reason, "%s", g ? g->reason : "released in the kill switch file");
+    uint32_t st = e->o.bt.kernel.risk_strategy;
+    sync_switch(e, &l, QC_RISK_SCOPE_GLOBAL, 0, "");
+    sync_switch(e, &l, QC_RISK_SCOPE_STRATEGY, st, qc_risk_strategy_name(risk, st));
+    for (size_t s = 0; s < e->o.n_symbols; s++) sync_switch(e, &l, QC_RISK_SCOPE_SYMBOL, (uint32_t)s, e->o.symbols[s]);
     qc_risk_kill_list_free(&l);
-    if (!!g == killed) return;
-    QC_LOG(QC_LOG_WARN, "trade", g ? "kill switch engaged by the file" : "kill switch released by the file",
-           QC_KS("file", e->o.kill_file), QC_KS("reason", reason));
-    qc_jrec r = {.type = QC_JR_CONTROL};
-    r.u.control.op = g ? QC_JCTL_KILL : QC_JCTL_RELEASE;
-    r.u.control.events = qc_backtest_session_events(e->sess);
-    snprintf(r.u.control.reason, sizeof r.u.control.reason, "%s", reason);
-    if (journal(e, &r)) return;
-    qc_jstate_apply(&e->js, &r, &err);
-    apply_control(e, r.u.control.op, reason);
+}
+
+/* A loss or drawdown limit engaged a switch during a live event: the file gets every switch of
+ * the risk engine (other names in it are kept), so a restart, even on a new state directory,
+ * stays killed. Re-executed events never write: the journal already holds their outcome. */
+static void persist_risk_kills(qc_engine *e) {
+    qc_error err = {0};
+    if (qc_risk_kill_save(e->o.bt.kernel.risk, e->o.kill_file, &err))
+        QC_LOG(QC_LOG_ERROR, "trade", "kill switch file not written", QC_KS("file", e->o.kill_file),
+               QC_KS("reason", err.msg));
+    else
+        QC_LOG(QC_LOG_WARN, "trade", "kill switch engaged by a risk limit: written to the file",
+               QC_KS("file", e->o.kill_file));
 }
 
 /* Journaled control records due before the next event (while re-executing). */
 static void replay_controls(qc_engine *e) {
     while (e->verify_pos < e->n_jr && e->jr[e->verify_pos].type == QC_JR_CONTROL) {
         const qc_jrec *r = &e->jr[e->verify_pos++];
-        apply_control(e, r->u.control.op, r->u.control.reason);
+        apply_control(e, r->u.control.op, (qc_risk_scope)r->u.control.scope, r->u.control.id, r->u.control.reason);
     }
 }
 
 /* ---- one feed event -------------------------------------------------------------------------- */
 
+/* Fills per venue from the venue's own statistics (re-executed ones included: session totals). */
+static size_t venue_fills(const qc_engine *e, const char **names, uint64_t *fills) {
+    qc_venue_kind kind = e->o.bt.venue.kind;
+    if (kind == QC_VENUE_SIM) {
+        names[0] = "sim";
+        fills[0] = qc_sim_venue_stats(e->sim)->fills;
+        return 1;
+    }
+    if (kind == QC_VENUE_EXCHANGE) {
+        names[0] = qc_exchange_venue_opts(e->sim)->name;
+        fills[0] = qc_exchange_venue_stats(e->sim)->fills;
+        return 1;
+    }
+    const qc_route_stats *rs = qc_route_venue_stats(e->sim);
+    size_t n = rs->n_venues < 16 ? rs->n_venues : 16;
+    for (size_t k = 0; k < n; k++) {
+        names[k] = rs->venue[k].name;
+        fills[k] = rs->venue[k].fills;
+    }
+    return n;
+}
+
 static void publish(qc_engine *e) {
     const qc_account *a = qc_kernel_account(e->k);
+    e->m.n_venues = venue_fills(e, e->m.venue_names, e->m.venue_fills);
     e->m.events = qc_backtest_session_events(e->sess);
     e->m.equity = qc_account_equity(a);
     e->m.pnl = e->m.equity - a->initial_cash;
@@ -496,8 +556,12 @@ static qc_err step(qc_engine *e, qc_error *err) {
     int64_t ts = qc_backtest_session_peek(e->sess);
     e->t_tick = mono_ns();
     e->first_order_of_event = 0;
+    size_t kills_before = qc_kernel_risk(e->k)->kills;
+    int live_before = e->verify_pos >= e->n_jr;
     qc_err rc = qc_backtest_session_step(e->sess, err);
     if (rc) return rc;
+    if (live_before && e->o.kill_file && *e->o.kill_file && qc_kernel_risk(e->k)->kills > kills_before)
+        persist_risk_kills(e);
     qc_jrec r = {.type = QC_JR_FEED};
     r.u.feed.events = qc_backtest_session_events(e->sess);
     r.u.feed.ts = ts;
@@ -539,9 +603,8 @@ static qc_err recover(qc_engine *e, qc_error *err) {
 /* ---- open / close ------------------------------------------------------------------------------- */
 
 static qc_err build(qc_engine *e, qc_error *err) {
-    qc_sim_opts so;
-    qc_backtest_sim_opts(&e->o.bt, &so);
-    qc_err rc = qc_sim_venue_new(&so, e->o.n_symbols, &e->sim, err); /* the venue: an exchange plugs in here */
+    /* the venue of --venue: the bar venue, an exchange, or the router over several */
+    qc_err rc = qc_backtest_venue_new(&e->o.bt, e->o.n_symbols, &e->sim, err);
     if (rc) return rc;
     e->jv.base.vt = &k_jv_vt;
     e->jv.inner = e->sim;
@@ -620,7 +683,7 @@ void qc_engine_close(qc_engine *e) {
     if (e->epoll_fd >= 0) close(e->epoll_fd);
     if (e->signal_fd >= 0) close(e->signal_fd);
     qc_backtest_session_free(e->sess);
-    qc_sim_venue_free(e->sim);
+    qc_backtest_venue_free(e->o.bt.venue.kind, e->sim);
     if (e->journal) {
         qc_error err = {0};
         qc_journal_flush(e->journal, &err);
@@ -660,18 +723,27 @@ void qc_engine_status_get(const qc_engine *e, qc_engine_status *st) {
     st->finished = e->finished_feed;
     st->stalled = e->stalled;
     st->journal_records = qc_journal_appended(e->journal) + e->n_jr;
+    uint64_t f[16];
+    st->n_venues = venue_fills(e, st->venue_names, f);
+    for (size_t k = 0; k < st->n_venues; k++) st->venue_fills[k] = (size_t)f[k];
 }
 
 static size_t reply_status(qc_engine *e, char *r, size_t cap) {
     qc_engine_status st;
     qc_engine_status_get(e, &st);
-    return (size_t)snprintf(r, cap,
-                            "{\"ok\": true, \"session\": \"%016llx\", \"events\": %zu, \"total_events\": %zu, "
-                            "\"equity\": %.10g, \"pnl\": %.10g, \"cash\": %.10g, \"open_positions\": %zu, \"orders\": %zu, "
-                            "\"open_orders\": %zu, \"fills\": %zu, \"rejects\": %zu, \"killed\": %s, \"finished\": %s}",
-                            (unsigned long long)st.session_id, st.events, st.total_events, st.equity, st.pnl, st.cash,
-                            st.open_positions, st.orders, st.open_orders, st.fills, st.rejects,
-                            st.killed ? "true" : "false", st.finished ? "true" : "false");
+    int n = snprintf(r, cap,
+                     "{\"ok\": true, \"session\": \"%016llx\", \"events\": %zu, \"total_events\": %zu, "
+                     "\"equity\": %.10g, \"pnl\": %.10g, \"cash\": %.10g, \"open_positions\": %zu, \"orders\": %zu, "
+                     "\"open_orders\": %zu, \"fills\": %zu, \"rejects\": %zu, \"killed\": %s, \"finished\": %s, "
+                     "\"venue_fills\": {",
+                     (unsigned long long)st.session_id, st.events, st.total_events, st.equity, st.pnl, st.cash,
+                     st.open_positions, st.orders, st.open_orders, st.fills, st.rejects,
+                     st.killed ? "true" : "false", st.finished ? "true" : "false");
+    size_t k = n > 0 ? (size_t)n : 0;
+    for (size_t v = 0; v < st.n_venues && k < cap; v++) /* venue names are config words: no escaping needed */
+        k += (size_t)snprintf(r + k, cap - k, "%s\"%s\": %zu", v ? ", " : "", st.venue_names[v], st.venue_fills[v]);
+    if (k < cap) k += (size_t)snprintf(r + k, cap - k, "}}");
+    return k;
 }
 
 /* Appends with snprintf semantics, never past cap; *k counts what the whole text needs. */
@@ -778,6 +850,11 @@ size_t qc_engine_metrics_text(qc_engine *e, char *buf, size_t cap) {
         "# TYPE quantcli_orders_total counter\nquantcli_orders_total %llu\n", (unsigned long long)m->orders);
     app(buf, cap, &k, "# HELP quantcli_fills_total Fills received.\n# TYPE quantcli_fills_total counter\n"
         "quantcli_fills_total %llu\n", (unsigned long long)m->fills);
+    app(buf, cap, &k, "# HELP quantcli_venue_fills_total Fills per venue (sim, the exchange, or each venue of the "
+        "router: child fills).\n# TYPE quantcli_venue_fills_total counter\n");
+    for (size_t v = 0; v < m->n_venues; v++)
+        app(buf, cap, &k, "quantcli_venue_fills_total{venue=\"%s\"} %llu\n", m->venue_names[v],
+            (unsigned long long)m->venue_fills[v]);
     app(buf, cap, &k, "# HELP quantcli_rejects_total Orders refused, by the pre-trade risk check that refused them "
         "(check=\"venue\": refused by the venue).\n# TYPE quantcli_rejects_total counter\n");
     for (int c = 1; c < QC_RISK_CHK__COUNT; c++)

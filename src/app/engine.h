@@ -23,6 +23,9 @@ typedef struct {
     size_t open_positions, orders, open_orders, fills, rejects;
     int killed, recovering, finished, stalled;
     uint64_t journal_records;
+    size_t n_venues;                /* fills per venue: the bar venue ("sim"), the exchange, or each routed venue */
+    const char *venue_names[16];    /* owned by the engine's venue */
+    size_t venue_fills[16];
 } qc_engine_status;
 
 typedef struct {

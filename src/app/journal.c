@@ -178,9 +178,12 @@ static void encode_payload(const qc_jrec *r, wbuf *w) {
         put_i64(w, r->u.feed.ts);
         break;
     case QC_JR_CONTROL:
-        put_u8(w, (unsigned)r->u.control.op);
+        /* the scope rides in the op byte's high nibble; a scoped switch appends its id, so a
+         * global record is byte for byte what older journals hold */
+        put_u8(w, (unsigned)r->u.control.op | (unsigned)(r->u.control.scope & 0xf) << 4);
         put_u64(w, r->u.control.events);
         put_text(w, r->u.control.reason);
+        if (r->u.control.scope) put_u32(w, r->u.control.id);
         break;
     }
 }
@@ -245,11 +248,13 @@ qc_err qc_journal_decode(const uint8_t *p, size_t len, qc_jrec *out, qc_error *e
         out->u.feed.ts = get_i64(&b);
         break;
     case QC_JR_CONTROL: {
-        unsigned op = get_u8(&b);
-        if (op < QC_JCTL_KILL || op > QC_JCTL_CANCEL_ALL) b.bad = 1;
+        unsigned byte = get_u8(&b), op = byte & 0xf, scope = byte >> 4;
+        if (op < QC_JCTL_KILL || op > QC_JCTL_CANCEL_ALL || scope > 2) b.bad = 1;
         out->u.control.op = (qc_jctl_op)op;
+        out->u.control.scope = (uint8_t)scope;
         out->u.control.events = get_u64(&b);
         get_text(&b, out->u.control.reason);
+        out->u.control.id = scope ? get_u32(&b) : 0;
         break;
     }
     default:
@@ -546,6 +551,7 @@ qc_err qc_jstate_apply(qc_jstate *st, const qc_jrec *r, qc_error *err) {
         st->last_ts = r->u.feed.ts;
         return QC_OK;
     case QC_JR_CONTROL:
+        if (r->u.control.scope) return QC_OK; /* the state's switch is the global one */
         if (r->u.control.op == QC_JCTL_KILL) {
             st->killed = 1;
             snprintf(st->kill_reason, sizeof st->kill_reason, "%s", r->u.control.reason);

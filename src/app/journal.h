@@ -61,6 +61,8 @@ typedef struct {
             qc_jctl_op op;
             uint64_t events; /* applied after this many events */
             char reason[QC_JOURNAL_TEXT_MAX];
+            uint8_t scope;   /* kill/release: qc_risk_scope (0 = global, as every older journal) */
+            uint32_t id;     /* strategy id or symbol index of a scoped switch */
         } control;
     } u;
 } qc_jrec;

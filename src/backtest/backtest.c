@@ -20,6 +20,7 @@ void qc_backtest_opts_init(qc_backtest_opts *o) {
     qc_metrics_opts_init(&o->metrics);
     o->metrics.periods_per_year = 0;
     o->interval_s = 86400;
+    qc_venue_setup_init(&o->venue, QC_VENUE_SIM);
 }
 
 double qc_backtest_periods_per_year(const qc_calendar *cal, int64_t interval_s) {
@@ -116,6 +117,7 @@ static void record_symbol_pnl(qc_backtest_result *r, const qc_account *a, size_t
 typedef struct {
     qc_kernel *k;
     qc_venue *venue;
+    qc_venue_kind kind;
     size_t *idx;
     uint8_t *has;
     double *last;
@@ -125,7 +127,7 @@ typedef struct {
 
 static void run_state_free(run_state *st) {
     qc_kernel_free(st->k);
-    qc_sim_venue_free(st->venue);
+    qc_backtest_venue_free(st->kind, st->venue);
     free(st->idx);
     free(st->has);
     free(st->last);
@@ -333,7 +335,12 @@ static qc_err collect(const run_state *st, qc_backtest_result *r, qc_error *err)
     }
     r->n_orders = qc_kernel_n_orders(st->k);
     r->risk = *qc_kernel_risk(st->k);
-    r->sim = *qc_sim_venue_stats(st->venue);
+    r->venue_kind = st->kind;
+    if (st->kind == QC_VENUE_SIM) r->sim = *qc_sim_venue_stats(st->venue);
+    if (st->kind == QC_VENUE_EXCHANGE) r->exchange = *qc_exchange_venue_stats(st->venue);
+    if (st->kind == QC_VENUE_EXCHANGE) r->sim.fills = r->exchange.fills;
+    if (st->kind == QC_VENUE_SOR) r->routing = *qc_route_venue_stats(st->venue);
+    if (st->kind == QC_VENUE_SOR) r->sim.fills = r->routing.fills;
     r->borrow_paid = a->borrow_paid;
     r->n_trades = a->n_trades;
     r->trades = malloc((a->n_trades ? a->n_trades : 1) * sizeof *r->trades);
@@ -363,6 +370,18 @@ void qc_backtest_sim_opts(const qc_backtest_opts *o, qc_sim_opts *so) {
     *so = o->sim;
     so->cal = o->cal;
     so->interval_s = o->interval_s;
+}
+
+qc_err qc_backtest_venue_new(const qc_backtest_opts *o, size_t n_sym, qc_venue **out, qc_error *err) {
+    if (o->venue.kind != QC_VENUE_SIM) return qc_venue_setup_make(&o->venue, n_sym, out, err);
+    qc_sim_opts so;
+    qc_backtest_sim_opts(o, &so);
+    return qc_sim_venue_new(&so, n_sym, out, err);
+}
+
+void qc_backtest_venue_free(qc_venue_kind kind, qc_venue *v) {
+    if (kind == QC_VENUE_SIM) qc_sim_venue_free(v);
+    else qc_venue_setup_free(kind, v);
 }
 
 /* Checks the series, allocates the run state and the result, makes the kernel over `venue`. */
@@ -417,9 +436,8 @@ qc_err qc_backtest_run(const qc_bars *const *series, const char *const *symbols,
                        const qc_backtest_opts *o, qc_backtest_result *r, qc_error *err) {
     run_state st = {0};
     replay_clock clk = {{replay_now}, 0};
-    qc_sim_opts so;
-    qc_backtest_sim_opts(o, &so);
-    qc_err rc = qc_sim_venue_new(&so, n_sym, &st.venue, err);
+    st.kind = o->venue.kind;
+    qc_err rc = qc_backtest_venue_new(o, n_sym, &st.venue, err);
     if (!rc) rc = run_begin(series, symbols, n_sym, o, &st, st.venue, &clk.base, r, err);
     int64_t t0 = mono_ns(), c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
     run_sums sums = {0};
@@ -456,6 +474,7 @@ qc_err qc_backtest_session_new(const qc_bars *const *series, const char *const *
     s->n_sym = n_sym;
     s->o = *o;
     s->st.venue = sim; /* for its statistics; not freed here */
+    s->st.kind = o->venue.kind;
     qc_err rc = run_begin(series, symbols, n_sym, o, &s->st, front, clock ? clock : &s->clk.base, &s->r, err);
     if (rc) {
         qc_backtest_session_free(s);
@@ -597,6 +616,33 @@ static void json_trades(FILE *f, const qc_backtest_result *r, const qc_calendar 
     fputs(r->n_trades ? "\n  ]" : "]", f);
 }
 
+/* With an exchange or the router: "venue" and its statistics ("exchange" or "routing"). */
+static void json_venue(FILE *f, const qc_backtest_result *r) {
+    if (r->venue_kind == QC_VENUE_EXCHANGE) {
+        const qc_exchange_stats *x = &r->exchange;
+        fprintf(f, "  \"venue\": \"exchange\",\n  \"exchange\": {\"fills\": %zu, \"maker_fills\": %zu, \"taker_fills\": %zu, "
+                   "\"shares\": %.10g, \"fees_paid\": %.10g, \"rebates\": %.10g, \"cancelled\": %zu, \"expired\": %zu},\n",
+                x->fills, x->maker_fills, x->taker_fills, x->shares, x->fees_paid, x->rebates, x->cancelled, x->expired);
+        return;
+    }
+    if (r->venue_kind != QC_VENUE_SOR) return;
+    const qc_route_stats *g = &r->routing;
+    fprintf(f, "  \"venue\": \"sor\",\n  \"routing\": {\"parents\": %zu, \"rounds\": %zu, \"children\": %zu, "
+               "\"iso_children\": %zu, \"fills\": %zu, \"taken_qty\": %.10g, \"single_venue_qty\": %.10g, "
+               "\"single_venue_short\": %.10g, \"cost_saved\": %.10g,\n    \"venues\": [",
+            g->parents, g->rounds, g->children, g->iso_children, g->fills, g->taken_qty, g->single_qty, g->single_short,
+            g->saved);
+    for (size_t k = 0; k < g->n_venues; k++) {
+        const qc_route_per_venue *v = &g->venue[k];
+        fprintf(f, "%s{\"name\": ", k ? ", " : "");
+        jstr(f, v->name);
+        fprintf(f, ", \"fills\": %zu, \"maker_fills\": %zu, \"children\": %zu, \"iso_children\": %zu, \"qty\": %.10g, "
+                   "\"notional\": %.10g, \"fees\": %.10g}",
+                v->fills, v->maker_fills, v->children, v->iso_children, v->qty, v->notional, v->fees);
+    }
+    fputs("]},\n", f);
+}
+
 qc_err qc_backtest_write_json(FILE *f, const qc_backtest_result *r, const char *run, const qc_calendar *cal,
                               int64_t iv, qc_error *err) {
     fputs("{\n  \"run\": ", f);
@@ -633,7 +679,9 @@ qc_err qc_backtest_write_json(FILE *f, const qc_backtest_result *r, const char *
             r->risk.rejected, r->risk.kills, r->risk.kill_cancels, r->risk.kill_flattens);
     if (r->risk.rejected) jstr(f, r->risk.first_reject.msg);
     else fputs("null", f);
-    fputs("},\n  \"equity\": {\"time\": [", f);
+    fputs("},\n", f);
+    json_venue(f, r);
+    fputs("  \"equity\": {\"time\": [", f);
     for (size_t i = 0; i < r->n; i++) {
         if (i) fputc(',', f);
         jstamp(f, cal, r->ts[i], iv);

@@ -10,12 +10,14 @@
 #include "backtest/sim_venue.h"
 #include "core/calendar.h"
 #include "execution/kernel.h"
+#include "execution/route_venue.h"
 
 typedef struct {
     const qc_strategy_def *strategy;
     const qc_params *params;
     qc_kernel_opts kernel;   /* cash, leverage limit, borrow rate */
     qc_sim_opts sim;         /* fill mode, participation, costs, integer shares */
+    qc_venue_setup venue;    /* the venue: the bar venue (sim, default), one exchange, or the router (sor) */
     qc_metrics_opts metrics; /* periods_per_year 0 = derived (qc_backtest_periods_per_year) */
     const qc_calendar *cal;
     int64_t interval_s;
@@ -53,7 +55,10 @@ typedef struct {
     size_t n_orders, n_bar_events;
     qc_kernel_risk_stats risk;    /* what the risk engine refused or engaged (kernel.risk set) */
     double commission_paid, borrow_paid;
-    qc_sim_stats sim;
+    qc_sim_stats sim;         /* sim venue; with another venue only .fills (fills the kernel got) is set */
+    qc_venue_kind venue_kind;
+    qc_exchange_stats exchange; /* venue exchange */
+    qc_route_stats routing;     /* venue sor */
     int64_t simulate_ns, stats_ns;
     int64_t simulate_cpu_ns;  /* CPU time of the replaying thread (steady under machine load) */
 } qc_backtest_result;
@@ -84,6 +89,11 @@ qc_kernel *qc_backtest_session_kernel(qc_backtest_session *s);
 /* Ends the run (on_finish, statistics) into res (owned by the caller afterwards). Once only. */
 qc_err qc_backtest_session_finish(qc_backtest_session *s, qc_backtest_result *res, qc_error *err);
 void qc_backtest_session_free(qc_backtest_session *s);
+
+/* The venue of o->venue (the bar venue of o->sim for sim) for n_symbols; free with
+ * qc_backtest_venue_free(o->venue.kind, v). */
+qc_err qc_backtest_venue_new(const qc_backtest_opts *o, size_t n_symbols, qc_venue **out, qc_error *err);
+void qc_backtest_venue_free(qc_venue_kind kind, qc_venue *v);
 
 /* Outputs. `run` describes the run (strategy and parameters, data, options) for the JSON. */
 qc_err qc_backtest_write_json(FILE *f, const qc_backtest_result *r, const char *run, const qc_calendar *cal,

@@ -205,6 +205,16 @@ qc_err qc_cli_backtest_opts(const qc_args *a, const universe *u, qc_backtest_opt
     return QC_OK;
 }
 
+qc_err qc_cli_venue_opts(const qc_cli *cli, const qc_args *a, qc_backtest_opts *o, qc_error *err) {
+    qc_venue_kind k;
+    qc_err rc = qc_venue_kind_parse(qc_args_get(a, "venue"), &k, err);
+    if (rc) return rc;
+    qc_venue_setup_init(&o->venue, k);
+    const char *spec = k == QC_VENUE_SOR ? qc_config_get(cli->cfg, "execution.venues") : NULL;
+    if (spec && *spec && qc_venue_setup_parse(spec, &o->venue, err)) return err->code = QC_ERR_CONFIG;
+    return QC_OK;
+}
+
 /* ---- outputs ---------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -372,6 +382,7 @@ static int cmd_backtest(qc_cli *cli, qc_args *a) {
     if (!rc) rc = qc_cli_universe_load(cli, a, &u, &err);
     int64_t load_ns = mono_ns() - t0;
     if (!rc) rc = qc_cli_backtest_opts(a, &u, &o, &err);
+    if (!rc) rc = qc_cli_venue_opts(cli, a, &o, &err);
     qc_risk *risk = NULL; /* every order passes the pre-trade checks of the risk.* config */
     if (!rc) rc = qc_cli_make_risk(cli, &u, o.kernel.cash, &risk, &err);
     o.kernel.risk = risk;
@@ -423,6 +434,7 @@ static const qc_opt_spec k_opts[] = {
     {"param", "NAME=VALUE", "strategy parameter (repeatable)"},
     {"cash", "X", "starting cash (default 100000)"},
     {"fill", "MODE", "next_open (default): fill at the next bar's open; close: at the signal bar's close"},
+    {"venue", "KIND", "sim (the bar venue, default), exchange (an order book from the bars) or sor (the router over execution.venues)"},
     {"commission-bps", "X", "commission in basis points of notional (default 0)"},
     {"per-share", "X", "commission per share (default 0)"},
     {"min-commission", "X", "minimum commission per fill when per-share is set"},

@@ -112,9 +112,14 @@ static void status_line(void *ctx, const qc_engine_status *st) {
     (void)ctx;
     char tot[32] = "";
     if (st->total_events) snprintf(tot, sizeof tot, "/%zu", st->total_events);
+    char per[256] = "";
+    size_t k = 0;
+    for (size_t v = 0; st->n_venues > 1 && v < st->n_venues && k < sizeof per; v++) /* the router: per venue */
+        k += (size_t)snprintf(per + k, sizeof per - k, "%s%s %zu", v ? ", " : " (", st->venue_names[v], st->venue_fills[v]);
+    if (k && k + 1 < sizeof per) per[k] = ')', per[k + 1] = '\0';
     fprintf(stderr, "\r\033[K[trade %s] events %zu%s  equity %.2f  P&L %+.2f  positions %zu  orders %zu (%zu open)  "
-            "fills %zu  rejects %zu%s", st->recovering ? "recovering" : st->finished ? "done" : "paper", st->events, tot,
-            st->equity, st->pnl, st->open_positions, st->orders, st->open_orders, st->fills, st->rejects,
+            "fills %zu%s  rejects %zu%s", st->recovering ? "recovering" : st->finished ? "done" : "paper", st->events, tot,
+            st->equity, st->pnl, st->open_positions, st->orders, st->open_orders, st->fills, per, st->rejects,
             st->killed ? "  KILLED" : "");
     fflush(stderr);
 }
@@ -163,6 +168,7 @@ static qc_err metrics_port(const qc_cli *cli, const qc_args *a, int *port, qc_er
 static qc_err engine_opts(const qc_cli *cli, const qc_args *a, trade_run *d, int synth, qc_engine_opts *eo, qc_error *err) {
     qc_engine_opts_init(eo);
     qc_err rc = qc_cli_backtest_opts(a, &d->u, &eo->bt, err);
+    if (!rc) rc = qc_cli_venue_opts(cli, a, &eo->bt, err);
     if (!rc) rc = parse_speed(qc_args_get(a, "speed"), &eo->speed, err);
     const char *fs = qc_config_get(cli->cfg, "trade.journal.fsync");
     if (!rc) rc = qc_journal_sync_parse(fs && *fs ? fs : "every", &eo->sync, err);
@@ -210,6 +216,8 @@ static int cmd_trade(qc_cli *cli, qc_args *a) {
     if (!rc) {
         qc_cli_describe_run(sd, &d.params, &d.u, d.run, sizeof d.run);
         rc = engine_opts(cli, a, &d, synth, &eo, &err);
+        /* the kill switch file names strategy switches by the strategy's name */
+        if (!rc && d.risk) rc = qc_risk_set_strategy_name(d.risk, 0, sd->name, &err);
     }
     eo.bt.strategy = sd;
     eo.bt.params = &d.params;
@@ -287,7 +295,7 @@ static int c_release(qc_cli *c, qc_args *a) { return control(c, a, "release"); }
 static int c_stop(qc_cli *c, qc_args *a) { return control(c, a, "stop"); }
 
 static const qc_opt_spec k_opts[] = {
-    {"mode", "MODE", "paper (the only mode so far: the simulated venue of backtests)"},
+    {"mode", "MODE", "paper (the only mode so far; simulated venues, see --venue)"},
     {"strategy", "NAME", "strategy (default sma_cross), as in backtest"},
     {"param", "NAME=VALUE", "strategy parameter (repeatable)"},
     {"feed", "FEED", "replay:FILE.csv, replay:SYM (from the store) or synth[:N] (N minute bars, then silent)"},
@@ -299,6 +307,7 @@ static const qc_opt_spec k_opts[] = {
     {"cash", "X", "starting cash (default 100000)"},
     {"commission-bps", "X", "commission in basis points of notional (default 0)"},
     {"fill", "MODE", "next_open (default) or close, as in backtest"},
+    {"venue", "KIND", "sim (default), exchange or sor (the router over execution.venues), as in backtest"},
     {"json", "FILE", "write the session's result document (backtest keys + order and fill logs)"},
     {"stay", NULL, "keep serving control commands after a replay feed ends (until trade stop)"},
     {"metrics-port", "N", "serve Prometheus GET /metrics on 127.0.0.1:N (default 0 = off) [trade.metrics.port]"},

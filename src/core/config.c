@@ -45,6 +45,8 @@ static const cfg_spec k_specs[] = {
      "relative tolerance when matching a price jump to a split ratio"},
     /* features.sets.NAME (any NAME): unknown-key strings, a feature set's spec, read and checked by
      * src/features/sets.c (qc_featset_get), listed by `quantcli features sets` */
+    {"execution.venues", QC_CFG_T_STRING, "A:-0.002:0.003:0:2:0.1,B:-0.001:0.002:250:3:0.05,C:0.0005:0.001:500:4:0.05", NULL,
+     "venues of --venue sor: NAME:maker_fee:taker_fee:latency_us[:spread_bps[:depth_frac]],..."},
     {"features.cache", QC_CFG_T_BOOL, "true", NULL,
      "reuse stored feature columns for --symbol while their input bars are unchanged"},
     {"log.file", QC_CFG_T_STRING, "", NULL, "log file, appended to; empty means stderr"},

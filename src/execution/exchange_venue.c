@@ -62,6 +62,7 @@ typedef struct {
     int pumping, draining;
     int64_t now;
     uint64_t mkt_seq;
+    int64_t bar_day;     /* UTC day of the bar being traded (bars feed) */
     qc_exchange_stats st;
 } exch;
 
@@ -496,6 +497,13 @@ static void sweep(exch *v, uint32_t s, int side, double to, double volume) {
 
 static int64_t utc_day(int64_t ts) { return ts >= 0 ? ts / QC_NS_DAY : -((-ts - 1) / QC_NS_DAY) - 1; }
 
+/* DAY orders that just arrived belong to the current bar's day. */
+static void mark_day(exch *v, uint32_t s) {
+    for (uint32_t k = 0; k < v->n_ent; k++)
+        if (v->ent[k].o && v->ent[k].arrived && v->ent[k].day < 0 && v->ent[k].o->req.symbol == s)
+            v->ent[k].day = v->bar_day;
+}
+
 /* DAY orders resting from an earlier UTC day's bar expire before the new bar trades. */
 static void expire_day(exch *v, uint32_t s, int64_t day) {
     for (uint32_t i = 0; i < v->n_ent; i++) {
@@ -513,25 +521,44 @@ static void expire_day(exch *v, uint32_t s, int64_t day) {
     }
 }
 
-static void x_on_bar(qc_venue *base, uint32_t s, const qc_bars *h, size_t i) {
+/* The bar's open: DAY expiry, the ladder, and our orders that arrived since the last bar. */
+void qc_exchange_bar_open(qc_venue *base, uint32_t s, const qc_bars *h, size_t i) {
     exch *v = (exch *)base;
     if (s >= v->n_sym) return;
     int close_only = (h->flags[i] & QC_BAR_CLOSE_ONLY) != 0;
     double open = close_only ? h->close[i] : h->open[i], vol = h->volume[i];
     int64_t open_ts = h->open_ts[i] < h->ts[i] ? h->open_ts[i] : h->ts[i];
     if (h->ts[i] > v->now) v->now = h->ts[i]; /* fills are stamped when the bar is known, like the bar venue's */
-    expire_day(v, s, utc_day(open_ts));
+    v->bar_day = utc_day(open_ts);
+    expire_day(v, s, v->bar_day);
     ladder(v, s, open, vol);
     pump(v, open_ts, s); /* what arrived since the last bar trades against the open */
-    for (uint32_t k = 0; k < v->n_ent; k++) /* DAY orders that just arrived belong to this bar's day */
-        if (v->ent[k].o && v->ent[k].arrived && v->ent[k].day < 0 && v->ent[k].o->req.symbol == s)
-            v->ent[k].day = utc_day(open_ts);
+    mark_day(v, s);
+}
+
+/* The rest of the bar: the sweeps toward its low and high, then the ladder is withdrawn. */
+void qc_exchange_bar_close(qc_venue *base, uint32_t s, const qc_bars *h, size_t i) {
+    exch *v = (exch *)base;
+    if (s >= v->n_sym) return;
+    int close_only = (h->flags[i] & QC_BAR_CLOSE_ONLY) != 0;
+    double open = close_only ? h->close[i] : h->open[i], vol = h->volume[i];
     int low_first = h->close[i] >= open;
     sweep(v, s, low_first ? -1 : 1, low_first ? h->low[i] : h->high[i], vol);
     sweep(v, s, low_first ? 1 : -1, low_first ? h->high[i] : h->low[i], vol);
     market_clear(v, s, 0);
     market_clear(v, s, 1);
     sync_active(v);
+}
+
+void qc_exchange_flush(qc_venue *base, uint32_t s) {
+    exch *v = (exch *)base;
+    pump(v, INT64_MAX, s);
+    mark_day(v, s);
+}
+
+static void x_on_bar(qc_venue *base, uint32_t s, const qc_bars *h, size_t i) {
+    qc_exchange_bar_open(base, s, h, i);
+    qc_exchange_bar_close(base, s, h, i);
 }
 
 static void x_on_event_end(qc_venue *base, int64_t ts) {

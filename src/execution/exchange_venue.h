@@ -74,6 +74,14 @@ const qc_exchange_stats *qc_exchange_venue_stats(const qc_venue *v);
  * then take effect against the old liquidity), then the tick applies. */
 qc_err qc_exchange_on_quote(qc_venue *v, uint32_t s, const qc_quote *q, qc_error *err);
 qc_err qc_exchange_on_trade(qc_venue *v, uint32_t s, const qc_trade *t, qc_error *err);
+/* The bars feed in two halves, for a router that trades between them (route_venue.h); the venue's
+ * own on_bar is both. bar_open: DAY expiry, the ladder around the open, our orders due by the open;
+ * bar_close: the sweeps toward the bar's low and high and the ladder's withdrawal. */
+void qc_exchange_bar_open(qc_venue *v, uint32_t s, const qc_bars *h, size_t i);
+void qc_exchange_bar_close(qc_venue *v, uint32_t s, const qc_bars *h, size_t i);
+/* Every queued submit, cancel and replace of symbol s takes effect now, whatever its latency (a
+ * router's children sent at a bar's open reach that bar's ladder; latency is the router's to apply). */
+void qc_exchange_flush(qc_venue *v, uint32_t s);
 /* Moves the venue's clock to ts: pending submits, cancels and replaces due by then take effect. */
 void qc_exchange_advance(qc_venue *v, int64_t ts);
 int64_t qc_exchange_now(const qc_venue *v);

@@ -577,14 +577,17 @@ size_t qc_kernel_quiet(qc_kernel *k, const int64_t *ts, const qc_bars *const *se
     return stop;
 }
 
-size_t qc_kernel_cancel_all(qc_kernel *k) {
+size_t qc_kernel_cancel_symbol(qc_kernel *k, uint32_t s) {
     size_t n = 0;
     for (uint64_t id = 1; id <= k->n_orders; id++) {
         qc_order *o = order_at(k, id);
+        if (s != UINT32_MAX && o->req.symbol != s) continue;
         if (qc_order_is_open(o) && o->status != QC_OS_PENDING_CANCEL && qc_ctx_cancel(&k->ctx, id) == QC_OK) n++;
     }
     return n;
 }
+
+size_t qc_kernel_cancel_all(qc_kernel *k) { return qc_kernel_cancel_symbol(k, UINT32_MAX); }
 
 void qc_kernel_finish(qc_kernel *k) {
     if (k->strat->on_finish) {

@@ -236,6 +236,8 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
 size_t qc_kernel_quiet(qc_kernel *k, const int64_t *ts, const qc_bars *const *series, size_t from, size_t to);
 /* Cancels every open order (a control command between events); returns how many. */
 size_t qc_kernel_cancel_all(qc_kernel *k);
+/* Cancels the open orders of symbol s (a symbol's kill switch); returns how many. */
+size_t qc_kernel_cancel_symbol(qc_kernel *k, uint32_t s);
 /* Calls on_finish. */
 void qc_kernel_finish(qc_kernel *k);
 const qc_account *qc_kernel_account(const qc_kernel *k);

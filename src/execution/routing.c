@@ -26,8 +26,7 @@ struct qc_router {
     double remaining;
     int64_t now;
     qc_route_result res;
-    double single_px[64], single_q[64], single_fee; /* the lowest-fee venue's far side at arrival */
-    size_t n_single;
+    qc_route_single single; /* the lowest-fee venue's far side at arrival */
 };
 
 void qc_router_opts_init(qc_router_opts *o) {
@@ -81,31 +80,67 @@ static int within(const qc_parent_order *p, double px) {
 }
 
 /* The far side's displayed levels of every venue within the limit; returns how many. */
-static size_t gather(const qc_router *r, cand *out, size_t cap) {
-    size_t n = 0, depth = r->opt.depth < 64 ? r->opt.depth : 64;
-    qc_side far = r->parent.side == QC_BUY ? QC_SELL : QC_BUY;
-    for (uint32_t k = 0; k < r->n_v; k++) {
+static size_t gather(qc_venue *const *v, size_t n_v, const qc_parent_order *p, size_t depth, cand *out, size_t cap) {
+    size_t n = 0;
+    depth = depth < 64 ? depth : 64;
+    qc_side far = p->side == QC_BUY ? QC_SELL : QC_BUY;
+    for (uint32_t k = 0; k < n_v; k++) {
         double px[64], q[64];
-        const qc_exchange_opts *vo = qc_exchange_venue_opts(r->v[k]);
-        size_t m = qc_exchange_levels(r->v[k], r->parent.symbol, far, depth, px, q);
-        for (size_t j = 0; j < m && n < cap && within(&r->parent, px[j]); j++)
+        const qc_exchange_opts *vo = qc_exchange_venue_opts(v[k]);
+        size_t m = qc_exchange_levels(v[k], p->symbol, far, depth, px, q);
+        for (size_t j = 0; j < m && n < cap && within(p, px[j]); j++)
             out[n++] = (cand){far == QC_SELL ? px[j] : -px[j], px[j], q[j], vo->taker_fee, vo->latency_ns, k};
     }
     return n;
 }
 
+size_t qc_route_plan(qc_venue *const *v, size_t n_v, const qc_parent_order *p, double qty, size_t depth,
+                     qc_route_child *out) {
+    cand cs[QC_ROUTER_MAX_VENUES * 64];
+    if (n_v > QC_ROUTER_MAX_VENUES) n_v = QC_ROUTER_MAX_VENUES;
+    size_t n = gather(v, n_v, p, depth, cs, sizeof cs / sizeof cs[0]);
+    if (!n || qty <= 1e-9) return 0;
+    qsort(cs, n, sizeof cs[0], cand_cmp);
+    int slot[QC_ROUTER_MAX_VENUES];
+    for (size_t k = 0; k < QC_ROUTER_MAX_VENUES; k++) slot[k] = -1;
+    size_t n_out = 0;
+    double left = qty;
+    for (size_t i = 0; i < n && left > 1e-9; i++) {
+        double q = fmin(left, cs[i].qty);
+        uint32_t k = cs[i].venue;
+        if (slot[k] < 0) {
+            slot[k] = (int)n_out;
+            out[n_out++] = (qc_route_child){k, 0, 0};
+        }
+        out[slot[k]].qty += q;
+        out[slot[k]].limit = cs[i].px;
+        left -= q;
+    }
+    return n_out;
+}
+
+double qc_route_displayed(qc_venue *const *v, size_t n_v, const qc_parent_order *p, size_t depth) {
+    cand cs[QC_ROUTER_MAX_VENUES * 64];
+    if (n_v > QC_ROUTER_MAX_VENUES) n_v = QC_ROUTER_MAX_VENUES;
+    size_t n = gather(v, n_v, p, depth, cs, sizeof cs / sizeof cs[0]);
+    double q = 0;
+    for (size_t i = 0; i < n; i++) q += cs[i].qty;
+    return q;
+}
+
 /* Every venue's protected away quote = the best of the others'. */
-static void set_away(qc_router *r) {
+void qc_route_set_away(qc_venue *const *v, size_t n_v, uint32_t s) {
     qc_exchange_top t[QC_ROUTER_MAX_VENUES];
-    for (size_t k = 0; k < r->n_v; k++) qc_exchange_get_top(r->v[k], r->parent.symbol, &t[k]);
-    for (size_t k = 0; k < r->n_v; k++) {
+    if (n_v > QC_ROUTER_MAX_VENUES) n_v = QC_ROUTER_MAX_VENUES;
+    for (size_t k = 0; k < n_v; k++) qc_exchange_get_top(v[k], s, &t[k]);
+    for (size_t k = 0; k < n_v; k++) {
         double bid = NAN, ask = NAN;
-        for (size_t j = 0; j < r->n_v; j++) {
+        for (size_t j = 0; j < n_v; j++) {
             if (j == k) continue;
             if (isfinite(t[j].bid) && !(bid >= t[j].bid)) bid = t[j].bid;
             if (isfinite(t[j].ask) && !(ask <= t[j].ask)) ask = t[j].ask;
         }
-        qc_exchange_set_away(r->v[k], r->parent.symbol, bid, ask);
+        qc_exchange_set_away(v[k], s, bid, ask);
     }
 }
 
@@ -131,49 +166,35 @@ static void send_child(qc_router *r, uint32_t venue, double qty, double limit, i
 
 /* Routes the remaining quantity once; returns the number of children sent. */
 static size_t route_round(qc_router *r) {
-    cand cs[QC_ROUTER_MAX_VENUES * 64];
-    size_t n = gather(r, cs, sizeof cs / sizeof cs[0]);
-    if (!n || r->remaining <= 1e-9) return 0;
-    qsort(cs, n, sizeof cs[0], cand_cmp);
-    double take[QC_ROUTER_MAX_VENUES] = {0}, worst[QC_ROUTER_MAX_VENUES] = {0};
-    uint32_t order[QC_ROUTER_MAX_VENUES];
-    size_t n_order = 0;
-    double left = r->remaining;
-    for (size_t i = 0; i < n && left > 1e-9; i++) {
-        double q = fmin(left, cs[i].qty);
-        uint32_t k = cs[i].venue;
-        if (take[k] == 0) order[n_order++] = k;
-        take[k] += q;
-        worst[k] = cs[i].px;
-        left -= q;
-    }
-    set_away(r);
+    qc_route_child plan[QC_ROUTER_MAX_VENUES];
+    size_t n_order = qc_route_plan(r->v, r->n_v, &r->parent, r->remaining, r->opt.depth, plan);
+    if (!n_order) return 0;
+    qc_route_set_away(r->v, r->n_v, r->parent.symbol);
     int iso = r->opt.use_iso && n_order > 1;
     r->res.rounds++;
-    for (size_t j = 0; j < n_order; j++) send_child(r, order[j], take[order[j]], worst[order[j]], iso);
+    for (size_t j = 0; j < n_order; j++) send_child(r, plan[j].venue, plan[j].qty, plan[j].limit, iso);
     return n_order;
 }
 
-/* The lowest-fee venue's far side as it stood when the parent arrived. */
-static void single_venue_snapshot(qc_router *r) {
+int qc_route_single_snapshot(qc_venue *const *v, size_t n_v, const qc_parent_order *p, qc_route_single *out) {
     uint32_t best = 0;
-    for (uint32_t k = 1; k < r->n_v; k++)
-        if (qc_exchange_venue_opts(r->v[k])->taker_fee < qc_exchange_venue_opts(r->v[best])->taker_fee) best = k;
-    r->res.single_venue = (int)best;
-    r->single_fee = qc_exchange_venue_opts(r->v[best])->taker_fee;
-    qc_side far = r->parent.side == QC_BUY ? QC_SELL : QC_BUY;
-    size_t m = qc_exchange_levels(r->v[best], r->parent.symbol, far, 64, r->single_px, r->single_q);
-    r->n_single = 0;
-    while (r->n_single < m && within(&r->parent, r->single_px[r->n_single])) r->n_single++;
+    for (uint32_t k = 1; k < n_v; k++)
+        if (qc_exchange_venue_opts(v[k])->taker_fee < qc_exchange_venue_opts(v[best])->taker_fee) best = k;
+    out->venue = (int)best;
+    out->fee = qc_exchange_venue_opts(v[best])->taker_fee;
+    out->buy = p->side == QC_BUY;
+    qc_side far = p->side == QC_BUY ? QC_SELL : QC_BUY;
+    size_t m = qc_exchange_levels(v[best], p->symbol, far, 64, out->px, out->q);
+    out->n = 0;
+    while (out->n < m && within(p, out->px[out->n])) out->n++;
+    return out->venue;
 }
 
-/* All-in cost (buys) or proceeds (sells) of up to qty shares there; *got = how many it had. */
-static double single_cost(const qc_router *r, double qty, double *got) {
-    int buy = r->parent.side == QC_BUY;
+double qc_route_single_cost(const qc_route_single *sv, double qty, double *got) {
     double left = qty, cost = 0;
-    for (size_t j = 0; j < r->n_single && left > 1e-9; j++) {
-        double t = fmin(left, r->single_q[j]);
-        cost += t * (r->single_px[j] + (buy ? r->single_fee : -r->single_fee));
+    for (size_t j = 0; j < sv->n && left > 1e-9; j++) {
+        double t = fmin(left, sv->q[j]);
+        cost += t * (sv->px[j] + (sv->buy ? sv->fee : -sv->fee));
         left -= t;
     }
     *got = qty - left;
@@ -193,7 +214,7 @@ static void finish(qc_router *r) {
     s->avg_price = s->filled > 0 ? s->notional / s->filled : NAN;
     int buy = r->parent.side == QC_BUY;
     double all_in = s->filled > 0 ? (buy ? s->notional + s->fees : s->notional - s->fees) / s->filled : 0;
-    s->single_cost = single_cost(r, s->filled, &s->single_qty);
+    s->single_cost = qc_route_single_cost(&r->single, s->filled, &s->single_qty);
     s->single_short = s->filled - s->single_qty;
     s->routed_cost = all_in * s->single_qty;
     s->saved = buy ? s->single_cost - s->routed_cost : s->routed_cost - s->single_cost;
@@ -246,7 +267,7 @@ qc_err qc_router_submit(qc_router *r, const qc_parent_order *p, int64_t ts, qc_e
     r->now = ts;
     r->working = 1;
     for (size_t k = 0; k < r->n_v; k++) qc_exchange_advance(r->v[k], ts);
-    single_venue_snapshot(r);
+    r->res.single_venue = qc_route_single_snapshot(r->v, r->n_v, &r->parent, &r->single);
     if (!route_round(r)) finish(r);
     return QC_OK;
 }

@@ -76,4 +76,33 @@ int qc_router_advance(qc_router *r, int64_t ts);
 qc_err qc_router_execute(qc_router *r, const qc_parent_order *p, int64_t ts, qc_route_result *out, qc_error *err);
 void qc_router_result(const qc_router *r, qc_route_result *out);
 
+/* ---- the routing rule, shared with the routing venue (route_venue.h) ---- */
+
+typedef struct {
+    uint32_t venue;
+    double qty, limit; /* the child's quantity and limit (the worst price allocated at the venue) */
+} qc_route_child;
+
+/* One round's plan for qty shares of p: the venues' displayed far sides within the limit (depth
+ * levels each, at most 64) ranked as above and allocated; one child per venue, in the order the
+ * ranking first reached each venue. Returns the number of children (0: nothing within the limit). */
+size_t qc_route_plan(qc_venue *const *v, size_t n_v, const qc_parent_order *p, double qty, size_t depth,
+                     qc_route_child *out);
+/* Shares displayed on the far side within p's limit over all venues (depth levels each). */
+double qc_route_displayed(qc_venue *const *v, size_t n_v, const qc_parent_order *p, size_t depth);
+/* Gives every venue the best bid and ask of the others as its protected away quote for symbol s. */
+void qc_route_set_away(qc_venue *const *v, size_t n_v, uint32_t s);
+
+/* The single-venue comparison: the lowest taker fee venue's far side within the limit, as it stood
+ * when the parent arrived. */
+typedef struct {
+    int venue, buy;
+    double fee;
+    double px[64], q[64];
+    size_t n;
+} qc_route_single;
+int qc_route_single_snapshot(qc_venue *const *v, size_t n_v, const qc_parent_order *p, qc_route_single *out);
+/* All-in cost (buys) or proceeds (sells) of up to qty shares there; *got = how many it showed. */
+double qc_route_single_cost(const qc_route_single *sv, double qty, double *got);
+
 #endif

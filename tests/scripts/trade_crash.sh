@@ -2,19 +2,22 @@
 # trade_crash.sh: SIGKILLs the paper-trading daemon at random points 15 times, restarting it on the
 # same state directory each time, then lets it finish; the final result document must equal an
 # uninterrupted run's (nothing lost, nothing doubled), apart from the session id in client ids.
+# QC_CRASH_ARGS adds options to every run (e.g. --venue sor), QC_CRASH_KILLS sets the kill count.
 set -u
+read -r -a EXTRA <<< "${QC_CRASH_ARGS:-}"
+KILLS=${QC_CRASH_KILLS:-15}
 Q=$(realpath "$1")
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
 PY=/usr/bin/python3
 export QUANTCLI_TRADE__JOURNAL__FSYNC=batch:16 # SIGKILL keeps the page cache: fsync is for power loss
 "$Q" --db q.db data synth --symbols 2 --bars 1500 --pairs 0 --mean-revert 0 --manifest none >/dev/null || exit 1
-ARGS=(--db q.db trade --mode paper --feed replay:SYN00 --strategy sma_cross --param fast=2 --param slow=5 --commission-bps 1)
+ARGS=(--db q.db trade --mode paper --feed replay:SYN00 --strategy sma_cross --param fast=2 --param slow=5 --commission-bps 1 "${EXTRA[@]}")
 start=$(date +%s%N)
 "$Q" "${ARGS[@]}" --state-dir ref --json ref.json >/dev/null || { echo "FAIL: reference run"; exit 1; }
 ms=$(( ($(date +%s%N) - start) / 1000000 )); [ "$ms" -lt 20 ] && ms=20
 kills=0; runs=0; sizes=""
-while [ "$kills" -lt 15 ] && [ "$runs" -lt 40 ]; do
+while [ "$kills" -lt "$KILLS" ] && [ "$runs" -lt 40 ]; do
   runs=$((runs + 1))
   "$Q" "${ARGS[@]}" --state-dir st --json out.json >/dev/null 2>>err.log &
   pid=$!
@@ -36,6 +39,7 @@ def strip(d):
 a, b = strip(a), strip(b)
 for k in a: assert a[k] == b[k], k
 assert a['complete'] and a['fills'] > 50
+if 'routing' in a: assert a['routing']['children'] > a['orders'] and a['routing']['iso_children'] > 0, a['routing']
 PYEOF
 grep -c 'torn' err.log >/dev/null && echo "note: $(grep -c torn err.log) torn tails discarded"
-echo "ok trade_crash ($kills kills over $runs runs, reference run ${ms} ms; journal bytes after each: $sizes)"
+echo "ok trade_crash ${EXTRA[*]} ($kills kills over $runs runs, reference run ${ms} ms; journal bytes after each: $sizes)"
