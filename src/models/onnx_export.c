@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "models/onnx_export.h"
+#include "models/optimization/compiled_int.h"
 
 #define ONNX_IR_VERSION 8 /* onnx 1.12 */
 #define OPSET_AI_ONNX 13
@@ -299,18 +300,6 @@ static qc_err bad_json(qc_error *err, const char *what) {
     return qc_err_set(err, QC_ERR_MODEL, "onnx: XGBoost model JSON: %s", what);
 }
 
-/* A number stored as a JSON number or string ("5E-1"). */
-static int json_number(const cJSON *o, const char *name, double *out) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    if (cJSON_IsNumber(v)) {
-        *out = v->valuedouble;
-        return 0;
-    }
-    if (!cJSON_IsString(v)) return -1;
-    char *end;
-    *out = strtod(v->valuestring, &end);
-    return *end || end == v->valuestring ? -1 : 0;
-}
 
 /* The JSON array name of exactly n numbers (booleans read as 0/1) into dst. */
 static int json_array(const cJSON *o, const char *name, size_t n, double *dst) {
@@ -385,7 +374,7 @@ static qc_err emit_tree(tree_arrays *t, const tree_json *j, size_t n, int64_t tr
 
 static qc_err parse_tree(tree_arrays *t, const cJSON *tree, int64_t tree_id, int64_t target, size_t d, qc_error *err) {
     double nn;
-    if (json_number(cJSON_GetObjectItemCaseSensitive(tree, "tree_param"), "num_nodes", &nn) || !(nn >= 1) ||
+    if (qc_xgb_json_number(cJSON_GetObjectItemCaseSensitive(tree, "tree_param"), "num_nodes", &nn) || !(nn >= 1) ||
         nn != floor(nn) || t->n + (size_t)nn > t->cap)
         return bad_json(err, "bad num_nodes");
     size_t n = (size_t)nn;
@@ -458,7 +447,7 @@ static qc_err parse_trees(const cJSON *learner, size_t d, tree_arrays *t, qc_err
     const cJSON *tr, *g = info->child;
     cJSON_ArrayForEach(tr, trees) {
         double nn;
-        if (json_number(cJSON_GetObjectItemCaseSensitive(tr, "tree_param"), "num_nodes", &nn) || !(nn >= 1) ||
+        if (qc_xgb_json_number(cJSON_GetObjectItemCaseSensitive(tr, "tree_param"), "num_nodes", &nn) || !(nn >= 1) ||
             nn > MAX_NODES || (total += (size_t)nn) > MAX_NODES)
             return bad_json(err, "bad num_nodes");
     }
@@ -489,7 +478,7 @@ static qc_err emit_xgb(gbuild *g, const char *text, const char *kind, size_t d, 
     else if (strcmp(booster->valuestring, "gbtree") != 0)
         rc = qc_err_set(err, QC_ERR_INPUT, "onnx: learner %s uses booster '%.20s': only gbtree (tree) boosters export", kind,
                         booster->valuestring);
-    if (!rc && (json_number(mp, "base_score", &bs) || json_number(mp, "num_class", &nc) || json_number(mp, "num_feature", &nf)))
+    if (!rc && (qc_xgb_json_number(mp, "base_score", &bs) || qc_xgb_json_number(mp, "num_class", &nc) || qc_xgb_json_number(mp, "num_feature", &nf)))
         rc = bad_json(err, "learner_model_param");
     if (!rc && (nf != (double)d || (g->width > 1 ? nc != (double)g->width : nc > 1)))
         rc = bad_json(err, "num_feature or num_class disagrees with the model file");

@@ -94,8 +94,8 @@ static int num_array(const cJSON *tree, const char *name, size_t n, float *fdst,
     return i == n ? 0 : -1;
 }
 
-/* A number stored as a JSON string ("5E-1") or a number. */
-static int str_number(const cJSON *o, const char *name, double *out) {
+/* A number stored as a JSON string ("5E-1") or a number; onnx_export.c reads the same dump. */
+int qc_xgb_json_number(const cJSON *o, const char *name, double *out) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
     if (cJSON_IsNumber(v)) {
         *out = v->valuedouble;
@@ -162,7 +162,7 @@ static qc_err relayout(qc_compiled *m, const tree_buf *b, size_t n, size_t slot,
 static qc_err parse_tree(qc_compiled *m, const cJSON *tree, size_t slot, qc_error *err) {
     double nn;
     const cJSON *tp = cJSON_GetObjectItemCaseSensitive(tree, "tree_param");
-    if (str_number(tp, "num_nodes", &nn) || !(nn >= 1) || nn > MAX_NODES || nn != floor(nn))
+    if (qc_xgb_json_number(tp, "num_nodes", &nn) || !(nn >= 1) || nn > MAX_NODES || nn != floor(nn))
         return bad(err, "bad num_nodes");
     size_t n = (size_t)nn;
     if (m->n_nodes + n + m->n_slots > MAX_NODES) return bad(err, "too many nodes");
@@ -213,7 +213,7 @@ static qc_err parse_model(const cJSON *root, qc_compiled **out, qc_error *err) {
     double bs, nc, nf;
     if (!cJSON_IsString(gname) || strcmp(gname->valuestring, "gbtree") != 0)
         return bad(err, "only gbtree boosters are supported");
-    if (str_number(mp, "base_score", &bs) || str_number(mp, "num_class", &nc) || str_number(mp, "num_feature", &nf))
+    if (qc_xgb_json_number(mp, "base_score", &bs) || qc_xgb_json_number(mp, "num_class", &nc) || qc_xgb_json_number(mp, "num_feature", &nf))
         return bad(err, "learner_model_param");
     if (!(nf >= 1 && nf <= 65535) || nf != floor(nf) || !(nc >= 0 && nc <= 1000) || nc != floor(nc) || nc == 1)
         return bad(err, "num_feature or num_class out of range");
@@ -230,7 +230,7 @@ static qc_err parse_model(const cJSON *root, qc_compiled **out, qc_error *err) {
     const cJSON *t;
     cJSON_ArrayForEach(t, trees) {
         double nn;
-        if (rc || str_number(cJSON_GetObjectItemCaseSensitive(t, "tree_param"), "num_nodes", &nn) || !(nn >= 1) ||
+        if (rc || qc_xgb_json_number(cJSON_GetObjectItemCaseSensitive(t, "tree_param"), "num_nodes", &nn) || !(nn >= 1) ||
             nn > MAX_NODES || (total += (size_t)nn) > MAX_NODES) {
             if (!rc) rc = bad(err, "bad num_nodes");
             break;

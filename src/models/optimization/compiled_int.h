@@ -1,6 +1,6 @@
 /* compiled_int.h: the inside of qc_compiled, shared by compiled.c (parsing, the general walker,
- * .qcc files) and compiled_fast.c (the complete-tree layout and its evaluators). Not a public
- * header: only these two files include it. */
+ * .qcc files) and compiled_fast.c (the complete-tree layout and its evaluators); onnx_export.c
+ * uses the JSON number reader. Not a public header. */
 #ifndef QC_MODELS_COMPILED_INT_H
 #define QC_MODELS_COMPILED_INT_H
 
@@ -72,5 +72,9 @@ void qc_fast_predict_q(const qc_compiled *m, const void *B, size_t n, float *out
 void qc_fast_leaves_q(const qc_compiled *m, const void *B, size_t n, int32_t *leaves);
 void qc_compiled_transform(const qc_compiled *m, float *s);
 qc_compiled_eval qc_fast_eval_auto(const qc_compiled *m);
+
+/* compiled.c: o[name] of XGBoost's JSON dump, a number or a string holding one; 0 or -1. */
+struct cJSON;
+int qc_xgb_json_number(const struct cJSON *o, const char *name, double *out);
 
 #endif
