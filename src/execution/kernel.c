@@ -513,22 +513,37 @@ static void flush_queue(qc_kernel *k) {
     k->n_queue = 0;
 }
 
+/* An event's bars reach histories, the venue and the marks, symbol by symbol: the venue first fills
+ * what rests on s (at the old marks), then s is marked at its close (qc_account_mark, written out so
+ * that the loop keeps its pointers in registers across the venue calls). */
+static void bars_in(qc_kernel *k, int64_t ts, const qc_bars *const *series, const size_t *idx, const uint8_t *has) {
+    qc_venue *v = k->venue;
+    const uint8_t *busy = v->busy;
+    int match = v->active != 0, marks = k->risk_marks; /* resting orders: the venue matches them on the new bars */
+    qc_bar_view *hist = k->hist;
+    uint8_t *khas = k->has;
+    qc_position *pos = k->acct.pos;
+    for (size_t s = 0, n = k->n_sym; s < n; s++) {
+        uint8_t h = has[s];
+        khas[s] = h;
+        if (!h) continue;
+        const qc_bars *b = series[s];
+        size_t i = idx[s];
+        hist[s].src = b;
+        hist[s].n = i + 1;
+        if (match && (!busy || busy[s])) v->vt->on_bar(v, (uint32_t)s, b, i);
+        double c = b->close[i];
+        if (isfinite(c)) pos[s].last_price = c;
+        if (marks) qc_risk_on_mark(k->opts.risk, (uint32_t)s, c, ts);
+    }
+}
+
 qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, const size_t *idx,
                        const uint8_t *has, qc_error *err) {
     (void)err; /* nothing here fails while histories are views; kept for venues that can */
     k->now = ts; /* event time: the close of the bars in this event */
     if (k->opts.risk) risk_new_day(k, ts);
-    int match = k->venue->active != 0; /* resting orders: the venue matches them on the new bars */
-    const uint8_t *busy = k->venue->busy;
-    for (size_t s = 0; s < k->n_sym; s++) {
-        k->has[s] = has[s];
-        if (!has[s]) continue;
-        k->hist[s].src = series[s];
-        k->hist[s].n = idx[s] + 1;
-        if (match && (!busy || busy[s])) k->venue->vt->on_bar(k->venue, (uint32_t)s, series[s], idx[s]); /* fills at old marks */
-        qc_account_mark(&k->acct, (uint32_t)s, series[s]->close[idx[s]]);
-        if (k->risk_marks) qc_risk_on_mark(k->opts.risk, (uint32_t)s, series[s]->close[idx[s]], ts);
-    }
+    bars_in(k, ts, series, idx, has);
     if (k->opts.borrow_rate > 0 && k->opts.periods_per_year > 0)
         qc_account_accrue_borrow(&k->acct, 1.0 / k->opts.periods_per_year);
     if (k->event_index >= k->act_at) { /* before act_at the span hook consumed this event's bars */
