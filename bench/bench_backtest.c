@@ -47,6 +47,10 @@ typedef struct {
 static const qc_strategy_def *g_strategy = &qc_strategy_sma_cross;
 static int g_verbose; /* --verbose: each run's trade count, final equity and rate */
 
+/* The previous run's result: the next run of the case takes over its curve arrays (opts.recycle), as
+ * a sweep would, so only a case's first run pays the first-touch page faults of fresh arrays. */
+static qc_backtest_result g_prev;
+
 static int run_once(const qc_bars *const *series, const char *const *names, size_t n_sym, const qc_calendar *cal,
                     int64_t interval_s, run_figs *f) {
     qc_backtest_opts o;
@@ -67,10 +71,11 @@ static int run_once(const qc_bars *const *series, const char *const *names, size
     qc_risk *risk = NULL;
     if (qc_risk_new(&lim, names, n_sym, 1, o.kernel.cash, &risk, &e)) return fprintf(stderr, "bench: %s\n", e.msg), -1;
     o.kernel.risk = risk;
+    o.recycle = &g_prev;
     qc_backtest_result r;
     qc_err brc = qc_backtest_run(series, names, n_sym, &o, &r, &e);
     qc_risk_free(risk);
-    if (brc) return fprintf(stderr, "bench: %s\n", e.msg), -1;
+    if (brc) return qc_backtest_result_free(&r), fprintf(stderr, "bench: %s\n", e.msg), -1;
     f->simulate_ms = (double)r.simulate_cpu_ns / 1e6;
     f->stats_ms = (double)r.stats_ns / 1e6;
     f->events_per_s = (double)r.n_bar_events / ((double)r.simulate_cpu_ns / 1e9);
@@ -87,7 +92,7 @@ static int run_once(const qc_bars *const *series, const char *const *names, size
     if (dev) qc_report_html(dev, &in, &e);
     f->report_ms = (double)(mono_ns() - t0) / 1e6;
     if (dev) fclose(dev);
-    qc_backtest_result_free(&r);
+    g_prev = r; /* recycled by the next run (or freed at the case's end) */
     return 0;
 }
 
@@ -101,6 +106,7 @@ static void bench_case(const char *label, const qc_bars *const *series, const ch
         rep[k] = f.report_ms;
         if (k == 0) cold = f.events_per_s;
     }
+    qc_backtest_result_free(&g_prev);
     qsort(ev, (size_t)runs, sizeof(double), cmp_dbl);
     qsort(wall, (size_t)runs, sizeof(double), cmp_dbl);
     qsort(sim, (size_t)runs, sizeof(double), cmp_dbl);
@@ -167,8 +173,8 @@ int main(int argc, char **argv) {
     getrusage(RUSAGE_SELF, &ru);
     printf("\npeak memory (max RSS of the whole benchmark): %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
     printf("events/s: median over runs of bar events / thread CPU time of the replay (steady under load); best: the\n"
-           "fastest run; cold: the first run (its result arrays are fresh pages: first-touch faults, which later\n"
-           "runs of up to ~32 MB arrays avoid by reusing freed heap memory); wall: median by the wall clock.\n"
+           "fastest run; cold: the first run (its result arrays are fresh pages: first-touch faults; later runs\n"
+           "take over the previous run's arrays, qc_backtest_opts.recycle, as sweeps can); wall: by the wall clock.\n"
            "data ms: generating the bars in memory (the load step); sim ms: the event loop (CPU); report: HTML\n"
            "to /dev/null. MISS: median below the 50M/s goal.\n");
     return 0;

@@ -158,6 +158,7 @@ static void seeded_symbol(qc_bars *b, size_t n, uint64_t seed) {
 static void one_symbol(qc_bars *b, size_t n) { seeded_symbol(b, n, 0x5EED); }
 
 static double g_participation = 1.0; /* of each bar's volume: small values make partial fills */
+static qc_backtest_result *g_recycle; /* handed to the next run (qc_backtest_opts.recycle) */
 
 static qc_backtest_result run(const qc_bars *const *series, const char *const *names, size_t n_sym,
                               const qc_strategy_def *sd, const char *fast, const char *slow, qc_fill_mode fill,
@@ -175,6 +176,7 @@ static qc_backtest_result run(const qc_bars *const *series, const char *const *n
     o.sim.fill = fill;
     o.sim.costs.commission_bps = 10;
     o.sim.participation = g_participation;
+    o.recycle = g_recycle;
     o.cal = cal;
     o.interval_s = interval_s;
     o.keep_exposures = 1;
@@ -327,6 +329,43 @@ static void test_partial_buys_same_as_per_event(void **state) {
     for (size_t s = 0; s < N_SYM; s++) qc_bars_free(&bars[s]);
 }
 
+/* A run that takes over an earlier result's arrays (qc_backtest_opts.recycle) gives what a fresh
+ * run gives, whether the arrays fit (taken) or are too small (freed), and empties the old result. */
+static void test_recycled_result_arrays(void **state) {
+    (void)state;
+    qc_bars b = {0}, small = {0};
+    one_symbol(&b, 5000);
+    one_symbol(&small, 200);
+    const qc_bars *series[1] = {&b}, *small_series[1] = {&small};
+    const char *names[1] = {"MIN"};
+    const qc_calendar *always = qc_calendar_get("24/7", NULL);
+    qc_backtest_result fresh = run(series, names, 1, &qc_strategy_sma_cross, "fast=5", "slow=20", QC_FILL_NEXT_OPEN,
+                                   always, 60);
+    qc_backtest_result old = run(series, names, 1, &qc_strategy_sma_cross, "fast=3", "slow=9", QC_FILL_CLOSE,
+                                 always, 60);
+    double *old_equity = old.equity;
+    g_recycle = &old;
+    qc_backtest_result again = run(series, names, 1, &qc_strategy_sma_cross, "fast=5", "slow=20", QC_FILL_NEXT_OPEN,
+                                   always, 60);
+    assert_true(again.equity == old_equity); /* taken over */
+    assert_null(old.equity);
+    assert_null(old.symbols);
+    assert_same_run(&again, &fresh);
+    qc_backtest_result tiny = run(small_series, names, 1, &qc_strategy_sma_cross, "fast=5", "slow=20",
+                                  QC_FILL_NEXT_OPEN, always, 60);
+    g_recycle = &tiny; /* too small for 5000 events: freed, fresh arrays */
+    qc_backtest_result third = run(series, names, 1, &qc_strategy_sma_cross, "fast=5", "slow=20", QC_FILL_NEXT_OPEN,
+                                   always, 60);
+    g_recycle = NULL;
+    assert_null(tiny.equity);
+    assert_same_run(&third, &fresh);
+    qc_backtest_result_free(&fresh);
+    qc_backtest_result_free(&again);
+    qc_backtest_result_free(&third);
+    qc_bars_free(&b);
+    qc_bars_free(&small);
+}
+
 static int64_t fixed_now(const qc_clock *c) { (void)c; return 0; }
 static void no_signal(void *ctx) { (void)ctx; }
 
@@ -403,6 +442,7 @@ int main(void) {
         cmocka_unit_test(test_universe_same_as_per_event),
         cmocka_unit_test(test_crowded_universe_same_as_per_event),
         cmocka_unit_test(test_partial_buys_same_as_per_event),
+        cmocka_unit_test(test_recycled_result_arrays),
         cmocka_unit_test(test_kernel_quiet_only_when_idle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
