@@ -2,8 +2,9 @@
  * backtest of sma_cross, which passes the events between its crossings in one call, gives bit for
  * bit what the same strategy run one event at a time gives (curves, exposures, per-symbol P&L,
  * trades, orders, statistics), over one symbol with flat stretches and arbitrary doubles and over
- * a synthetic universe, with next-open and close fills and the risk engine attached as in the CLI;
- * and the kernel takes the quiet path only when nothing can happen at the venue. */
+ * a synthetic universe (also crowded: orders resting at nearly every event, partial fills), with
+ * next-open and close fills and the risk engine attached as in the CLI; and the kernel takes the
+ * quiet path only when nothing can happen at the venue. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include "backtest/backtest.h"
 #include "backtest/sim_venue.h"
 #include "data/synth.h"
+#include "features/rolling.h"
 #include "risk/risk.h"
 #include "strategies/strategies.h"
 
@@ -48,6 +50,89 @@ static const qc_strategy_def k_per_event = {.name = "sma_cross_per_event",
                                             .on_bar = fwd_on_bar,
                                             .free_state = fwd_free};
 
+/* sma_cross's rules written out plainly, one event at a time, for every symbol (the reference that
+ * the strategy's bookkeeping for its hook, its open-buy list and position count, must match). */
+typedef struct {
+    size_t n;
+    qc_sma_pair *sma;
+    int *prev, *cmp;
+    uint64_t *buy, *sell;
+} ref_state;
+
+static void ref_free(void *st) {
+    ref_state *r = st;
+    for (size_t s = 0; r->sma && s < r->n; s++) qc_sma_pair_free(&r->sma[s]);
+    free(r->sma), free(r->prev), free(r->cmp), free(r->buy), free(r->sell);
+    memset(r, 0, sizeof *r);
+}
+
+static qc_err ref_init(void *st, const qc_params *p, const qc_ctx *ctx, qc_error *err) {
+    ref_state *r = st;
+    r->n = qc_ctx_n_symbols(ctx);
+    r->sma = calloc(r->n, sizeof *r->sma);
+    r->prev = calloc(r->n, sizeof *r->prev), r->cmp = calloc(r->n, sizeof *r->cmp);
+    r->buy = calloc(r->n, sizeof *r->buy), r->sell = calloc(r->n, sizeof *r->sell);
+    if (!r->sma || !r->prev || !r->cmp || !r->buy || !r->sell) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
+    for (size_t s = 0; s < r->n; s++) {
+        r->prev[s] = r->cmp[s] = QC_SMA_UNDEFINED;
+        qc_err rc = qc_sma_pair_init(&r->sma[s], (size_t)qc_params_get(p, "fast"), (size_t)qc_params_get(p, "slow"), err);
+        if (rc) return rc;
+    }
+    return QC_OK;
+}
+
+static int ref_open(const qc_ctx *ctx, uint64_t id) {
+    const qc_order *o = id ? qc_ctx_order(ctx, id) : NULL;
+    return o && qc_order_is_open(o);
+}
+
+static double ref_cash_per_buy(const ref_state *r, const qc_ctx *ctx) {
+    double cash = qc_ctx_cash(ctx);
+    size_t flat = 0;
+    for (uint32_t s = 0; s < r->n; s++) {
+        const qc_order *o = r->buy[s] ? qc_ctx_order(ctx, r->buy[s]) : NULL;
+        if (o && qc_order_is_open(o)) {
+            double left = o->req.cash - o->filled_qty * o->avg_price;
+            if (left > 0) cash -= left;
+        } else if (qc_ctx_position(ctx, s) == 0) {
+            flat++;
+        }
+    }
+    return flat ? cash / (double)flat : 0;
+}
+
+static void ref_on_bar(void *st, qc_ctx *ctx) {
+    ref_state *r = st;
+    double per_buy = NAN;
+    for (uint32_t s = 0; s < r->n; s++) {
+        if (!qc_ctx_has_bar(ctx, s)) continue;
+        qc_sma_pair_push(&r->sma[s], qc_ctx_close(ctx, s, 0));
+        int prev = r->cmp[s], cmp = qc_sma_pair_cmp(&r->sma[s]);
+        r->prev[s] = prev, r->cmp[s] = cmp;
+        if (prev == QC_SMA_UNDEFINED || cmp == QC_SMA_UNDEFINED) continue;
+        if (cmp > 0 && prev <= 0) {
+            if (qc_ctx_position(ctx, s) != 0 || ref_open(ctx, r->buy[s])) continue;
+            if (isnan(per_buy)) per_buy = ref_cash_per_buy(r, ctx);
+            if (!(per_buy > 0)) continue;
+            qc_order_req q = {.symbol = s, .side = QC_BUY, .type = QC_ORD_MARKET, .tif = QC_TIF_DAY, .cash = per_buy};
+            r->buy[s] = qc_ctx_submit(ctx, &q);
+        } else if (cmp < 0 && prev >= 0) {
+            double pos = qc_ctx_position(ctx, s);
+            if (!(pos > 0) || ref_open(ctx, r->sell[s])) continue;
+            qc_order_req q = {.symbol = s, .side = QC_SELL, .type = QC_ORD_MARKET, .tif = QC_TIF_DAY, .qty = pos,
+                              .reduce_only = 1};
+            r->sell[s] = qc_ctx_submit(ctx, &q);
+        }
+    }
+}
+
+static const qc_strategy_def k_reference = {.name = "sma_cross_reference",
+                                            .summary = "sma_cross's rules, plainly",
+                                            .state_size = sizeof(ref_state),
+                                            .init = ref_init,
+                                            .on_bar = ref_on_bar,
+                                            .free_state = ref_free};
+
 static uint64_t rng_next(uint64_t *s) {
     *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
     return *s;
@@ -55,8 +140,7 @@ static uint64_t rng_next(uint64_t *s) {
 static double rng_unif(uint64_t *s) { return (double)(rng_next(s) >> 11) * 0x1.0p-53; }
 
 /* Minute bars of one symbol: cents mostly, flat stretches, some prices that are no short decimal. */
-static void one_symbol(qc_bars *b, size_t n) {
-    uint64_t seed = 0x5EED;
+static void seeded_symbol(qc_bars *b, size_t n, uint64_t seed) {
     double p = 50;
     int64_t t0 = INT64_C(1262304000) * 1000000000;
     assert_int_equal(qc_bars_reserve(b, n, NULL), QC_OK);
@@ -70,6 +154,11 @@ static void one_symbol(qc_bars *b, size_t n) {
                      NULL);
     }
 }
+
+static void one_symbol(qc_bars *b, size_t n) { seeded_symbol(b, n, 0x5EED); }
+
+static double g_participation = 1.0; /* of each bar's volume: small values make partial fills */
+static qc_backtest_result *g_recycle; /* handed to the next run (qc_backtest_opts.recycle) */
 
 static qc_backtest_result run(const qc_bars *const *series, const char *const *names, size_t n_sym,
                               const qc_strategy_def *sd, const char *fast, const char *slow, qc_fill_mode fill,
@@ -86,6 +175,8 @@ static qc_backtest_result run(const qc_bars *const *series, const char *const *n
     o.params = &p;
     o.sim.fill = fill;
     o.sim.costs.commission_bps = 10;
+    o.sim.participation = g_participation;
+    o.recycle = g_recycle;
     o.cal = cal;
     o.interval_s = interval_s;
     o.keep_exposures = 1;
@@ -140,8 +231,11 @@ static void compare(const qc_bars *const *series, const char *const *names, size
                     size_t min_trades) {
     qc_backtest_result quiet = run(series, names, n_sym, &qc_strategy_sma_cross, fast, slow, fill, cal, interval_s);
     qc_backtest_result each = run(series, names, n_sym, &k_per_event, fast, slow, fill, cal, interval_s);
+    qc_backtest_result ref = run(series, names, n_sym, &k_reference, fast, slow, fill, cal, interval_s);
     assert_true(quiet.n_trades >= min_trades);
     assert_same_run(&quiet, &each);
+    assert_same_run(&quiet, &ref);
+    qc_backtest_result_free(&ref);
     qc_backtest_result_free(&quiet);
     qc_backtest_result_free(&each);
 }
@@ -179,6 +273,97 @@ static void test_universe_same_as_per_event(void **state) {
     compare(series, names, 3, "fast=3", "slow=7", QC_FILL_NEXT_OPEN, nyse, 86400, 50);
     free(series);
     qc_synth_free(m);
+}
+
+/* Many symbols with short windows: some symbol crosses at nearly every event, so orders rest almost
+ * always and sma_cross's hook works ahead while they do (the kernel skips on_bar until a crossing
+ * is due, and on_bar visits only the symbols crossing then); with a small participation, buys fill
+ * over several bars (open buys of held symbols in the cash split). */
+static void test_crowded_universe_same_as_per_event(void **state) {
+    (void)state;
+    qc_synth_opts so;
+    qc_synth_opts_init(&so);
+    so.n_symbols = 120;
+    so.n_bars = 700;
+    qc_synth_market *m = NULL;
+    qc_error err = {0};
+    assert_int_equal(qc_synth_generate(&so, &m, &err), QC_OK);
+    const qc_bars **series = malloc(so.n_symbols * sizeof *series);
+    assert_non_null(series);
+    for (size_t s = 0; s < so.n_symbols; s++) series[s] = &m->bars[s];
+    const qc_calendar *nyse = qc_calendar_get("NYSE", NULL);
+    const char *const *names = (const char *const *)m->symbols;
+    compare(series, names, so.n_symbols, "fast=2", "slow=3", QC_FILL_NEXT_OPEN, nyse, 86400, 5000);
+    compare(series, names, so.n_symbols, "fast=2", "slow=5", QC_FILL_CLOSE, nyse, 86400, 3000);
+    compare(series, names, so.n_symbols, "fast=10", "slow=50", QC_FILL_NEXT_OPEN, nyse, 86400, 500);
+    g_participation = 1e-5;
+    qc_backtest_result r = run(series, names, so.n_symbols, &qc_strategy_sma_cross, "fast=3", "slow=8",
+                               QC_FILL_NEXT_OPEN, nyse, 86400);
+    assert_true(r.sim.partial_fills > 100);
+    qc_backtest_result_free(&r);
+    compare(series, names, so.n_symbols, "fast=3", "slow=8", QC_FILL_NEXT_OPEN, nyse, 86400, 100);
+    g_participation = 1.0;
+    free(series);
+    qc_synth_free(m);
+}
+
+/* Minute bars of several symbols (a DAY order lasts the whole 24/7 day) with a participation cap:
+ * buys fill over many bars, so a buy's cash split meets symbols held with their buy still open. */
+static void test_partial_buys_same_as_per_event(void **state) {
+    (void)state;
+    enum { N_SYM = 12, N_BARS = 4000 };
+    qc_bars bars[N_SYM];
+    const qc_bars *series[N_SYM];
+    const char *names[N_SYM] = {"A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"};
+    memset(bars, 0, sizeof bars);
+    for (size_t s = 0; s < N_SYM; s++) seeded_symbol(&bars[s], N_BARS, 0x5EED + 977 * s), series[s] = &bars[s];
+    const qc_calendar *always = qc_calendar_get("24/7", NULL);
+    g_participation = 0.01;
+    qc_backtest_result r = run(series, names, N_SYM, &qc_strategy_sma_cross, "fast=5", "slow=20", QC_FILL_NEXT_OPEN,
+                               always, 60);
+    assert_true(r.sim.partial_fills > 1000);
+    qc_backtest_result_free(&r);
+    compare(series, names, N_SYM, "fast=5", "slow=20", QC_FILL_NEXT_OPEN, always, 60, 200);
+    compare(series, names, N_SYM, "fast=2", "slow=3", QC_FILL_CLOSE, always, 60, 200);
+    g_participation = 1.0;
+    for (size_t s = 0; s < N_SYM; s++) qc_bars_free(&bars[s]);
+}
+
+/* A run that takes over an earlier result's arrays (qc_backtest_opts.recycle) gives what a fresh
+ * run gives, whether the arrays fit (taken) or are too small (freed), and empties the old result. */
+static void test_recycled_result_arrays(void **state) {
+    (void)state;
+    qc_bars b = {0}, small = {0};
+    one_symbol(&b, 5000);
+    one_symbol(&small, 200);
+    const qc_bars *series[1] = {&b}, *small_series[1] = {&small};
+    const char *names[1] = {"MIN"};
+    const qc_calendar *always = qc_calendar_get("24/7", NULL);
+    qc_backtest_result fresh = run(series, names, 1, &qc_strategy_sma_cross, "fast=5", "slow=20", QC_FILL_NEXT_OPEN,
+                                   always, 60);
+    qc_backtest_result old = run(series, names, 1, &qc_strategy_sma_cross, "fast=3", "slow=9", QC_FILL_CLOSE,
+                                 always, 60);
+    double *old_equity = old.equity;
+    g_recycle = &old;
+    qc_backtest_result again = run(series, names, 1, &qc_strategy_sma_cross, "fast=5", "slow=20", QC_FILL_NEXT_OPEN,
+                                   always, 60);
+    assert_true(again.equity == old_equity); /* taken over */
+    assert_null(old.equity);
+    assert_null(old.symbols);
+    assert_same_run(&again, &fresh);
+    qc_backtest_result tiny = run(small_series, names, 1, &qc_strategy_sma_cross, "fast=5", "slow=20",
+                                  QC_FILL_NEXT_OPEN, always, 60);
+    g_recycle = &tiny; /* too small for 5000 events: freed, fresh arrays */
+    qc_backtest_result third = run(series, names, 1, &qc_strategy_sma_cross, "fast=5", "slow=20", QC_FILL_NEXT_OPEN,
+                                   always, 60);
+    g_recycle = NULL;
+    assert_null(tiny.equity);
+    assert_same_run(&third, &fresh);
+    qc_backtest_result_free(&fresh);
+    qc_backtest_result_free(&again);
+    qc_backtest_result_free(&third);
+    qc_bars_free(&b);
+    qc_bars_free(&small);
 }
 
 static int64_t fixed_now(const qc_clock *c) { (void)c; return 0; }
@@ -255,6 +440,9 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_symbol_same_as_per_event),
         cmocka_unit_test(test_universe_same_as_per_event),
+        cmocka_unit_test(test_crowded_universe_same_as_per_event),
+        cmocka_unit_test(test_partial_buys_same_as_per_event),
+        cmocka_unit_test(test_recycled_result_arrays),
         cmocka_unit_test(test_kernel_quiet_only_when_idle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -73,9 +73,9 @@ static qc_err alloc_result(qc_backtest_result *r, const char *const *symbols, si
                            int exposures, qc_error *err) {
     r->n_symbols = n_sym;
     r->symbols = calloc(n_sym, sizeof *r->symbols);
-    r->ts = qc_alloc_large(cap * sizeof *r->ts);
-    r->equity = qc_alloc_large(cap * sizeof(double));
-    r->benchmark = qc_alloc_large(cap * sizeof(double));
+    if (!r->ts) r->ts = qc_alloc_large(cap * sizeof *r->ts); /* unless recycled (run_begin) */
+    if (!r->equity) r->equity = qc_alloc_large(cap * sizeof(double));
+    if (!r->benchmark) r->benchmark = qc_alloc_large(cap * sizeof(double));
     r->cap = cap; /* the comparison curve is allocated when a strategy first sets one */
     r->gross = exposures ? qc_alloc_large(cap * sizeof(double)) : NULL;
     r->net = exposures ? qc_alloc_large(cap * sizeof(double)) : NULL;
@@ -384,15 +384,25 @@ void qc_backtest_venue_free(qc_venue_kind kind, qc_venue *v) {
     else qc_venue_setup_free(kind, v);
 }
 
+/* Takes over the curve arrays of a finished result when they hold cap events; frees the rest. */
+static void recycle_arrays(qc_backtest_result *old, size_t cap, qc_backtest_result *r) {
+    if (old->cap >= cap && old->ts && old->equity && old->benchmark) {
+        r->ts = old->ts, r->equity = old->equity, r->benchmark = old->benchmark;
+        old->ts = NULL, old->equity = old->benchmark = NULL;
+    }
+    qc_backtest_result_free(old);
+}
+
 /* Checks the series, allocates the run state and the result, makes the kernel over `venue`. */
 static qc_err run_begin(const qc_bars *const *series, const char *const *symbols, size_t n_sym,
                         const qc_backtest_opts *o, run_state *st, qc_venue *venue, const qc_clock *clock,
                         qc_backtest_result *r, qc_error *err) {
     memset(r, 0, sizeof *r);
-    qc_err rc = check_series(series, symbols, n_sym, err);
-    if (rc) return rc;
     size_t cap = 0;
     for (size_t s = 0; s < n_sym; s++) cap += series[s]->n;
+    if (o->recycle) recycle_arrays(o->recycle, cap, r); /* consumed even when the run fails */
+    qc_err rc = check_series(series, symbols, n_sym, err);
+    if (rc) return rc;
     qc_metrics_opts mo;
     qc_kernel_opts ko;
     derive_opts(o, &mo, &ko);

@@ -25,6 +25,10 @@ typedef struct {
     int keep_exposures;      /* record gross and net exposure per event (the equity CSV's columns) */
     void (*progress)(void *ctx, const char *phase, size_t done, size_t total);
     void *progress_ctx;
+    /* A finished result of an earlier run (NULL = none), consumed by qc_backtest_run: its time, equity
+     * and benchmark arrays are taken over when large enough (pages already touched: repeated runs
+     * skip the first-touch faults), the rest is freed; it is left empty either way. */
+    struct qc_backtest_result *recycle;
 } qc_backtest_opts;
 
 void qc_backtest_opts_init(qc_backtest_opts *o);
@@ -34,7 +38,7 @@ typedef struct {
     double qty, avg_cost, last_price, unrealized;
 } qc_open_position;
 
-typedef struct {
+typedef struct qc_backtest_result {
     size_t n_symbols;
     char **symbols;
     size_t n;                 /* events */

@@ -17,6 +17,7 @@ typedef struct {
     qc_sim_opts opt;
     size_t n_sym;
     book *books;      /* resting orders per symbol */
+    uint8_t *busy;    /* books[s].n != 0 (qc_venue.busy) */
     book close_q;     /* close mode: market orders to fill at this event's close */
     double *pos;
     size_t resting;   /* orders in the symbol books */
@@ -56,6 +57,7 @@ static size_t book_remove_closed(book *b) {
 static qc_err rest(sim *v, uint32_t s, qc_order *o, qc_error *err) {
     qc_err rc = book_push(&v->books[s], o, err);
     v->resting += !rc;
+    v->busy[s] = v->books[s].n != 0;
     return rc;
 }
 
@@ -91,6 +93,7 @@ static qc_err v_cancel(qc_venue *base, qc_order *o, qc_error *err) {
     if (!rc) {
         v->st.cancelled++;
         v->resting -= book_remove_closed(&v->books[o->req.symbol]);
+        v->busy[o->req.symbol] = v->books[o->req.symbol].n != 0;
         book_remove_closed(&v->close_q);
         sync_active(v);
     }
@@ -258,6 +261,7 @@ static void v_on_bar(qc_venue *base, uint32_t s, const qc_bars *h, size_t i) {
     }
     age_orders(v, b, h, i);
     v->resting -= book_remove_closed(b);
+    v->busy[s] = b->n != 0;
     sync_active(v);
 }
 
@@ -301,7 +305,9 @@ qc_err qc_sim_venue_new(const qc_sim_opts *o, size_t n_symbols, qc_venue **out, 
     size_t n = n_symbols ? n_symbols : 1;
     v->books = calloc(n, sizeof *v->books);
     v->pos = calloc(n, sizeof *v->pos);
-    if (!v->books || !v->pos) {
+    v->busy = calloc(n, 1);
+    v->base.busy = v->busy;
+    if (!v->books || !v->pos || !v->busy) {
         qc_sim_venue_free(&v->base);
         return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     }
@@ -316,6 +322,7 @@ void qc_sim_venue_free(qc_venue *base) {
     free(v->books);
     free(v->close_q.o);
     free(v->pos);
+    free(v->busy);
     free(v);
 }
 

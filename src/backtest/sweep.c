@@ -183,6 +183,7 @@ typedef struct {
     qc_params params;
     size_t warmup;
     size_t runs, events;
+    qc_backtest_result prev; /* the worker's last backtest: the next takes over its arrays (recycle) */
 } worker;
 
 static void grid_values(const qc_sweep_result *res, size_t i, double *v) {
@@ -225,6 +226,7 @@ static qc_err run_range(const sweep_ctx *c, worker *w, size_t from, size_t to, s
     bo.params = &w->params;
     bo.progress = NULL;
     bo.keep_symbol_curves = 0;
+    bo.recycle = &w->prev;
     const qc_bars *series[1] = {&v};
     const char *syms[1] = {c->symbol};
     qc_backtest_result r;
@@ -235,7 +237,7 @@ static qc_err run_range(const sweep_ctx *c, worker *w, size_t from, size_t to, s
     if (!rc && trades) *trades = r.n_trades;
     w->runs++;
     w->events += v.n;
-    qc_backtest_result_free(&r);
+    w->prev = r; /* recycled by the worker's next run, freed at its end */
     return rc;
 }
 
@@ -326,6 +328,7 @@ static void *worker_main(void *arg) {
         pthread_mutex_unlock(&c->mu);
     }
     free(w.r);
+    qc_backtest_result_free(&w.prev);
     return NULL;
 }
 
@@ -620,6 +623,7 @@ qc_err qc_sweep_run(const qc_bars *bars, const char *symbol, const qc_sweep_opts
     res->n_backtests += w.runs;
     res->n_bar_events += w.events;
     free(w.r);
+    qc_backtest_result_free(&w.prev);
     ctx_free(&c);
     if (rc) qc_sweep_result_free(res);
     return rc;

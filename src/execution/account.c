@@ -66,7 +66,17 @@ static qc_err push_trade(qc_account *a, uint32_t s, const qc_position *p, int si
     return QC_OK;
 }
 
+static qc_err apply_fill(qc_account *a, const qc_fill *f, size_t bar, qc_error *err);
+
 qc_err qc_account_apply_fill(qc_account *a, const qc_fill *f, size_t bar, qc_error *err) {
+    if (f->symbol >= a->n_symbols) return apply_fill(a, f, bar, err);
+    int was = a->pos[f->symbol].qty != 0;
+    qc_err rc = apply_fill(a, f, bar, err);
+    a->n_held += (size_t)(a->pos[f->symbol].qty != 0) - (size_t)was;
+    return rc;
+}
+
+static qc_err apply_fill(qc_account *a, const qc_fill *f, size_t bar, qc_error *err) {
     if (f->symbol >= a->n_symbols || !(f->qty > 0) || !isfinite(f->price))
         return qc_err_set(err, QC_ERR_EXECUTION, "bad fill (symbol %u, qty %g, price %g)", f->symbol, f->qty, f->price);
     qc_position *p = &a->pos[f->symbol];

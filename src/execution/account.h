@@ -48,6 +48,7 @@ typedef struct {
     qc_roundtrip *trades;
     size_t n_trades, cap_trades;
     double traded_notional; /* cumulative */
+    size_t n_held;          /* symbols with a non-zero position */
 } qc_account;
 
 qc_err qc_account_init(qc_account *a, size_t n_symbols, double cash, qc_error *err);

@@ -45,6 +45,8 @@ struct qc_kernel {
     int64_t risk_day;        /* UTC day of the last event, for the engine's day start */
     qc_kernel_risk_stats risk_stats;
     qc_on_span_fn on_span;   /* the strategy's batch hook (qc_ctx_set_on_span), NULL = none */
+    int span_always;         /* the hook holds while orders rest (qc_ctx_set_on_span_always) */
+    size_t act_at;           /* on_bar runs from this event index on (the hook's answer while orders rest) */
     double comparison;      /* qc_ctx_set_comparison */
     const char *comparison_label;
 };
@@ -193,6 +195,7 @@ double qc_ctx_close(const qc_ctx *c, uint32_t s, long lag) { return hist_field(c
 double qc_ctx_volume(const qc_ctx *c, uint32_t s, long lag) { return hist_field(c, s, lag, 4); }
 double qc_ctx_position(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym ? c->k->acct.pos[s].qty : 0; }
 double qc_ctx_cash(const qc_ctx *c) { return c->k->acct.cash; }
+size_t qc_ctx_n_positions(const qc_ctx *c) { return c->k->acct.n_held; }
 double qc_ctx_equity(const qc_ctx *c) { return qc_account_equity(&c->k->acct); }
 const qc_error *qc_ctx_last_error(const qc_ctx *c) { return &c->k->last_err; }
 void qc_ctx_set_comparison(qc_ctx *c, const char *label, double value) {
@@ -510,26 +513,44 @@ static void flush_queue(qc_kernel *k) {
     k->n_queue = 0;
 }
 
+/* An event's bars reach histories, the venue and the marks, symbol by symbol: the venue first fills
+ * what rests on s (at the old marks), then s is marked at its close (qc_account_mark, written out so
+ * that the loop keeps its pointers in registers across the venue calls). */
+static void bars_in(qc_kernel *k, int64_t ts, const qc_bars *const *series, const size_t *idx, const uint8_t *has) {
+    qc_venue *v = k->venue;
+    const uint8_t *busy = v->busy;
+    int match = v->active != 0, marks = k->risk_marks; /* resting orders: the venue matches them on the new bars */
+    qc_bar_view *hist = k->hist;
+    uint8_t *khas = k->has;
+    qc_position *pos = k->acct.pos;
+    for (size_t s = 0, n = k->n_sym; s < n; s++) {
+        uint8_t h = has[s];
+        khas[s] = h;
+        if (!h) continue;
+        const qc_bars *b = series[s];
+        size_t i = idx[s];
+        hist[s].src = b;
+        hist[s].n = i + 1;
+        if (match && (!busy || busy[s])) v->vt->on_bar(v, (uint32_t)s, b, i);
+        double c = b->close[i];
+        if (isfinite(c)) pos[s].last_price = c;
+        if (marks) qc_risk_on_mark(k->opts.risk, (uint32_t)s, c, ts);
+    }
+}
+
 qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, const size_t *idx,
                        const uint8_t *has, qc_error *err) {
     (void)err; /* nothing here fails while histories are views; kept for venues that can */
     k->now = ts; /* event time: the close of the bars in this event */
     if (k->opts.risk) risk_new_day(k, ts);
-    int match = k->venue->active != 0; /* resting orders: the venue matches them on the new bars */
-    for (size_t s = 0; s < k->n_sym; s++) {
-        k->has[s] = has[s];
-        if (!has[s]) continue;
-        k->hist[s].src = series[s];
-        k->hist[s].n = idx[s] + 1;
-        if (match) k->venue->vt->on_bar(k->venue, (uint32_t)s, series[s], idx[s]); /* fills at old marks */
-        qc_account_mark(&k->acct, (uint32_t)s, series[s]->close[idx[s]]);
-        if (k->risk_marks) qc_risk_on_mark(k->opts.risk, (uint32_t)s, series[s]->close[idx[s]], ts);
-    }
+    bars_in(k, ts, series, idx, has);
     if (k->opts.borrow_rate > 0 && k->opts.periods_per_year > 0)
         qc_account_accrue_borrow(&k->acct, 1.0 / k->opts.periods_per_year);
-    k->in_handler = 1;
-    k->strat->on_bar(k->state, &k->ctx);
-    k->in_handler = 0;
+    if (k->event_index >= k->act_at) { /* before act_at the span hook consumed this event's bars */
+        k->in_handler = 1;
+        k->strat->on_bar(k->state, &k->ctx);
+        k->in_handler = 0;
+    }
     if (k->opts.on_signal) k->opts.on_signal(k->opts.hook_ctx);
     if (k->n_queue) flush_queue(k);
     if (k->venue->active) {
@@ -542,7 +563,21 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
 }
 
 void qc_ctx_set_on_span(const qc_ctx *ctx, const qc_strategy_def *self, qc_on_span_fn fn) {
-    if (self == ctx->k->strat) ctx->k->on_span = fn;
+    if (self == ctx->k->strat) ctx->k->on_span = fn, ctx->k->span_always = 0;
+}
+
+void qc_ctx_set_on_span_always(const qc_ctx *ctx, const qc_strategy_def *self, qc_on_span_fn fn) {
+    if (self == ctx->k->strat) ctx->k->on_span = fn, ctx->k->span_always = 1;
+}
+
+/* Orders rest, but the hook's answer holds regardless: on_bar can wait for the event it returns. */
+static void look_ahead(qc_kernel *k, const qc_bars *const *series, size_t from, size_t to) {
+    if (!k->on_span || !k->span_always || k->opts.on_signal || k->act_at > from) return;
+    qc_span span = {series, from, to};
+    k->in_handler = 1;
+    size_t stop = k->on_span(k->state, &k->ctx, &span);
+    k->in_handler = 0;
+    k->act_at = stop < from ? from : stop;
 }
 
 /* Nothing can happen at a quiet event but the strategy's reading of its bars. */
@@ -552,11 +587,16 @@ static int quiet_possible(const qc_kernel *k) {
 }
 
 size_t qc_kernel_quiet(qc_kernel *k, const int64_t *ts, const qc_bars *const *series, size_t from, size_t to) {
-    if (from >= to || !quiet_possible(k)) return from;
+    if (from >= to) return from;
+    if (!quiet_possible(k)) {
+        if (from == k->event_index) look_ahead(k, series, from, to);
+        return from;
+    }
     qc_span span = {series, from, to};
     k->in_handler = 1;
     size_t stop = k->on_span(k->state, &k->ctx, &span);
     k->in_handler = 0;
+    k->act_at = stop; /* on_bar runs again at stop (an earlier look-ahead said the same) */
     if (stop <= from) return from;
     if (stop > to) stop = to;
     /* the state qc_kernel_event leaves after event stop - 1: the latest finite close is the mark */

@@ -103,6 +103,8 @@ double qc_ctx_low(const qc_ctx *ctx, uint32_t s, long lag);
 double qc_ctx_volume(const qc_ctx *ctx, uint32_t s, long lag);
 double qc_ctx_position(const qc_ctx *ctx, uint32_t s);
 double qc_ctx_cash(const qc_ctx *ctx);
+/* How many symbols have a non-zero position. */
+size_t qc_ctx_n_positions(const qc_ctx *ctx);
 double qc_ctx_equity(const qc_ctx *ctx);
 /* Queues an order; returns its id (> 0), or 0 when refused (the reason via qc_ctx_last_error). */
 uint64_t qc_ctx_submit(qc_ctx *ctx, const qc_order_req *req);
@@ -135,6 +137,12 @@ typedef size_t (*qc_on_span_fn)(void *state, qc_ctx *ctx, const qc_span *span);
  * kernel runs: a strategy wrapped by another (whose on_bar must see every event) keeps the
  * per-event path. */
 void qc_ctx_set_on_span(const qc_ctx *ctx, const qc_strategy_def *self, qc_on_span_fn fn);
+/* Like qc_ctx_set_on_span, for a hook whose answer holds whatever happens at the venue meanwhile:
+ * on_bar acts at no event before the one the hook returns however orders fill and positions or cash
+ * change (the hook reads only bars). The kernel then also asks it while orders rest: qc_kernel_quiet
+ * still passes nothing then, but the events it declined run their venue work as usual and skip
+ * on_bar before the event the hook returned. */
+void qc_ctx_set_on_span_always(const qc_ctx *ctx, const qc_strategy_def *self, qc_on_span_fn fn);
 
 /* ---- clock and venue -------------------------------------------------------------------------- */
 
@@ -178,6 +186,9 @@ struct qc_venue {
     /* Orders the venue holds that wait for market data or the event's end; while 0 the kernel
      * skips on_bar and on_event_end (the venue keeps it current). */
     size_t active;
+    /* Per symbol, nonzero while the venue holds orders of that symbol that wait for its bars; the
+     * kernel then sends on_bar only for those symbols. NULL (the default): every bar is sent. */
+    const uint8_t *busy;
 };
 
 /* ---- the kernel ------------------------------------------------------------------------------- */
@@ -232,7 +243,10 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
  * accrual, the signal hook), the hook finds the first event it might act at, and the kernel moves
  * to just before it exactly as qc_kernel_event would have (histories, marks, event count, the risk
  * engine's day). Positions, cash and orders do not change. Returns the first event not passed
- * (from when none were: run it with qc_kernel_event). */
+ * (from when none were: run it with qc_kernel_event). With a hook registered by
+ * qc_ctx_set_on_span_always and orders resting, it passes nothing but asks the hook anyway, and the
+ * following qc_kernel_event calls skip on_bar until the event it returned (the strategy's bars were
+ * consumed by the hook). */
 size_t qc_kernel_quiet(qc_kernel *k, const int64_t *ts, const qc_bars *const *series, size_t from, size_t to);
 /* Cancels every open order (a control command between events); returns how many. */
 size_t qc_kernel_cancel_all(qc_kernel *k);

@@ -30,8 +30,22 @@ typedef struct {
 } sym_state;
 
 typedef struct {
+    size_t ev;  /* event index of the crossing */
+    uint32_t s;
+} cross_at;
+
+typedef struct {
     size_t n_sym;
     sym_state *sym;
+    /* Span hook bookkeeping (one timeline). While `hooked`, every symbol is either pending or has
+     * pushed its bars up to span_to, so on_bar visits only the crossings due at its event (the
+     * heap) instead of every symbol, and the hook rescans only the symbols on_bar handled (due). */
+    int hooked;
+    size_t span_to;
+    cross_at *heap;              /* pending crossings, least (event, symbol) first */
+    size_t n_heap;
+    uint32_t *due, *obuy;        /* handled since the last hook call; symbols whose latest buy may be open, ascending */
+    size_t n_due, n_obuy;
 } sc_state;
 
 static void sc_free(void *state) {
@@ -40,6 +54,9 @@ static void sc_free(void *state) {
         qc_sma_pair_free(&st->sym[s].sma);
     }
     free(st->sym);
+    free(st->heap);
+    free(st->due);
+    free(st->obuy);
     *st = (sc_state){0};
 }
 
@@ -50,10 +67,16 @@ static qc_err sc_init(void *state, const qc_params *p, const qc_ctx *ctx, qc_err
         return qc_err_set(err, QC_ERR_INPUT, "sma_cross: fast (%g) and slow (%g) must be set", fast, slow);
     if (fast >= slow)
         return qc_err_set(err, QC_ERR_INPUT, "sma_cross: fast (%.0f) must be < slow (%.0f)", fast, slow);
-    size_t n = qc_ctx_n_symbols(ctx);
-    st->sym = calloc(n ? n : 1, sizeof *st->sym); /* a zeroed qc_sma_pair frees safely */
-    if (!st->sym) return qc_err_set(err, QC_ERR_NOMEM, "sma_cross: out of memory");
+    size_t n = qc_ctx_n_symbols(ctx), c = n ? n : 1;
+    st->sym = calloc(c, sizeof *st->sym); /* a zeroed qc_sma_pair frees safely */
+    st->heap = malloc(c * sizeof *st->heap);
+    st->due = malloc(c * sizeof *st->due);
+    st->obuy = malloc(c * sizeof *st->obuy);
     st->n_sym = n;
+    if (!st->sym || !st->heap || !st->due || !st->obuy) {
+        sc_free(st);
+        return qc_err_set(err, QC_ERR_NOMEM, "sma_cross: out of memory");
+    }
     for (size_t s = 0; s < n; s++) {
         sym_state *y = &st->sym[s];
         y->prev_cmp = y->cmp = QC_SMA_UNDEFINED;
@@ -71,20 +94,35 @@ static int is_open(const qc_ctx *ctx, uint64_t id) {
     return o && qc_order_is_open(o);
 }
 
-/* The cash each buy of this event gets (see the top of the file). */
-static double cash_per_buy(const sc_state *st, const qc_ctx *ctx) {
+/* The cash each buy of this event gets (see the top of the file): the cash less what open buys still
+ * hold (subtracted in symbol order), over the symbols flat with no open buy. Only the symbols on the
+ * open-buy list are visited; the flat count comes from the number of positions. */
+static double cash_per_buy(sc_state *st, const qc_ctx *ctx) {
     double cash = qc_ctx_cash(ctx);
-    size_t flat = 0;
-    for (uint32_t s = 0; s < st->n_sym; s++) {
-        const qc_order *o = st->sym[s].buy_id ? qc_ctx_order(ctx, st->sym[s].buy_id) : NULL;
-        if (o && qc_order_is_open(o)) {
-            double left = o->req.cash - o->filled_qty * o->avg_price;
-            if (left > 0) cash -= left;
-        } else if (qc_ctx_position(ctx, s) == 0) {
-            flat++;
-        }
+    size_t open = 0, open_held = 0, k = 0;
+    for (size_t j = 0; j < st->n_obuy; j++) {
+        uint32_t s = st->obuy[j];
+        const qc_order *o = qc_ctx_order(ctx, st->sym[s].buy_id);
+        if (!o || !qc_order_is_open(o)) continue; /* closed for good: off the list */
+        st->obuy[k++] = s;
+        double left = o->req.cash - o->filled_qty * o->avg_price;
+        if (left > 0) cash -= left;
+        open++;
+        open_held += qc_ctx_position(ctx, s) != 0;
     }
+    st->n_obuy = k;
+    size_t flat = st->n_sym - open - (qc_ctx_n_positions(ctx) - open_held);
     return flat ? cash / (double)flat : 0;
+}
+
+/* Symbol s's latest buy may be open: onto the ascending list (once). */
+static void note_buy(sc_state *st, uint32_t s) {
+    size_t j = st->n_obuy;
+    while (j > 0 && st->obuy[j - 1] > s) j--;
+    if (j > 0 && st->obuy[j - 1] == s) return;
+    for (size_t m = st->n_obuy; m > j; m--) st->obuy[m] = st->obuy[m - 1];
+    st->obuy[j] = s;
+    st->n_obuy++;
 }
 
 /* Whether symbol y has a crossing at the bar that just closed (history length len): pushes the bar
@@ -103,59 +141,126 @@ static int crossing_now(sym_state *y, const qc_ctx *ctx, uint32_t s, size_t len)
     return 1;
 }
 
-static void sc_on_bar(void *state, qc_ctx *ctx) {
-    sc_state *st = state;
+/* What on_bar does for symbol s at a bar that may be a crossing. */
+static void act(sc_state *st, qc_ctx *ctx, uint32_t s, double *per_buy) {
+    sym_state *y = &st->sym[s];
+    int cmp = y->cmp, prev = y->prev_cmp;
+    if (prev == QC_SMA_UNDEFINED || cmp == QC_SMA_UNDEFINED) return;
+    if (cmp > 0 && prev <= 0) {
+        if (qc_ctx_position(ctx, s) != 0 || is_open(ctx, y->buy_id)) return;
+        if (isnan(*per_buy)) *per_buy = cash_per_buy(st, ctx);
+        if (!(*per_buy > 0)) return;
+        qc_order_req req = {.symbol = s, .side = QC_BUY, .type = QC_ORD_MARKET, .tif = QC_TIF_DAY, .cash = *per_buy};
+        y->buy_id = qc_ctx_submit(ctx, &req);
+        if (y->buy_id) note_buy(st, s);
+    } else if (cmp < 0 && prev >= 0) {
+        double pos = qc_ctx_position(ctx, s);
+        if (!(pos > 0) || is_open(ctx, y->sell_id)) return;
+        qc_order_req req = {.symbol = s,
+                            .side = QC_SELL,
+                            .type = QC_ORD_MARKET,
+                            .tif = QC_TIF_DAY,
+                            .qty = pos,
+                            .reduce_only = 1};
+        y->sell_id = qc_ctx_submit(ctx, &req);
+    }
+}
+
+/* ---- the pending-crossing heap, least (event, symbol) on top ---- */
+
+static int before(cross_at a, cross_at b) { return a.ev < b.ev || (a.ev == b.ev && a.s < b.s); }
+
+static void heap_push(sc_state *st, cross_at c) {
+    size_t i = st->n_heap++;
+    while (i > 0 && before(c, st->heap[(i - 1) / 2])) {
+        st->heap[i] = st->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    st->heap[i] = c;
+}
+
+static cross_at heap_pop(sc_state *st) {
+    cross_at top = st->heap[0], last = st->heap[--st->n_heap];
+    size_t i = 0, n = st->n_heap;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && before(st->heap[c + 1], st->heap[c])) c++;
+        if (!before(st->heap[c], last)) break;
+        st->heap[i] = st->heap[c];
+        i = c;
+    }
+    if (n) st->heap[i] = last;
+    return top;
+}
+
+/* Every symbol with a bar, in symbol order (events the span hook did not prepare). */
+static void on_bar_all(sc_state *st, qc_ctx *ctx) {
     double per_buy = NAN; /* taken at the event's first buy */
+    st->hooked = 0;       /* the heap may go stale: the next hook call rebuilds it */
     for (uint32_t s = 0; s < st->n_sym; s++) {
         if (!qc_ctx_has_bar(ctx, s)) continue;
+        if (crossing_now(&st->sym[s], ctx, s, qc_ctx_history_len(ctx, s))) act(st, ctx, s, &per_buy);
+    }
+}
+
+static void sc_on_bar(void *state, qc_ctx *ctx) {
+    sc_state *st = state;
+    size_t len = st->n_sym ? qc_ctx_history_len(ctx, 0) : 0;
+    if (!st->hooked || len == 0 || len > st->span_to) {
+        on_bar_all(st, ctx);
+        return;
+    }
+    /* one timeline, prepared by the hook: only the crossings due now, in symbol order */
+    double per_buy = NAN;
+    while (st->n_heap && st->heap[0].ev < len) {
+        uint32_t s = heap_pop(st).s;
         sym_state *y = &st->sym[s];
-        if (!crossing_now(y, ctx, s, qc_ctx_history_len(ctx, s))) continue;
-        int cmp = y->cmp, prev = y->prev_cmp;
-        if (prev == QC_SMA_UNDEFINED || cmp == QC_SMA_UNDEFINED) continue;
-        if (cmp > 0 && prev <= 0) {
-            if (qc_ctx_position(ctx, s) != 0 || is_open(ctx, y->buy_id)) continue;
-            if (isnan(per_buy)) per_buy = cash_per_buy(st, ctx);
-            if (!(per_buy > 0)) continue;
-            qc_order_req req = {
-                .symbol = s, .side = QC_BUY, .type = QC_ORD_MARKET, .tif = QC_TIF_DAY, .cash = per_buy};
-            y->buy_id = qc_ctx_submit(ctx, &req);
-        } else if (cmp < 0 && prev >= 0) {
-            double pos = qc_ctx_position(ctx, s);
-            if (!(pos > 0) || is_open(ctx, y->sell_id)) continue;
-            qc_order_req req = {.symbol = s,
-                                .side = QC_SELL,
-                                .type = QC_ORD_MARKET,
-                                .tif = QC_TIF_DAY,
-                                .qty = pos,
-                                .reduce_only = 1};
-            y->sell_id = qc_ctx_submit(ctx, &req);
-        }
+        if (!crossing_now(y, ctx, s, len)) continue; /* (a crossing of an event on_bar missed: as on_bar_all) */
+        st->due[st->n_due++] = s;
+        act(st, ctx, s, &per_buy);
+    }
+}
+
+/* Runs symbol s ahead to its next crossing or the span's end; a crossing goes onto the heap. */
+static void scan_symbol(sc_state *st, uint32_t s, const qc_span *span) {
+    sym_state *y = &st->sym[s];
+    if (!y->pending && y->seen < span->to) {
+        size_t k = qc_sma_pair_scan(&y->sma, span->series[s]->close + y->seen, span->to - y->seen, &y->prev_cmp,
+                                    &y->cmp);
+        y->seen += k;
+        y->pending = y->cmp != QC_SMA_UNDEFINED && y->prev_cmp != QC_SMA_UNDEFINED && y->cmp != 0 &&
+                     y->cmp != y->prev_cmp;
+        if (y->pending) heap_push(st, (cross_at){y->seen - 1, s});
     }
 }
 
 /* The batch form (qc_on_span_fn): each symbol runs ahead to its next crossing (on_bar acts only at
- * crossings) or the span's end, once; the first pending crossing is where on_bar must run again. */
+ * crossings) or the span's end, once; the first pending crossing is where on_bar must run again.
+ * After the first call only the symbols on_bar handled since need scanning (the others are pending
+ * or at the span's end), unless the span grew. */
 static size_t sc_on_span(void *state, qc_ctx *ctx, const qc_span *span) {
     (void)ctx;
     sc_state *st = state;
-    size_t stop = span->to;
-    for (size_t s = 0; s < st->n_sym; s++) {
-        sym_state *y = &st->sym[s];
-        if (!y->pending && y->seen < span->to) {
-            size_t k = qc_sma_pair_scan(&y->sma, span->series[s]->close + y->seen, span->to - y->seen, &y->prev_cmp,
-                                        &y->cmp);
-            y->seen += k;
-            y->pending = y->cmp != QC_SMA_UNDEFINED && y->prev_cmp != QC_SMA_UNDEFINED && y->cmp != 0 &&
-                         y->cmp != y->prev_cmp;
+    if (!st->hooked || span->to != st->span_to) {
+        st->n_heap = 0;
+        for (uint32_t s = 0; s < st->n_sym; s++) {
+            sym_state *y = &st->sym[s];
+            if (y->pending) heap_push(st, (cross_at){y->seen - 1, s});
+            else scan_symbol(st, s, span);
         }
-        if (y->pending && y->seen - 1 < stop) stop = y->seen - 1;
+        st->hooked = 1;
+        st->span_to = span->to;
+    } else {
+        for (size_t j = 0; j < st->n_due; j++) scan_symbol(st, st->due[j], span);
     }
-    return stop;
+    st->n_due = 0;
+    return st->n_heap && st->heap[0].ev < span->to ? st->heap[0].ev : span->to;
 }
 
 static qc_err sc_init_all(void *state, const qc_params *p, const qc_ctx *ctx, qc_error *err) {
     qc_err rc = sc_init(state, p, ctx, err);
-    if (!rc) qc_ctx_set_on_span(ctx, &qc_strategy_sma_cross, sc_on_span);
+    if (!rc) qc_ctx_set_on_span_always(ctx, &qc_strategy_sma_cross, sc_on_span);
     return rc;
 }
 
