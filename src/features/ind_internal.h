@@ -509,6 +509,121 @@ static inline qc_err rext_pair_init(rext *hi, rext *lo, size_t n, const char *wh
 IND_REXT_RUN(rext_max_run, IND_GT_MAX)
 IND_REXT_RUN(rext_min_run, IND_GT_MIN)
 
+/* ---- batch rolling max of one column and min of another, fused, looking one block ahead ------- */
+/* rext's blocks for a max/min pair of one window n (willr, donchian, stoch, aroon, vhf, ichimoku).
+ * The batch holds the whole column, so when a block of n starts, one loop computes the block's
+ * prefix extremes (forward) and its suffix extremes (backward, kept for the next block) of both
+ * columns: four independent running extremes whose compare latencies overlap, where rext runs each
+ * chain alone (one compare latency per point per chain: ~16 cycles a point for a max and a min).
+ * The window ending at b0 + j is ext(previous block's suffix from j + 1, this block's prefix to j),
+ * the newer on ties (a suffix entry is older than a prefix entry), so the values, and with `ages`
+ * the bars since the extreme, are the deque's (wext) bit for bit. Chunks must be consecutive. */
+typedef struct {
+    double *mem;
+    double *sh, *sl, *nh, *nl, *ph, *pl;       /* suffixes of the previous block, of this one, prefixes; [n]: identity */
+    double *shi, *sli, *nhi, *nli, *phi, *pli; /* their indices as doubles (exact below 2^53; ages only) */
+    size_t n, len, b0, nb;                     /* this block's start and the next one's */
+    int ages;
+} rext2;
+
+static inline void rext2_free(rext2 *r) {
+    free(r->mem);
+    r->mem = NULL;
+}
+/* len: the whole column's length (the fill reads up to a block ahead of the chunk). */
+static inline qc_err rext2_init(rext2 *r, size_t n, size_t len, int ages, const char *what, qc_error *e) {
+    memset(r, 0, sizeof *r);
+    size_t w = n + 1;
+    r->n = n, r->len = len, r->ages = ages;
+    r->mem = calloc((ages ? 12 : 6) * w, sizeof *r->mem);
+    if (!r->mem) return ind_nomem(e, what);
+    double **a[12] = {&r->sh, &r->sl, &r->nh, &r->nl, &r->ph, &r->pl, &r->shi, &r->sli, &r->nhi, &r->nli, &r->phi, &r->pli};
+    for (size_t k = 0; k < (ages ? 12u : 6u); k++) *a[k] = r->mem + k * w;
+    for (size_t k = 0; k < w; k++) r->sh[k] = r->nh[k] = -INFINITY, r->sl[k] = r->nl[k] = INFINITY;
+    return QC_OK;
+}
+
+#define IND_SWAP(T, a, b) do { T t_ = (a); (a) = (b); (b) = t_; } while (0)
+/* Starts the block at r->nb: the last block's suffixes become the previous ones, then this block's
+ * prefixes and suffixes in one loop. */
+static inline __attribute__((always_inline)) void rext2_fill(rext2 *r, const double *hcol, const double *lcol) {
+    IND_SWAP(double *, r->sh, r->nh);
+    IND_SWAP(double *, r->sl, r->nl);
+    r->b0 = r->nb, r->nb += r->n;
+    size_t m = r->len - r->b0 < r->n ? r->len - r->b0 : r->n, b0 = r->b0;
+    const double *x = hcol + b0, *y = lcol + b0;
+    double *restrict ph = r->ph, *restrict pl = r->pl, *restrict nh = r->nh, *restrict nl = r->nl;
+    double a = -INFINITY, b = INFINITY, c = -INFINITY, d = INFINITY;
+    if (!r->ages) {
+        for (size_t k = 0; k < m; k++) {
+            size_t q = m - 1 - k;
+            double u = x[k], v = y[k], s = x[q], t = y[q];
+            a = a > u ? a : u, b = b < v ? b : v; /* prefix: the newer on ties */
+            c = s > c ? s : c, d = t < d ? t : d; /* suffix, backwards: an older value only if strictly beyond */
+            ph[k] = a, pl[k] = b, nh[q] = c, nl[q] = d;
+        }
+        return;
+    }
+    IND_SWAP(double *, r->shi, r->nhi);
+    IND_SWAP(double *, r->sli, r->nli);
+    double *restrict phi = r->phi, *restrict pli = r->pli, *restrict nhi = r->nhi, *restrict nli = r->nli;
+    double ai = 0, bi = 0, ci = 0, di = 0, f = (double)b0, g = (double)(b0 + m - 1);
+    for (size_t k = 0; k < m; k++, f += 1, g -= 1) {
+        size_t q = m - 1 - k;
+        double u = x[k], v = y[k], s = x[q], t = y[q];
+        ai = a > u ? ai : f, bi = b < v ? bi : f, ci = s > c ? g : ci, di = t < d ? g : di;
+        a = a > u ? a : u, b = b < v ? b : v, c = s > c ? s : c, d = t < d ? t : d;
+        ph[k] = a, pl[k] = b, nh[q] = c, nl[q] = d;
+        phi[k] = ai, pli[k] = bi, nhi[q] = ci, nli[q] = di;
+    }
+}
+
+/* hb[i - i0] = max of hcol, lb[i - i0] = min of lcol over the window of n ending at i, for i in
+ * [i0, i1); with ages (rext2_init), ha/la = bars since each extreme (doubles), else NULL. */
+static inline __attribute__((always_inline)) void rext2_run(rext2 *r, const double *hcol, const double *lcol,
+                                                            size_t i0, size_t i1, double *hb, double *lb,
+                                                            double *ha, double *la) {
+    size_t i = i0;
+    while (i < i1) {
+        if (i == r->nb) rext2_fill(r, hcol, lcol);
+        size_t end = i1 < r->nb ? i1 : r->nb, j = i - r->b0, m = end - i;
+        const double *sh = r->sh + j + 1, *sl = r->sl + j + 1, *ph = r->ph + j, *pl = r->pl + j;
+        double *restrict oh = hb + (i - i0), *restrict ol = lb + (i - i0);
+        size_t k = 0;
+        if (r->ages) {
+            const double *shi = r->shi + j + 1, *sli = r->sli + j + 1, *phi = r->phi + j, *pli = r->pli + j;
+            double *restrict ah = ha + (i - i0), *restrict al = la + (i - i0);
+#ifdef __SSE2__
+            __m128d t = _mm_set_pd((double)(i + 1), (double)i), two = _mm_set1_pd(2);
+            for (; k + 2 <= m; k += 2, t = _mm_add_pd(t, two)) { /* the scalar loop below, two at a time */
+                __m128d a = _mm_loadu_pd(sh + k), b = _mm_loadu_pd(ph + k), ch = _mm_cmpgt_pd(a, b);
+                __m128d u = _mm_loadu_pd(sl + k), v = _mm_loadu_pd(pl + k), cl = _mm_cmplt_pd(u, v);
+                _mm_storeu_pd(oh + k, _mm_max_pd(a, b));
+                _mm_storeu_pd(ol + k, _mm_min_pd(u, v));
+                __m128d ih = _mm_or_pd(_mm_and_pd(ch, _mm_loadu_pd(shi + k)), _mm_andnot_pd(ch, _mm_loadu_pd(phi + k)));
+                __m128d il = _mm_or_pd(_mm_and_pd(cl, _mm_loadu_pd(sli + k)), _mm_andnot_pd(cl, _mm_loadu_pd(pli + k)));
+                _mm_storeu_pd(ah + k, _mm_sub_pd(t, ih));
+                _mm_storeu_pd(al + k, _mm_sub_pd(t, il));
+            }
+#endif
+            for (; k < m; k++) {
+                oh[k] = sh[k] > ph[k] ? sh[k] : ph[k], ol[k] = sl[k] < pl[k] ? sl[k] : pl[k];
+                ah[k] = (double)(i + k) - (sh[k] > ph[k] ? shi[k] : phi[k]);
+                al[k] = (double)(i + k) - (sl[k] < pl[k] ? sli[k] : pli[k]);
+            }
+        } else {
+#ifdef __SSE2__
+            for (; k + 2 <= m; k += 2) { /* maxpd(s, p) = s > p ? s : p, the scalar expression below */
+                _mm_storeu_pd(oh + k, _mm_max_pd(_mm_loadu_pd(sh + k), _mm_loadu_pd(ph + k)));
+                _mm_storeu_pd(ol + k, _mm_min_pd(_mm_loadu_pd(sl + k), _mm_loadu_pd(pl + k)));
+            }
+#endif
+            for (; k < m; k++) oh[k] = sh[k] > ph[k] ? sh[k] : ph[k], ol[k] = sl[k] < pl[k] ? sl[k] : pl[k];
+        }
+        i = end;
+    }
+}
+
 /* ---- batch rolling extremes of several short windows of one column: doubling levels ------------- */
 /* For windows up to SEXT_MAX (ichimoku's three): level l holds the extreme of the last 2^l values,
  * L_l[i] = ext(L_{l-1}[i - 2^(l-1)], L_{l-1}[i]), and window n is ext(L_q[i - (n - 2^q)], L_q[i]) with

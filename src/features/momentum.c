@@ -141,18 +141,17 @@ IND_STEP willr_step(willr_st *s, const qc_ind_cols *c, size_t i, double *o) {
 }
 IND_GLUE_STREAM(willr)
 static qc_err willr_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
-    rext hi, lo;
-    qc_err rc = rext_pair_init(&hi, &lo, P(0), "willr", e);
+    rext2 x;
+    qc_err rc = rext2_init(&x, P(0), len, 0, "willr", e);
     if (rc) return rc;
     double hb[IND_CHUNK], lb[IND_CHUNK], *o = out[0];
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
-        rext_max_run(&hi, c->high, i0, i1, hb, NULL);
-        rext_min_run(&lo, c->low, i0, i1, lb, NULL);
+        rext2_run(&x, c->high, c->low, i0, i1, hb, lb, NULL, NULL);
         ind_ratio_or(hb, c->close + i0, hb, lb, 0.5, o + i0, i1 - i0); /* willr_of */
     }
     for (size_t i = 0; i < len && i + 1 < P(0); i++) o[i] = NAN;
-    rext_free(&hi), rext_free(&lo);
+    rext2_free(&x);
     return QC_OK;
 }
 

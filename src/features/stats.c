@@ -321,20 +321,19 @@ IND_STEP vhf_step(vhf_st *s, const qc_ind_cols *c, size_t i, double *o) {
 IND_GLUE_STREAM(vhf)
 static qc_err vhf_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     vhf_st s0;
-    rext hi, lo;
+    rext2 x;
     qc_err rc = vhf_init(&s0, p, e);
-    if (!rc && (rc = rext_pair_init(&hi, &lo, P(0), "vhf", e))) vhf_free(&s0);
+    if (!rc && (rc = rext2_init(&x, P(0), len, 0, "vhf", e))) vhf_free(&s0);
     if (rc) return rc;
     vhf_st s = s0;
     double hb[IND_CHUNK], lb[IND_CHUNK], *o = out[0];
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
-        rext_max_run(&hi, c->close, i0, i1, hb, NULL);
-        rext_min_run(&lo, c->close, i0, i1, lb, NULL);
+        rext2_run(&x, c->close, c->close, i0, i1, hb, lb, NULL, NULL);
         for (size_t i = i0; i < i1; i++) vhf_core(&s, c->close[i], hb[i - i0], lb[i - i0], o + i);
     }
     s0 = s;
-    vhf_free(&s0), rext_free(&hi), rext_free(&lo);
+    vhf_free(&s0), rext2_free(&x);
     return QC_OK;
 }
 

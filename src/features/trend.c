@@ -284,20 +284,19 @@ IND_STEP aroon_step(aroon_st *s, const qc_ind_cols *c, size_t i, double *o) {
 }
 IND_GLUE_STREAM(aroon)
 static qc_err aroon_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
-    rext hi, lo;
-    qc_err rc = rext_pair_init(&hi, &lo, P(0) + 1, "aroon", e);
+    rext2 x;
+    qc_err rc = rext2_init(&x, P(0) + 1, len, 1, "aroon", e);
     if (rc) return rc;
     /* an age takes n + 1 values: look its score up (computed by the stream's own expression) */
-    double *score = malloc((P(0) + 1) * sizeof *score), xb[IND_CHUNK], *up = out[0], *dn = out[1], *osc = out[2];
+    double *score = malloc((P(0) + 1) * sizeof *score), xb[IND_CHUNK], yb[IND_CHUNK], *up = out[0], *dn = out[1], *osc = out[2];
     if (!score) {
-        rext_free(&hi), rext_free(&lo);
+        rext2_free(&x);
         return ind_nomem(e, "aroon");
     }
     for (size_t a = 0; a <= P(0); a++) aroon_of(p[0], (double)a, 0, &score[a], xb, xb);
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
-        rext_max_run(&hi, c->high, i0, i1, xb, up + i0);
-        rext_min_run(&lo, c->low, i0, i1, xb, dn + i0);
+        rext2_run(&x, c->high, c->low, i0, i1, xb, yb, up + i0, dn + i0);
         for (size_t i = i0; i < i1; i++) {
             double u = score[(size_t)up[i]], d = score[(size_t)dn[i]];
             up[i] = u, dn[i] = d, osc[i] = u - d;
@@ -305,7 +304,7 @@ static qc_err aroon_batch(const double *p, const qc_ind_cols *c, size_t len, dou
     }
     free(score);
     for (size_t i = 0; i < len && i + 1 < P(0); i++) up[i] = dn[i] = osc[i] = NAN;
-    rext_free(&hi), rext_free(&lo);
+    rext2_free(&x);
     return QC_OK;
 }
 

@@ -149,18 +149,17 @@ IND_STEP donchian_step(donchian_st *s, const qc_ind_cols *c, size_t i, double *o
 }
 IND_GLUE_STREAM(donchian)
 static qc_err donchian_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
-    rext hi, lo;
-    qc_err rc = rext_pair_init(&hi, &lo, P(0), "donchian", e);
+    rext2 x;
+    qc_err rc = rext2_init(&x, P(0), len, 0, "donchian", e);
     if (rc) return rc;
     double *up = out[0], *mid = out[1], *dn = out[2];
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) { /* chunks: each value crosses memory once */
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
-        rext_max_run(&hi, c->high, i0, i1, up + i0, NULL);
-        rext_min_run(&lo, c->low, i0, i1, dn + i0, NULL);
+        rext2_run(&x, c->high, c->low, i0, i1, up + i0, dn + i0, NULL, NULL);
         for (size_t i = i0; i < i1; i++) mid[i] = (up[i] + dn[i]) / 2;
     }
     for (size_t i = 0; i < len && i + 1 < P(0); i++) up[i] = mid[i] = dn[i] = NAN;
-    rext_free(&hi), rext_free(&lo);
+    rext2_free(&x);
     return QC_OK;
 }
 
