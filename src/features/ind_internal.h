@@ -672,59 +672,12 @@ static inline const double *sext_pick(const sext *x, size_t n, size_t *back) {
     *back = n - ((size_t)1 << q);
     return sext_row(x, q);
 }
-/* out[j] = the extreme of the window of n (<= SEXT_MAX) ending at chunk position j. */
-static inline void sext_window(const sext *x, size_t n, size_t m, double *restrict out) {
-    size_t back;
-    const double *a = sext_pick(x, n, &back);
-    if (x->is_min)
-        for (size_t j = 0; j < m; j++) out[j] = a[j - back] < a[j] ? a[j - back] : a[j];
-    else
-        for (size_t j = 0; j < m; j++) out[j] = a[j - back] > a[j] ? a[j - back] : a[j];
-}
 /* After a chunk of m values: its last SEXT_MAX values of every level become the history. */
 static inline void sext_next(sext *x, size_t m) {
     for (size_t l = 0; l < x->nl; l++) {
         double *r = sext_row(x, l);
         memmove(r - SEXT_MAX, r + m - SEXT_MAX, SEXT_MAX * sizeof *r);
     }
-}
-
-/* ---- batch rolling max of one column and min of another, by the cheaper method for n ------------ */
-/* Doubling levels for n <= SEXT_MAX (log2 n vectorised compares), van Herk blocks beyond (~3
- * compares); both give the deque's values. Chunks must be consecutive: [0, m1), [m1, m1 + m2), ... */
-typedef struct {
-    sext sh, sl;
-    rext rh, rl;
-    size_t n;
-    int levels;
-} ext2;
-static inline qc_err ext2_init(ext2 *x, size_t n, const char *what, qc_error *e) {
-    memset(x, 0, sizeof *x);
-    x->n = n;
-    x->levels = n <= SEXT_MAX;
-    if (!x->levels) return rext_pair_init(&x->rh, &x->rl, n, what, e);
-    int ok = sext_init(&x->sh, n, 0);
-    ok &= sext_init(&x->sl, n, 1);
-    if (ok) return QC_OK;
-    sext_free(&x->sh), sext_free(&x->sl);
-    return ind_nomem(e, what);
-}
-static inline void ext2_free(ext2 *x) {
-    if (x->levels) sext_free(&x->sh), sext_free(&x->sl);
-    else rext_free(&x->rh), rext_free(&x->rl);
-}
-/* hb[j] = max of hcol, lb[j] = min of lcol over the window ending at i0 + j, for i0 + j < i1. */
-static inline void ext2_run(ext2 *x, const double *hcol, const double *lcol, size_t i0, size_t i1, double *hb,
-                            double *lb) {
-    size_t m = i1 - i0;
-    if (!x->levels) {
-        rext_max_run(&x->rh, hcol, i0, i1, hb, NULL);
-        rext_min_run(&x->rl, lcol, i0, i1, lb, NULL);
-        return;
-    }
-    sext_load(&x->sh, hcol + i0, m), sext_load(&x->sl, lcol + i0, m);
-    sext_window(&x->sh, x->n, m, hb), sext_window(&x->sl, x->n, m, lb);
-    sext_next(&x->sh, m), sext_next(&x->sl, m);
 }
 
 /* ---- a branch-free ratio over arrays ---------------------------------------------------------- */

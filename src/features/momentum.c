@@ -96,21 +96,21 @@ IND_STEP stoch_step(stoch_st *s, const qc_ind_cols *c, size_t i, double *o) {
 IND_GLUE_STREAM(stoch)
 static qc_err stoch_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     stoch_st s0;
-    ext2 x;
+    rext2 x;
     qc_err rc = stoch_init(&s0, p, e);
-    if (!rc && (rc = ext2_init(&x, P(0), "stoch", e))) stoch_free(&s0);
+    if (!rc && (rc = rext2_init(&x, P(0), len, 0, "stoch", e))) stoch_free(&s0);
     if (rc) return rc;
     stoch_st s = s0;
     double hb[IND_CHUNK], lb[IND_CHUNK], *o0 = out[0], *o1 = out[1], *o2 = out[2];
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
-        ext2_run(&x, c->high, c->low, i0, i1, hb, lb);
+        rext2_run(&x, c->high, c->low, i0, i1, hb, lb, NULL, NULL);
         /* one loop: the division overlaps the serial window sums (a separate pass measured slower) */
         for (size_t i = i0; i < i1; i++)
             stoch_core(&s, stoch_k(hb[i - i0], lb[i - i0], c->close[i]), o0 + i, o1 + i, o2 + i);
     }
     s0 = s;
-    stoch_free(&s0), ext2_free(&x);
+    stoch_free(&s0), rext2_free(&x);
     return QC_OK;
 }
 static size_t lb_stoch(const double *p, size_t k) {
