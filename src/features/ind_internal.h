@@ -20,6 +20,7 @@
 #endif
 
 #define QC_RESUM 256
+#define IND_CHUNK 512 /* batch kernels work in chunks of this many points (each value crosses memory once) */
 
 static inline size_t ind_resum_every(size_t n) { return n > QC_RESUM ? n : QC_RESUM; }
 
@@ -62,6 +63,64 @@ static inline int wsum_push(wsum *w, double x) {
     w->sum += x - old;
     if (++w->since == w->every) wsum_resum(w);
     return 1;
+}
+
+/* The batch form of wsum_push over a column: sb[j] = the sum after pushing x[j], j < m, the same
+ * operations in the same order (the value leaving the window read from x[j - n], which must exist
+ * once the window is full; a re-summation adds x[j - n + 1 .. j], oldest first, as wsum_resum reads
+ * the ring). No ring stores and no branch in the steady loop; the ring is left stale, so the state
+ * may only continue with wsum_run over the same values. */
+static inline __attribute__((always_inline)) void wsum_run(wsum *w, const double *x, size_t m, double *sb) {
+    size_t j = 0;
+    for (; j < m && w->count < w->n; j++) sb[j] = (wsum_push(w, x[j]), w->sum);
+    const size_t n = w->n;
+    double s = w->sum;
+    size_t since = w->since;
+    while (j < m) {
+        size_t plain = w->every - since - 1, end = m - j < plain ? m : j + plain;
+        since += end - j;
+        for (; j < end; j++) s += x[j] - x[j - n], sb[j] = s;
+        if (j == m) break;
+        s = 0; /* this push re-sums (wsum_resum) */
+        for (size_t q = j + 1 - n; q <= j; q++) s += x[q];
+        since = 0, sb[j++] = s;
+    }
+    w->sum = s, w->since = since;
+}
+
+/* Six wsum_run at once (ultosc: three windows of two columns), so their six add chains overlap: w[k]
+ * over x[k] into sb[k], the same operations and re-summations as six wsum_run calls. */
+static inline __attribute__((always_inline)) void wsum_run6(wsum *const *w, const double *const *x, size_t m,
+                                                            double (*sb)[IND_CHUNK]) {
+    size_t j = 0;
+    for (int k = 0; k < 6; k++) j = w[k]->count < w[k]->n ? (w[k]->n > j ? w[k]->n : j) : j;
+    j = j < m ? j : m; /* before j some window is still filling: one at a time */
+    for (int k = 0; j && k < 6; k++) wsum_run(w[k], x[k], j, sb[k]);
+    double s[6];
+    size_t since[6], n[6];
+    for (int k = 0; k < 6; k++) s[k] = w[k]->sum, since[k] = w[k]->since, n[k] = w[k]->n;
+    while (j < m) {
+        size_t end = m;
+        for (int k = 0; k < 6; k++) {
+            size_t plain = w[k]->every - since[k] - 1;
+            end = end - j < plain ? end : j + plain;
+        }
+        for (int k = 0; k < 6; k++) since[k] += end - j;
+        for (; j < end; j++)
+            for (int k = 0; k < 6; k++) s[k] += x[k][j] - x[k][j - n[k]], sb[k][j] = s[k];
+        if (j == m) break;
+        for (int k = 0; k < 6; k++) {
+            if (++since[k] == w[k]->every) { /* wsum_resum */
+                s[k] = 0, since[k] = 0;
+                for (size_t q = j + 1 - n[k]; q <= j; q++) s[k] += x[k][q];
+            } else {
+                s[k] += x[k][j] - x[k][j - n[k]];
+            }
+            sb[k][j] = s[k];
+        }
+        j++;
+    }
+    for (int k = 0; k < 6; k++) w[k]->sum = s[k], w[k]->since = since[k];
 }
 
 /* ---- shifted moment sums: sum of d, d^2 (and d^3, d^4) with d = x - k --------------------------- */
@@ -434,7 +493,6 @@ static inline size_t wext_age(const wext *q) { return q->t - 1 - q->idx[q->head]
  * instead of a deque's unpredictable pops. Inputs are split into blocks of n; the window ending at
  * i is a suffix of the previous block (s[], computed once per block, backwards) plus a prefix of
  * the current one (p). Runs over consecutive index ranges, so callers work in small chunks. */
-#define IND_CHUNK 512
 typedef struct {
     double *s;  /* s[k]: extreme of prev block [k, n); s[n] = the identity (-inf for max, +inf for min) */
     size_t *si; /* its index (newest among equals) */

@@ -286,6 +286,12 @@ static qc_err ultosc_init(ultosc_st *s, const double *p, qc_error *e) {
 static void ultosc_free(ultosc_st *s) {
     for (int j = 0; j < 3; j++) wsum_free(&s->bp[j]), wsum_free(&s->tr[j]);
 }
+/* 100 (4 b1/t1 + 2 b2/t2 + b3/t3) / 7 over one division (a division costs more than the rest of
+ * the update; the rounding moves by an ulp or so: the TTR goldens hold to 1e-9). */
+static inline double ultosc_of(double b1, double t1, double b2, double t2, double b3, double t3) {
+    double t23 = t2 * t3;
+    return (100.0 / 7) * (4 * b1 * t23 + (2 * b2 * t3 + b3 * t2) * t1) / (t1 * t23);
+}
 IND_STEP ultosc_step(ultosc_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double h = c->high[i], l = c->low[i], cl = c->close[i], pc = s->pc;
     s->pc = cl;
@@ -298,9 +304,43 @@ IND_STEP ultosc_step(ultosc_st *s, const qc_ind_cols *c, size_t i, double *o) {
         full &= wsum_push(&s->tr[j], tr);
     }
     if (full)
-        o[0] = 100 * (4 * s->bp[0].sum / s->tr[0].sum + 2 * s->bp[1].sum / s->tr[1].sum + s->bp[2].sum / s->tr[2].sum) / 7;
+        o[0] = ultosc_of(s->bp[0].sum, s->tr[0].sum, s->bp[1].sum, s->tr[1].sum, s->bp[2].sum, s->tr[2].sum);
 }
-IND_GLUE(ultosc, 1)
+IND_GLUE_STREAM(ultosc)
+/* The stream's sums by wsum_run over buying pressure and true range kept in a buffer of the last
+ * nmax values plus a chunk; then the stream's expression over the six sums. */
+static qc_err ultosc_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    ultosc_st s;
+    qc_err rc = ultosc_init(&s, p, e);
+    if (rc) return rc;
+    size_t h = P(0) > P(1) ? P(0) : P(1);
+    h = h > P(2) ? h : P(2);
+    double *buf = calloc(2 * (h + IND_CHUNK), sizeof *buf), sb[6][IND_CHUNK], *o = out[0];
+    if (!buf) {
+        ultosc_free(&s);
+        return ind_nomem(e, "ultosc");
+    }
+    double *bp = buf + h, *tr = buf + 2 * h + IND_CHUNK; /* chunk values at [0, m), history before */
+    wsum *w[6] = {&s.bp[0], &s.tr[0], &s.bp[1], &s.tr[1], &s.bp[2], &s.tr[2]};
+    const double *x[6] = {bp, tr, bp, tr, bp, tr};
+    for (size_t i0 = 1; i0 < len; i0 += IND_CHUNK) {      /* row 0 has no previous close: no push */
+        size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
+        const double *hi = c->high + i0, *lo = c->low + i0, *cl = c->close + i0, *pc = c->close + i0 - 1;
+        for (size_t j = 0; j < m; j++) { /* ultosc_step's expressions */
+            double tl = dmin(lo[j], pc[j]);
+            bp[j] = cl[j] - tl, tr[j] = dmax(hi[j], pc[j]) - tl;
+        }
+        wsum_run6(w, x, m, sb);
+        double *restrict oo = o + i0; /* vectorised divisions; the warm-up is overwritten below */
+        for (size_t j = 0; j < m; j++)
+            oo[j] = ultosc_of(sb[0][j], sb[1][j], sb[2][j], sb[3][j], sb[4][j], sb[5][j]);
+        memmove(bp - h, bp + m - h, h * sizeof *bp), memmove(tr - h, tr + m - h, h * sizeof *tr);
+    }
+    for (size_t i = 0; i < len && i < h; i++) o[i] = NAN; /* row i has pushed i values: full from h */
+    free(buf);
+    ultosc_free(&s);
+    return QC_OK;
+}
 static size_t lb_ultosc(const double *p, size_t k) {
     (void)k;
     size_t m = P(0) > P(1) ? P(0) : P(1);
