@@ -268,7 +268,40 @@ IND_STEP adx_step(adx_st *s, const qc_ind_cols *c, size_t i, double *o) {
     adx_of(q[0], q[1], q[2], o, o + 1, o + 2);
     o[3] = ema_core_push(&s->adx, o[2]);
 }
-IND_GLUE(adx, 4)
+IND_GLUE_STREAM(adx)
+/* The stream's steps until the sums and the EMA are seeded (2n rows), then per chunk: the directional
+ * moves and true ranges (no serial dependency: vectorised), and one loop of the three Wilder sums,
+ * the divisions and the ADX EMA (the same operations as adx_step's steady state). */
+static qc_err adx_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    adx_st s;
+    qc_err rc = adx_init(&s, p, e);
+    if (rc) return rc;
+    size_t i = 0;
+    for (double o[4]; i < len && i < 2 * s.n; i++) {
+        adx_step(&s, c, i, o);
+        for (int k = 0; k < 4; k++) out[k][i] = o[k];
+    }
+    double sp = s.sp, sn = s.sn, str = s.str, k = s.k, v = s.adx.v, ek = s.adx.k, ek1 = s.adx.k1;
+    double a[3][IND_CHUNK];
+    for (size_t i0 = i; i0 < len; i0 += IND_CHUNK) {
+        size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
+        const double *h = c->high + i0, *l = c->low + i0, *pc = c->close + i0 - 1;
+        for (size_t j = 0; j < m; j++) { /* adx_sums' expressions */
+            double dh = h[j] - h[j - 1], dl = l[j - 1] - l[j];
+            int none = dh == dl || (dh < 0 && dl < 0);
+            a[0][j] = !none && dh > dl ? dh : 0, a[1][j] = !none && dh < dl ? dl : 0;
+            a[2][j] = dmax(h[j], pc[j]) - dmin(l[j], pc[j]);
+        }
+        double *o0 = out[0] + i0, *o1 = out[1] + i0, *o2 = out[2] + i0, *o3 = out[3] + i0;
+        for (size_t j = 0; j < m; j++) {
+            sp = a[0][j] + sp * k, sn = a[1][j] + sn * k, str = a[2][j] + str * k;
+            adx_of(sp, sn, str, o0 + j, o1 + j, o2 + j);
+            v = o2[j] * ek + v * ek1, o3[j] = v;
+        }
+    }
+    adx_free(&s);
+    return QC_OK;
+}
 static size_t lb_adx(const double *p, size_t k) { return k < 3 ? P(0) : 2 * P(0) - 1; }
 
 /* ---- ultosc(n1, n2, n3): 100 (4 BP/TR_n1 + 2 BP/TR_n2 + BP/TR_n3) / 7 ---------------------------- */
