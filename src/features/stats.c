@@ -4,6 +4,7 @@
  * Moments come from shifted power sums re-summed at intervals (ind_internal.h); min/max from
  * monotonic deques; rank scans its window (O(n) per bar); hurst keeps per-lag sums (O(maxlag)). */
 #include "features/ind_internal.h"
+#include "features/ln.h"
 
 static size_t lb_n1(const double *p, size_t k) { (void)k; return P(0) - 1; }
 static size_t lb_n(const double *p, size_t k) { (void)k; return P(0); }
@@ -352,10 +353,24 @@ IND_STEP ret_step(ret_st *s, const qc_ind_cols *c, size_t i, double *o) {
 }
 IND_STEP logret_step(logret_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double x = c->close[i];
-    o[0] = log(x / lagbuf_push(&s->l, x));
+    o[0] = qc_ln(x / lagbuf_push(&s->l, x));
 }
 IND_GLUE(ret, 1)
-IND_GLUE(logret, 1)
+IND_GLUE_STREAM(logret)
+/* The stream's ratios, then the vectorised log over each chunk of them. */
+static qc_err logret_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    (void)e;
+    size_t h = P(0);
+    const double *x = c->close;
+    double *o = out[0];
+    for (size_t i = 0; i < len && i < h; i++) o[i] = NAN;
+    for (size_t i0 = h; i0 < len; i0 += IND_CHUNK) {
+        size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
+        for (size_t j = i0; j < i0 + m; j++) o[j] = x[j] / x[j - h];
+        qc_ln_array(o + i0, o + i0, m);
+    }
+    return QC_OK;
+}
 
 #define NPAR(def, lo, hi) {"n", def, lo, hi, 1}
 #define C QC_IND_IN_CLOSE

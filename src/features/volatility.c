@@ -3,6 +3,7 @@
  * of TTR's volatility(): close-to-close, Parkinson, Garman-Klass, Rogers-Satchell, Yang-Zhang,
  * annualised with N periods a year (default 252 here, 260 in TTR). docs/FEATURES.md. */
 #include "features/ind_internal.h"
+#include "features/ln.h"
 
 static size_t lb_n(const double *p, size_t k) { (void)k; return P(0); }
 static size_t lb_n1(const double *p, size_t k) { (void)k; return P(0) - 1; }
@@ -198,14 +199,33 @@ static qc_err vol_cc_init(vol_cc_st *s, const double *p, qc_error *e) {
     return wmom_init(&s->w, P(0) - 1, 2) ? QC_OK : ind_nomem(e, "vol_cc");
 }
 static void vol_cc_free(vol_cc_st *s) { wmom_free(&s->w); }
+IND_STEP vol_cc_core(vol_cc_st *s, double lr, double *o) {
+    o[0] = wmom_push(&s->w, lr) ? s->ann * sqrt(wmom_var(&s->w, 1)) : NAN;
+}
 IND_STEP vol_cc_step(vol_cc_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double x = c->close[i], pc = s->pc;
     s->pc = x;
     o[0] = NAN;
     if (s->t++ == 0) return;
-    if (wmom_push(&s->w, log(x / pc))) o[0] = s->ann * sqrt(wmom_var(&s->w, 1));
+    vol_cc_core(s, qc_ln(x / pc), o);
 }
-IND_GLUE(vol_cc, 1)
+IND_GLUE_STREAM(vol_cc)
+static qc_err vol_cc_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    vol_cc_st s;
+    qc_err rc = vol_cc_init(&s, p, e);
+    if (rc) return rc;
+    double r[IND_CHUNK], *o = out[0];
+    if (len) vol_cc_step(&s, c, 0, o);
+    for (size_t i0 = 1; i0 < len; i0 += IND_CHUNK) {
+        size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
+        const double *x = c->close + i0;
+        for (size_t j = 0; j < m; j++) r[j] = x[j] / x[j - 1];
+        qc_ln_array(r, r, m);
+        for (size_t j = 0; j < m; j++) vol_cc_core(&s, r[j], o + i0 + j);
+    }
+    vol_cc_free(&s);
+    return QC_OK;
+}
 static const char *n3_check(const double *p) { return p[0] >= 3 ? NULL : "n must be >= 3"; }
 
 /* ---- sum-of-squares estimators: sqrt(N / n x sum over n of a per-bar term) ---------------------- */
@@ -225,25 +245,59 @@ static void vol_rs_free(vol_rs_st *s) { wsum_free(&s->w); }
  * log(h/c) + log(c/o) and log(l/o) is log(l/c) + log(c/o), and log(c/o) is shared with Yang-Zhang's
  * open-to-close term (a log costs more than the rest of a bar; the sum differs from four logs by an
  * ulp or so of the larger log, far inside the 1e-9 TTR goldens). */
-static inline double rs_term(double h, double l, double c, double co) {
-    double hc = log(h / c), lc = log(l / c);
-    return hc * (hc + co) + lc * (lc + co);
+static inline double rs_term(double hc, double lc, double co) { return hc * (hc + co) + lc * (lc + co); }
+/* The logs of nk ratios num[k][j] / den[k][j], j < m (pointers at the chunk's first row), into
+ * r + k m, in one call of the vectorised log (the batch kernels' first pass; the stream takes qc_ln
+ * of the same ratios). */
+static inline void ln_ratios(double *r, int nk, const double *const *num, const double *const *den, size_t m) {
+    for (int k = 0; k < nk; k++)
+        for (size_t j = 0; j < m; j++) r[(size_t)k * m + j] = num[k][j] / den[k][j];
+    qc_ln_array(r, r, (size_t)nk * m);
 }
-IND_STEP vol_parkinson_step(vol_parkinson_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    double hl = log(c->high[i] / c->low[i]);
+IND_STEP vol_parkinson_core(vol_parkinson_st *s, double hl, double *o) {
     o[0] = wsum_push(&s->w, hl * hl) ? sqrt(s->scale / (4 * M_LN2) * s->w.sum) : NAN;
 }
-IND_STEP vol_gk_step(vol_gk_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    double hl = log(c->high[i] / c->low[i]), co = log(c->close[i] / c->open[i]);
+IND_STEP vol_gk_core(vol_gk_st *s, double hl, double co, double *o) {
     o[0] = wsum_push(&s->w, 0.5 * hl * hl - (2 * M_LN2 - 1) * co * co) ? sqrt(s->scale * s->w.sum) : NAN;
 }
-IND_STEP vol_rs_step(vol_rs_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    double cl = c->close[i], t = rs_term(c->high[i], c->low[i], cl, log(cl / c->open[i]));
-    o[0] = wsum_push(&s->w, t) ? sqrt(s->scale * s->w.sum) : NAN;
+IND_STEP vol_rs_core(vol_rs_st *s, double hc, double lc, double co, double *o) {
+    o[0] = wsum_push(&s->w, rs_term(hc, lc, co)) ? sqrt(s->scale * s->w.sum) : NAN;
 }
-IND_GLUE(vol_parkinson, 1)
-IND_GLUE(vol_gk, 1)
-IND_GLUE(vol_rs, 1)
+IND_STEP vol_parkinson_step(vol_parkinson_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    vol_parkinson_core(s, qc_ln(c->high[i] / c->low[i]), o);
+}
+IND_STEP vol_gk_step(vol_gk_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    vol_gk_core(s, qc_ln(c->high[i] / c->low[i]), qc_ln(c->close[i] / c->open[i]), o);
+}
+IND_STEP vol_rs_step(vol_rs_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double cl = c->close[i];
+    vol_rs_core(s, qc_ln(c->high[i] / cl), qc_ln(c->low[i] / cl), qc_ln(cl / c->open[i]), o);
+}
+IND_GLUE_STREAM(vol_parkinson)
+IND_GLUE_STREAM(vol_gk)
+IND_GLUE_STREAM(vol_rs)
+/* Batch: per chunk the logs (ln_ratios), then the stream's core over them. */
+#define VOL_SS_BATCH(NAME, NK, NUM, DEN, ...)                                                        \
+    static qc_err NAME##_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, \
+                               qc_error *e) {                                                        \
+        NAME##_st s;                                                                                 \
+        qc_err rc = NAME##_init(&s, p, e);                                                           \
+        if (rc) return rc;                                                                           \
+        double r[(NK) * IND_CHUNK];                                                                  \
+        for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {                                             \
+            size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;                                  \
+            const double *num[] = NUM, *den[] = DEN;                                                 \
+            ln_ratios(r, NK, num, den, m);                                                           \
+            for (size_t j = 0; j < m; j++) NAME##_core(&s, __VA_ARGS__, out[0] + i0 + j);            \
+        }                                                                                            \
+        NAME##_free(&s);                                                                             \
+        return QC_OK;                                                                                \
+    }
+#define VOL_L(...) {__VA_ARGS__}
+VOL_SS_BATCH(vol_parkinson, 1, VOL_L(c->high + i0), VOL_L(c->low + i0), r[j])
+VOL_SS_BATCH(vol_gk, 2, VOL_L(c->high + i0, c->close + i0), VOL_L(c->low + i0, c->open + i0), r[j], r[m + j])
+VOL_SS_BATCH(vol_rs, 3, VOL_L(c->high + i0, c->low + i0, c->close + i0), VOL_L(c->close + i0, c->close + i0, c->open + i0),
+             r[j], r[m + j], r[2 * m + j])
 
 /* ---- vol_yz(n, N): Yang-Zhang: N var(log open/prev close) + k N var(log close/open) + (1-k) RS^2,
  * k = 0.34 / (1.34 + (n + 1) / (n - 1)), sample variances over n bars (TTR) ----------------------- */
@@ -260,20 +314,41 @@ static qc_err vol_yz_init(vol_yz_st *s, const double *p, qc_error *e) {
     return QC_OK;
 }
 static void vol_yz_free(vol_yz_st *s) { wmom_free(&s->ov), wmom_free(&s->co), wsum_free(&s->rs); }
-IND_STEP vol_yz_step(vol_yz_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    double op = c->open[i], cl = c->close[i], pc = s->pc;
-    s->pc = cl;
-    double co = log(cl / op);
+/* One bar from its logs: co = ln(C/O), hc = ln(H/C), lc = ln(L/C), ov = ln(O/prev C) (unused on the
+ * first bar). */
+IND_STEP vol_yz_core(vol_yz_st *s, double co, double hc, double lc, double ov, double *o) {
     int full_c = wmom_push(&s->co, co);
-    int full_r = wsum_push(&s->rs, rs_term(c->high[i], c->low[i], cl, co));
+    int full_r = wsum_push(&s->rs, rs_term(hc, lc, co));
     o[0] = NAN;
     if (s->t++ == 0) return;
-    if (wmom_push(&s->ov, log(op / pc)) && full_c && full_r) {
+    if (wmom_push(&s->ov, ov) && full_c && full_r) {
         double v = s->N * wmom_var(&s->ov, 1) + s->k * s->N * wmom_var(&s->co, 1) + (1 - s->k) * s->scale * s->rs.sum;
         o[0] = sqrt(v);
     }
 }
-IND_GLUE(vol_yz, 1)
+IND_STEP vol_yz_step(vol_yz_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double op = c->open[i], cl = c->close[i], pc = s->pc;
+    s->pc = cl;
+    double ov = s->t ? qc_ln(op / pc) : 0;
+    vol_yz_core(s, qc_ln(cl / op), qc_ln(c->high[i] / cl), qc_ln(c->low[i] / cl), ov, o);
+}
+IND_GLUE_STREAM(vol_yz)
+static qc_err vol_yz_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    vol_yz_st s;
+    qc_err rc = vol_yz_init(&s, p, e);
+    if (rc) return rc;
+    if (len) vol_yz_step(&s, c, 0, out[0]);
+    double r[4 * IND_CHUNK];
+    for (size_t i0 = 1; i0 < len; i0 += IND_CHUNK) {
+        size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
+        const double *cl = c->close + i0;
+        const double *num[] = {cl, c->high + i0, c->low + i0, c->open + i0}, *den[] = {c->open + i0, cl, cl, cl - 1};
+        ln_ratios(r, 4, num, den, m);
+        for (size_t j = 0; j < m; j++) vol_yz_core(&s, r[j], r[m + j], r[2 * m + j], r[3 * m + j], out[0] + i0 + j);
+    }
+    vol_yz_free(&s);
+    return QC_OK;
+}
 
 /* ---- chaikin_vol(n): n-bar percent change (fraction) of the EMA of high - low ------------------- */
 typedef struct { ema_core e; lagbuf l; } chaikin_vol_st;

@@ -1,0 +1,41 @@
+/* ln.c: qc_ln_array(), the batch form of qc_ln() (ln.h), one plain loop compiled three times (the
+ * SSE2 baseline, AVX2, AVX-512F) and picked at run time by what the CPU supports. The loop body is
+ * qc_ln() itself and the build forbids contracting to fused multiply-adds, so every path gives the
+ * stream's bits (tests/test_ln.c runs each path this machine has against qc_ln). */
+#include "features/ln.h"
+
+#define QC_LN_LOOP                                                                                   \
+    for (size_t i = 0; i < n; i++) y[i] = qc_ln(x[i]);
+
+static void ln_base(const double *x, double *y, size_t n) { QC_LN_LOOP }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define QC_LN_X86 1
+__attribute__((target("avx2"))) static void ln_avx2(const double *x, double *y, size_t n) { QC_LN_LOOP }
+__attribute__((target("avx512f"))) static void ln_avx512(const double *x, double *y, size_t n) { QC_LN_LOOP }
+#endif
+
+static int ln_has(int path) {
+#ifdef QC_LN_X86
+    if (path == 1) return __builtin_cpu_supports("avx2");
+    if (path == 2) return __builtin_cpu_supports("avx512f");
+#endif
+    return path == 0;
+}
+
+int qc_ln_array_path(int path, const double *x, double *y, size_t n) {
+    if (!ln_has(path)) return 0;
+#ifdef QC_LN_X86
+    if (path == 2) return ln_avx512(x, y, n), 1;
+    if (path == 1) return ln_avx2(x, y, n), 1;
+#endif
+    ln_base(x, y, n);
+    return 1;
+}
+
+void qc_ln_array(const double *x, double *y, size_t n) {
+    static int best = -1; /* racing threads store the same value */
+    int b = best;
+    if (b < 0) best = b = ln_has(2) ? 2 : ln_has(1) ? 1 : 0;
+    qc_ln_array_path(b, x, y, n);
+}
