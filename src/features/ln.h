@@ -48,7 +48,8 @@ static inline double qc_ln(double x) {
     double y = k * ln2_hi - ((hfsq - (s * (hfsq + r) + k * ln2_lo)) - f);
     y = x == INFINITY ? x : y;
     y = x == 0 ? -INFINITY : y;
-    return (x < 0) | (x != x) ? NAN : y;
+    int bad = (x < 0) | (x != x); /* negative or NaN */
+    return bad ? NAN : y;
 }
 
 /* y[i] = qc_ln(x[i]) for i < n, bit for bit, by the fastest path this CPU runs. y may equal x. */

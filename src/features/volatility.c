@@ -214,30 +214,43 @@ static qc_err vol_cc_batch(const double *p, const qc_ind_cols *c, size_t len, do
     vol_cc_st s;
     qc_err rc = vol_cc_init(&s, p, e);
     if (rc) return rc;
-    double r[IND_CHUNK], *o = out[0];
-    if (len) vol_cc_step(&s, c, 0, o);
-    for (size_t i0 = 1; i0 < len; i0 += IND_CHUNK) {
+    size_t n = s.w.n; /* the log returns, with the last n before the chunk kept for wmom2_run */
+    double *buf = calloc(n + IND_CHUNK, sizeof *buf), *o = out[0], k[IND_CHUNK], s1[IND_CHUNK], s2[IND_CHUNK];
+    if (!buf) {
+        vol_cc_free(&s);
+        return ind_nomem(e, "vol_cc");
+    }
+    for (size_t i0 = 1; i0 < len; i0 += IND_CHUNK) { /* row 0 has no return */
         size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
         const double *x = c->close + i0;
+        double *r = buf + n;
         for (size_t j = 0; j < m; j++) r[j] = x[j] / x[j - 1];
         qc_ln_array(r, r, m);
-        for (size_t j = 0; j < m; j++) vol_cc_core(&s, r[j], o + i0 + j);
+        wmom2_run(&s.w, buf, n, n + m, k, s1, s2);
+        double *restrict oo = o + i0;
+        for (size_t j = 0; j < m; j++) oo[j] = s.ann * sqrt(mom_var(s1[j], s2[j], s.w.inv, s.w.inv1));
+        memmove(buf, r + m - n, n * sizeof *buf);
     }
+    for (size_t i = 0; i < len && i < n; i++) o[i] = NAN; /* row i holds i returns: full from n */
+    free(buf);
     vol_cc_free(&s);
     return QC_OK;
 }
 static const char *n3_check(const double *p) { return p[0] >= 3 ? NULL : "n must be >= 3"; }
 
 /* ---- sum-of-squares estimators: sqrt(N / n x sum over n of a per-bar term) ---------------------- */
-typedef struct { wsum w; double scale; } vol_parkinson_st;
+typedef struct { wsum w; double mul; } vol_parkinson_st; /* mul: what multiplies the sum under the root */
 typedef vol_parkinson_st vol_gk_st;
 typedef vol_parkinson_st vol_rs_st;
-static qc_err vol_parkinson_init(vol_parkinson_st *s, const double *p, qc_error *e) {
-    s->scale = p[1] / p[0];
+static qc_err vol_ss_init(vol_parkinson_st *s, const double *p, double mul, qc_error *e) {
+    s->mul = mul;
     return wsum_init(&s->w, P(0)) ? QC_OK : ind_nomem(e, "volatility");
 }
-static qc_err vol_gk_init(vol_gk_st *s, const double *p, qc_error *e) { return vol_parkinson_init(s, p, e); }
-static qc_err vol_rs_init(vol_rs_st *s, const double *p, qc_error *e) { return vol_parkinson_init(s, p, e); }
+static qc_err vol_parkinson_init(vol_parkinson_st *s, const double *p, qc_error *e) {
+    return vol_ss_init(s, p, p[1] / p[0] / (4 * M_LN2), e);
+}
+static qc_err vol_gk_init(vol_gk_st *s, const double *p, qc_error *e) { return vol_ss_init(s, p, p[1] / p[0], e); }
+static qc_err vol_rs_init(vol_rs_st *s, const double *p, qc_error *e) { return vol_ss_init(s, p, p[1] / p[0], e); }
 static void vol_parkinson_free(vol_parkinson_st *s) { wsum_free(&s->w); }
 static void vol_gk_free(vol_gk_st *s) { wsum_free(&s->w); }
 static void vol_rs_free(vol_rs_st *s) { wsum_free(&s->w); }
@@ -246,6 +259,7 @@ static void vol_rs_free(vol_rs_st *s) { wsum_free(&s->w); }
  * open-to-close term (a log costs more than the rest of a bar; the sum differs from four logs by an
  * ulp or so of the larger log, far inside the 1e-9 TTR goldens). */
 static inline double rs_term(double hc, double lc, double co) { return hc * (hc + co) + lc * (lc + co); }
+static inline double gk_term(double hl, double co) { return 0.5 * hl * hl - (2 * M_LN2 - 1) * co * co; }
 /* The logs of nk ratios num[k][j] / den[k][j], j < m (pointers at the chunk's first row), into
  * r + k m, in one call of the vectorised log (the batch kernels' first pass; the stream takes qc_ln
  * of the same ratios). */
@@ -254,50 +268,57 @@ static inline void ln_ratios(double *r, int nk, const double *const *num, const 
         for (size_t j = 0; j < m; j++) r[(size_t)k * m + j] = num[k][j] / den[k][j];
     qc_ln_array(r, r, (size_t)nk * m);
 }
-IND_STEP vol_parkinson_core(vol_parkinson_st *s, double hl, double *o) {
-    o[0] = wsum_push(&s->w, hl * hl) ? sqrt(s->scale / (4 * M_LN2) * s->w.sum) : NAN;
-}
-IND_STEP vol_gk_core(vol_gk_st *s, double hl, double co, double *o) {
-    o[0] = wsum_push(&s->w, 0.5 * hl * hl - (2 * M_LN2 - 1) * co * co) ? sqrt(s->scale * s->w.sum) : NAN;
-}
-IND_STEP vol_rs_core(vol_rs_st *s, double hc, double lc, double co, double *o) {
-    o[0] = wsum_push(&s->w, rs_term(hc, lc, co)) ? sqrt(s->scale * s->w.sum) : NAN;
+IND_STEP vol_ss_core(vol_parkinson_st *s, double term, double *o) {
+    o[0] = wsum_push(&s->w, term) ? sqrt(s->mul * s->w.sum) : NAN;
 }
 IND_STEP vol_parkinson_step(vol_parkinson_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    vol_parkinson_core(s, qc_ln(c->high[i] / c->low[i]), o);
+    double hl = qc_ln(c->high[i] / c->low[i]);
+    vol_ss_core(s, hl * hl, o);
 }
 IND_STEP vol_gk_step(vol_gk_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    vol_gk_core(s, qc_ln(c->high[i] / c->low[i]), qc_ln(c->close[i] / c->open[i]), o);
+    vol_ss_core(s, gk_term(qc_ln(c->high[i] / c->low[i]), qc_ln(c->close[i] / c->open[i])), o);
 }
 IND_STEP vol_rs_step(vol_rs_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double cl = c->close[i];
-    vol_rs_core(s, qc_ln(c->high[i] / cl), qc_ln(c->low[i] / cl), qc_ln(cl / c->open[i]), o);
+    vol_ss_core(s, rs_term(qc_ln(c->high[i] / cl), qc_ln(c->low[i] / cl), qc_ln(cl / c->open[i])), o);
 }
 IND_GLUE_STREAM(vol_parkinson)
 IND_GLUE_STREAM(vol_gk)
 IND_GLUE_STREAM(vol_rs)
-/* Batch: per chunk the logs (ln_ratios), then the stream's core over them. */
-#define VOL_SS_BATCH(NAME, NK, NUM, DEN, ...)                                                        \
+/* Batch: per chunk the logs (ln_ratios), the terms into a buffer that keeps the last n before the
+ * chunk, the stream's window sums by wsum_run (no ring, no branch), then the roots (vectorised). */
+#define VOL_SS_BATCH(NAME, NK, NUM, DEN, TERM)                                                       \
     static qc_err NAME##_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, \
                                qc_error *e) {                                                        \
         NAME##_st s;                                                                                 \
         qc_err rc = NAME##_init(&s, p, e);                                                           \
         if (rc) return rc;                                                                           \
-        double r[(NK) * IND_CHUNK];                                                                  \
+        size_t n = s.w.n;                                                                            \
+        double *buf = calloc(n + IND_CHUNK, sizeof *buf), *t = buf + n, r[(NK) * IND_CHUNK];         \
+        if (!buf) {                                                                                  \
+            NAME##_free(&s);                                                                         \
+            return ind_nomem(e, #NAME);                                                              \
+        }                                                                                            \
         for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {                                             \
             size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;                                  \
             const double *num[] = NUM, *den[] = DEN;                                                 \
             ln_ratios(r, NK, num, den, m);                                                           \
-            for (size_t j = 0; j < m; j++) NAME##_core(&s, __VA_ARGS__, out[0] + i0 + j);            \
+            for (size_t j = 0; j < m; j++) t[j] = (TERM);                                            \
+            double *restrict o = out[0] + i0;                                                        \
+            wsum_run(&s.w, t, m, o);                                                                 \
+            for (size_t j = 0; j < m; j++) o[j] = sqrt(s.mul * o[j]);                                \
+            memmove(buf, t + m - n, n * sizeof *buf);                                                \
         }                                                                                            \
+        for (size_t i = 0; i + 1 < n && i < len; i++) out[0][i] = NAN;                               \
+        free(buf);                                                                                   \
         NAME##_free(&s);                                                                             \
         return QC_OK;                                                                                \
     }
 #define VOL_L(...) {__VA_ARGS__}
-VOL_SS_BATCH(vol_parkinson, 1, VOL_L(c->high + i0), VOL_L(c->low + i0), r[j])
-VOL_SS_BATCH(vol_gk, 2, VOL_L(c->high + i0, c->close + i0), VOL_L(c->low + i0, c->open + i0), r[j], r[m + j])
-VOL_SS_BATCH(vol_rs, 3, VOL_L(c->high + i0, c->low + i0, c->close + i0), VOL_L(c->close + i0, c->close + i0, c->open + i0),
-             r[j], r[m + j], r[2 * m + j])
+VOL_SS_BATCH(vol_parkinson, 1, VOL_L(c->high + i0), VOL_L(c->low + i0), r[j] * r[j])
+VOL_SS_BATCH(vol_gk, 2, VOL_L(c->high + i0, c->close + i0), VOL_L(c->low + i0, c->open + i0), gk_term(r[j], r[m + j]))
+VOL_SS_BATCH(vol_rs, 3, VOL_L(c->high + i0, c->low + i0, c->close + i0),
+             VOL_L(c->close + i0, c->close + i0, c->open + i0), rs_term(r[j], r[m + j], r[2 * m + j]))
 
 /* ---- vol_yz(n, N): Yang-Zhang: N var(log open/prev close) + k N var(log close/open) + (1-k) RS^2,
  * k = 0.34 / (1.34 + (n + 1) / (n - 1)), sample variances over n bars (TTR) ----------------------- */
