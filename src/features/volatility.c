@@ -354,19 +354,41 @@ IND_STEP vol_yz_step(vol_yz_st *s, const qc_ind_cols *c, size_t i, double *o) {
     vol_yz_core(s, qc_ln(cl / op), qc_ln(c->high[i] / cl), qc_ln(c->low[i] / cl), ov, o);
 }
 IND_GLUE_STREAM(vol_yz)
+/* Batch: per chunk the four logs (one vectorised call), the open-to-close logs, Rogers-Satchell terms
+ * and overnight logs into buffers that keep the last n values before the chunk, the stream's sums by
+ * wmom2_run / wsum_run (the overnight ones from row 1), then the combination (vectorised). */
 static qc_err vol_yz_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     vol_yz_st s;
     qc_err rc = vol_yz_init(&s, p, e);
     if (rc) return rc;
-    if (len) vol_yz_step(&s, c, 0, out[0]);
-    double r[4 * IND_CHUNK];
-    for (size_t i0 = 1; i0 < len; i0 += IND_CHUNK) {
-        size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
-        const double *cl = c->close + i0;
-        const double *num[] = {cl, c->high + i0, c->low + i0, c->open + i0}, *den[] = {c->open + i0, cl, cl, cl - 1};
-        ln_ratios(r, 4, num, den, m);
-        for (size_t j = 0; j < m; j++) vol_yz_core(&s, r[j], r[m + j], r[2 * m + j], r[3 * m + j], out[0] + i0 + j);
+    size_t n = s.co.n, w = n + IND_CHUNK;
+    double *buf = calloc(3 * w, sizeof *buf), *bco = buf + n, *brs = buf + w + n, *bov = buf + 2 * w + n;
+    if (!buf) {
+        vol_yz_free(&s);
+        return ind_nomem(e, "vol_yz");
     }
+    double r[4 * IND_CHUNK], k1[IND_CHUNK], a1[IND_CHUNK], b1[IND_CHUNK], rsum[IND_CHUNK];
+    double k2[IND_CHUNK] = {0}, a2[IND_CHUNK] = {0}, b2[IND_CHUNK] = {0};
+    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
+        size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK, st = i0 == 0; /* row 0 has no overnight log */
+        const double *op = c->open + i0, *hi = c->high + i0, *lo = c->low + i0, *cl = c->close + i0;
+        for (size_t j = 0; j < m; j++) r[j] = cl[j] / op[j], r[m + j] = hi[j] / cl[j], r[2 * m + j] = lo[j] / cl[j];
+        r[3 * m] = 1;
+        for (size_t j = st; j < m; j++) r[3 * m + j] = op[j] / cl[j - 1];
+        qc_ln_array(r, r, 4 * m);
+        for (size_t j = 0; j < m; j++) bco[j] = r[j], brs[j] = rs_term(r[m + j], r[2 * m + j], r[j]), bov[j] = r[3 * m + j];
+        wmom2_run(&s.co, bco - n, n, n + m, k1, a1, b1);
+        wsum_run(&s.rs, brs, m, rsum);
+        wmom2_run(&s.ov, bov - n, n + st, n + m, k2 + st, a2 + st, b2 + st);
+        double *restrict o = out[0] + i0, inv = s.co.inv, inv1 = s.co.inv1;
+        for (size_t j = 0; j < m; j++) /* vol_yz_core's expression */
+            o[j] = sqrt(s.N * mom_var(a2[j], b2[j], inv, inv1) + s.k * s.N * mom_var(a1[j], b1[j], inv, inv1) +
+                        (1 - s.k) * s.scale * rsum[j]);
+        memmove(bco - n, bco + m - n, n * sizeof *buf), memmove(brs - n, brs + m - n, n * sizeof *buf);
+        memmove(bov - n, bov + m - n, n * sizeof *buf);
+    }
+    for (size_t i = 0; i < len && i < n; i++) out[0][i] = NAN; /* full from row n (n overnight logs) */
+    free(buf);
     vol_yz_free(&s);
     return QC_OK;
 }
