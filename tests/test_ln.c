@@ -4,8 +4,9 @@
  * - within 1 ulp of glibc's log on millions of values: random bit patterns over all positive doubles,
  *   values within a few million ulps of 1 (the cancellation region), random values in [0.5, 2],
  *   random subnormals, and the neighbours of every power of two;
- * - the batch form (qc_ln_array) gives qc_ln's bits on every path this CPU has (baseline, AVX2,
- *   AVX-512), for every length from 0 to 40 (vector tails) and on all the values above. */
+ * - the batch forms (qc_ln_array, qc_ln_ratio_array) give qc_ln's bits on every path this CPU has
+ *   (baseline, AVX2, AVX-512), for every length from 0 to 40 (vector tails) and on all the values
+ *   above. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,6 +72,17 @@ static void check_array(const double *x, size_t n) {
             if (!same_bits(y[i], qc_ln(x[i])))
                 fail_msg("path %d, x = %a: %a, qc_ln gives %a", path, x[i], y[i], qc_ln(x[i]));
     }
+    for (int path = 0; path < 3; path++) { /* ratios: x[i] / x[n - 1 - i] */
+        if (!qc_ln_ratio_array_path(path, x, z, y, 0) && path) continue;
+        for (size_t i = 0; i < n; i++) z[i] = x[n - 1 - i];
+        assert_int_equal(qc_ln_ratio_array_path(path, x, z, y, n), 1);
+        for (size_t i = 0; i < n; i++)
+            if (!same_bits(y[i], qc_ln(x[i] / z[i])))
+                fail_msg("path %d, ratio %a / %a: %a, qc_ln gives %a", path, x[i], z[i], y[i], qc_ln(x[i] / z[i]));
+    }
+    for (size_t i = 0; i < n; i++) z[i] = x[n - 1 - i];
+    qc_ln_ratio_array(x, z, y, n);
+    for (size_t i = 0; i < n; i++) assert_true(same_bits(y[i], qc_ln(x[i] / z[i])));
     qc_ln_array(x, z, n);
     for (size_t i = 0; i < n; i++) assert_true(same_bits(z[i], qc_ln(x[i])));
     memcpy(z, x, n * sizeof *z); /* in place */

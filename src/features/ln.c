@@ -4,15 +4,23 @@
  * stream's bits (tests/test_ln.c runs each path this machine has against qc_ln). */
 #include "features/ln.h"
 
+/* y[i] = qc_ln(x[i]), or qc_ln(x[i] / d[i]) when d is not NULL (the division in the same loop). */
 #define QC_LN_LOOP                                                                                   \
-    for (size_t i = 0; i < n; i++) y[i] = qc_ln(x[i]);
+    if (d)                                                                                           \
+        for (size_t i = 0; i < n; i++) y[i] = qc_ln(x[i] / d[i]);                                    \
+    else                                                                                             \
+        for (size_t i = 0; i < n; i++) y[i] = qc_ln(x[i]);
 
-static void ln_base(const double *x, double *y, size_t n) { QC_LN_LOOP }
+static void ln_base(const double *x, const double *d, double *y, size_t n) { QC_LN_LOOP }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define QC_LN_X86 1
-__attribute__((target("avx2"))) static void ln_avx2(const double *x, double *y, size_t n) { QC_LN_LOOP }
-__attribute__((target("avx512f"))) static void ln_avx512(const double *x, double *y, size_t n) { QC_LN_LOOP }
+__attribute__((target("avx2"))) static void ln_avx2(const double *x, const double *d, double *y, size_t n) {
+    QC_LN_LOOP
+}
+__attribute__((target("avx512f"))) static void ln_avx512(const double *x, const double *d, double *y, size_t n) {
+    QC_LN_LOOP
+}
 #endif
 
 static int ln_has(int path) {
@@ -23,19 +31,24 @@ static int ln_has(int path) {
     return path == 0;
 }
 
-int qc_ln_array_path(int path, const double *x, double *y, size_t n) {
+int qc_ln_ratio_array_path(int path, const double *x, const double *d, double *y, size_t n) {
     if (!ln_has(path)) return 0;
 #ifdef QC_LN_X86
-    if (path == 2) return ln_avx512(x, y, n), 1;
-    if (path == 1) return ln_avx2(x, y, n), 1;
+    if (path == 2) return ln_avx512(x, d, y, n), 1;
+    if (path == 1) return ln_avx2(x, d, y, n), 1;
 #endif
-    ln_base(x, y, n);
+    ln_base(x, d, y, n);
     return 1;
 }
+int qc_ln_array_path(int path, const double *x, double *y, size_t n) { return qc_ln_ratio_array_path(path, x, NULL, y, n); }
 
-void qc_ln_array(const double *x, double *y, size_t n) {
+static int ln_best(void) {
     static int best = -1; /* racing threads store the same value */
     int b = best;
     if (b < 0) best = b = ln_has(2) ? 2 : ln_has(1) ? 1 : 0;
-    qc_ln_array_path(b, x, y, n);
+    return b;
+}
+void qc_ln_array(const double *x, double *y, size_t n) { qc_ln_ratio_array_path(ln_best(), x, NULL, y, n); }
+void qc_ln_ratio_array(const double *x, const double *d, double *y, size_t n) {
+    qc_ln_ratio_array_path(ln_best(), x, d, y, n);
 }

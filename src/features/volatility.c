@@ -224,8 +224,7 @@ static qc_err vol_cc_batch(const double *p, const qc_ind_cols *c, size_t len, do
         size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
         const double *x = c->close + i0;
         double *r = buf + n;
-        for (size_t j = 0; j < m; j++) r[j] = x[j] / x[j - 1];
-        qc_ln_array(r, r, m);
+        qc_ln_ratio_array(x, x - 1, r, m);
         wmom2_run(&s.w, buf, n, n + m, k, s1, s2);
         double *restrict oo = o + i0;
         for (size_t j = 0; j < m; j++) oo[j] = s.ann * sqrt(mom_var(s1[j], s2[j], s.w.inv, s.w.inv1));
@@ -261,12 +260,10 @@ static void vol_rs_free(vol_rs_st *s) { wsum_free(&s->w); }
 static inline double rs_term(double hc, double lc, double co) { return hc * (hc + co) + lc * (lc + co); }
 static inline double gk_term(double hl, double co) { return 0.5 * hl * hl - (2 * M_LN2 - 1) * co * co; }
 /* The logs of nk ratios num[k][j] / den[k][j], j < m (pointers at the chunk's first row), into
- * r + k m, in one call of the vectorised log (the batch kernels' first pass; the stream takes qc_ln
- * of the same ratios). */
+ * r + k m, by the vectorised log (the batch kernels' first pass; the stream takes qc_ln of the same
+ * ratios). */
 static inline void ln_ratios(double *r, int nk, const double *const *num, const double *const *den, size_t m) {
-    for (int k = 0; k < nk; k++)
-        for (size_t j = 0; j < m; j++) r[(size_t)k * m + j] = num[k][j] / den[k][j];
-    qc_ln_array(r, r, (size_t)nk * m);
+    for (int k = 0; k < nk; k++) qc_ln_ratio_array(num[k], den[k], r + (size_t)k * m, m);
 }
 IND_STEP vol_ss_core(vol_parkinson_st *s, double term, double *o) {
     o[0] = wsum_push(&s->w, term) ? sqrt(s->mul * s->w.sum) : NAN;
@@ -354,7 +351,7 @@ IND_STEP vol_yz_step(vol_yz_st *s, const qc_ind_cols *c, size_t i, double *o) {
     vol_yz_core(s, qc_ln(cl / op), qc_ln(c->high[i] / cl), qc_ln(c->low[i] / cl), ov, o);
 }
 IND_GLUE_STREAM(vol_yz)
-/* Batch: per chunk the four logs (one vectorised call), the open-to-close logs, Rogers-Satchell terms
+/* Batch: per chunk the four logs (vectorised), the open-to-close logs, Rogers-Satchell terms
  * and overnight logs into buffers that keep the last n values before the chunk, the stream's sums by
  * wmom2_run / wsum_run (the overnight ones from row 1), then the combination (vectorised). */
 static qc_err vol_yz_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
@@ -372,10 +369,9 @@ static qc_err vol_yz_batch(const double *p, const qc_ind_cols *c, size_t len, do
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK, st = i0 == 0; /* row 0 has no overnight log */
         const double *op = c->open + i0, *hi = c->high + i0, *lo = c->low + i0, *cl = c->close + i0;
-        for (size_t j = 0; j < m; j++) r[j] = cl[j] / op[j], r[m + j] = hi[j] / cl[j], r[2 * m + j] = lo[j] / cl[j];
-        r[3 * m] = 1;
-        for (size_t j = st; j < m; j++) r[3 * m + j] = op[j] / cl[j - 1];
-        qc_ln_array(r, r, 4 * m);
+        qc_ln_ratio_array(cl, op, r, m), qc_ln_ratio_array(hi, cl, r + m, m), qc_ln_ratio_array(lo, cl, r + 2 * m, m);
+        r[3 * m] = 0;
+        qc_ln_ratio_array(op + st, cl + st - 1, r + 3 * m + st, m - st);
         for (size_t j = 0; j < m; j++) bco[j] = r[j], brs[j] = rs_term(r[m + j], r[2 * m + j], r[j]), bov[j] = r[3 * m + j];
         wmom2_run(&s.co, bco - n, n, n + m, k1, a1, b1);
         wsum_run(&s.rs, brs, m, rsum);
