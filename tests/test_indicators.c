@@ -23,6 +23,7 @@
 
 #include "features/indicators.h"
 #include "features/rolling.h"
+#include "features/simd.h"
 
 /* ---- data ---------------------------------------------------------------------------------------- */
 typedef struct {
@@ -169,17 +170,25 @@ static void check_stream(const qc_ind_def *d, const double *p, const series *s) 
     free_out(b);
 }
 
+/* On every vector path this CPU has (features/simd.h: the batch kernels' AVX-512, AVX2 and SSE2
+ * copies must all give the stream's bits). */
 static void test_batch_equals_stream(void **st) {
     (void)st;
     series s;
     random_series(&s, 30000, 50);
-    for (size_t i = 0; i < qc_ind_count(); i++) {
-        const qc_ind_def *d = qc_ind_at(i);
-        double p[QC_IND_MAX_PARAMS];
-        for (size_t j = 0; j < d->n_params; j++) p[j] = d->params[j].def;
-        check_stream(d, p, &s);
-        if (d->n_params && alt_params(d, p)) check_stream(d, p, &s);
+    for (int path = 0; path < 3; path++) {
+        if (!qc_feat_simd_has(path)) continue;
+        qc_feat_simd_force(path);
+        assert_int_equal(qc_feat_simd_path(), path);
+        for (size_t i = 0; i < qc_ind_count(); i++) {
+            const qc_ind_def *d = qc_ind_at(i);
+            double p[QC_IND_MAX_PARAMS];
+            for (size_t j = 0; j < d->n_params; j++) p[j] = d->params[j].def;
+            check_stream(d, p, &s);
+            if (d->n_params && alt_params(d, p)) check_stream(d, p, &s);
+        }
     }
+    qc_feat_simd_force(-1);
     series_free(&s);
 }
 

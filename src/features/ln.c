@@ -1,8 +1,10 @@
 /* ln.c: qc_ln_array(), the batch form of qc_ln() (ln.h), one plain loop compiled three times (the
- * SSE2 baseline, AVX2, AVX-512F) and picked at run time by what the CPU supports. The loop body is
+ * SSE2 baseline, AVX2, AVX-512F) and picked at run time by what the CPU supports (the choice is
+ * simd.h's, shared by the batch kernels). The loop body is
  * qc_ln() itself and the build forbids contracting to fused multiply-adds, so every path gives the
  * stream's bits (tests/test_ln.c runs each path this machine has against qc_ln). */
 #include "features/ln.h"
+#include "features/simd.h"
 
 /* y[i] = qc_ln(x[i]), or qc_ln(x[i] / d[i]) when d is not NULL (the division in the same loop). */
 #define QC_LN_LOOP                                                                                   \
@@ -23,16 +25,24 @@ __attribute__((target("avx512f"))) static void ln_avx512(const double *x, const 
 }
 #endif
 
-static int ln_has(int path) {
+int qc_feat_simd_has(int path) {
 #ifdef QC_LN_X86
-    if (path == 1) return __builtin_cpu_supports("avx2");
-    if (path == 2) return __builtin_cpu_supports("avx512f");
+    if (path == QC_SIMD_AVX2) return __builtin_cpu_supports("avx2");
+    if (path == QC_SIMD_AVX512) return __builtin_cpu_supports("avx512f");
 #endif
-    return path == 0;
+    return path == QC_SIMD_BASE;
 }
+static int g_forced = -1, g_best = -1; /* racing threads store the same value */
+int qc_feat_simd_path(void) {
+    if (g_forced >= 0) return g_forced;
+    int b = g_best;
+    if (b < 0) g_best = b = qc_feat_simd_has(2) ? 2 : qc_feat_simd_has(1) ? 1 : 0;
+    return b;
+}
+void qc_feat_simd_force(int path) { g_forced = path >= 0 && qc_feat_simd_has(path) ? path : -1; }
 
 int qc_ln_ratio_array_path(int path, const double *x, const double *d, double *y, size_t n) {
-    if (!ln_has(path)) return 0;
+    if (!qc_feat_simd_has(path)) return 0;
 #ifdef QC_LN_X86
     if (path == 2) return ln_avx512(x, d, y, n), 1;
     if (path == 1) return ln_avx2(x, d, y, n), 1;
@@ -42,13 +52,7 @@ int qc_ln_ratio_array_path(int path, const double *x, const double *d, double *y
 }
 int qc_ln_array_path(int path, const double *x, double *y, size_t n) { return qc_ln_ratio_array_path(path, x, NULL, y, n); }
 
-static int ln_best(void) {
-    static int best = -1; /* racing threads store the same value */
-    int b = best;
-    if (b < 0) best = b = ln_has(2) ? 2 : ln_has(1) ? 1 : 0;
-    return b;
-}
-void qc_ln_array(const double *x, double *y, size_t n) { qc_ln_ratio_array_path(ln_best(), x, NULL, y, n); }
+void qc_ln_array(const double *x, double *y, size_t n) { qc_ln_ratio_array_path(qc_feat_simd_path(), x, NULL, y, n); }
 void qc_ln_ratio_array(const double *x, const double *d, double *y, size_t n) {
-    qc_ln_ratio_array_path(ln_best(), x, d, y, n);
+    qc_ln_ratio_array_path(qc_feat_simd_path(), x, d, y, n);
 }
