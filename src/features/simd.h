@@ -5,6 +5,9 @@
 #ifndef QC_FEATURES_SIMD_H
 #define QC_FEATURES_SIMD_H
 
+#include <stdint.h>
+#include <string.h>
+
 enum { QC_SIMD_BASE = 0, QC_SIMD_AVX2 = 1, QC_SIMD_AVX512 = 2 };
 
 /* The path in use: the best this CPU has, unless forced. */
@@ -31,5 +34,15 @@ void qc_feat_simd_force(int path);
 #else
 #define IND_SIMD(NAME, PARAMS, ARGS, ...) static void NAME PARAMS __VA_ARGS__
 #endif
+
+/* c ? v : NaN by masks, not a branch or a select the compiler may not if-convert (a loop calling it
+ * vectorises even where floating-point traps are assumed). */
+static inline double ind_nan_unless(int c, double v) {
+    uint64_t u, m = 0 - (uint64_t)(c != 0), q = 0x7ff8000000000000ull;
+    memcpy(&u, &v, sizeof u);
+    u = (u & m) | (q & ~m);
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
 
 #endif

@@ -69,14 +69,13 @@ static inline void central(double s1, double s2, double s3, double s4, double in
 static inline double skew_of(double s1, double s2, double s3, double s4, const skew_st *s) {
     double m2, m3, m4;
     central(s1, s2, s3, s4, s->inv, &m2, &m3, &m4);
-    double v = s->cs * m3 / (m2 * sqrt(m2)); /* unconditional: the batch loop has no branch */
-    return m2 > 0 ? v : NAN;
+    return ind_nan_unless(m2 > 0, s->cs * m3 / (m2 * sqrt(m2))); /* no branch: the batch loop vectorises */
 }
 static inline double kurt_of(double s1, double s2, double s3, double s4, const kurt_st *s) {
     double m2, m3, m4;
     central(s1, s2, s3, s4, s->inv, &m2, &m3, &m4);
-    double g2 = m4 / (m2 * m2) - 3, v = ((s->w.n + 1.0) * g2 + 6) * s->ck;
-    return m2 > 0 ? v : NAN;
+    double g2 = m4 / (m2 * m2) - 3;
+    return ind_nan_unless(m2 > 0, ((s->w.n + 1.0) * g2 + 6) * s->ck);
 }
 IND_STEP skew_step(skew_st *s, const qc_ind_cols *c, size_t i, double *o) {
     o[0] = wmom_push(&s->w, c->close[i]) ? skew_of(s->w.s1, s->w.s2, s->w.s3, s->w.s4, s) : NAN;
