@@ -5,6 +5,7 @@
 #ifndef QC_FEATURES_SIMD_H
 #define QC_FEATURES_SIMD_H
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -35,14 +36,16 @@ void qc_feat_simd_force(int path);
 #define IND_SIMD(NAME, PARAMS, ARGS, ...) static void NAME PARAMS __VA_ARGS__
 #endif
 
-/* c ? v : NaN by masks, not a branch or a select the compiler may not if-convert (a loop calling it
+/* c ? a : b by masks, not a branch or a select the compiler may not if-convert (a loop calling it
  * vectorises even where floating-point traps are assumed). */
-static inline double ind_nan_unless(int c, double v) {
-    uint64_t u, m = 0 - (uint64_t)(c != 0), q = 0x7ff8000000000000ull;
-    memcpy(&u, &v, sizeof u);
-    u = (u & m) | (q & ~m);
-    memcpy(&v, &u, sizeof v);
-    return v;
+static inline double ind_pick(int c, double a, double b) {
+    uint64_t u, v, m = 0 - (uint64_t)(c != 0);
+    memcpy(&u, &a, sizeof u);
+    memcpy(&v, &b, sizeof v);
+    u = (u & m) | (v & ~m);
+    memcpy(&a, &u, sizeof a);
+    return a;
 }
+static inline double ind_nan_unless(int c, double v) { return ind_pick(c, v, NAN); }
 
 #endif
