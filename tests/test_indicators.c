@@ -220,8 +220,10 @@ static void test_extremes_with_ties(void **st) {
 
 /* Batch kernels with more than one path or segmenting by window: ichimoku's doubling levels (all
  * windows <= 64) and block extremes (a longer one), each on prices with ties and on zeros of both
- * signs (the newest of equal values wins in both, as in the stream's deque); the moment kernels with
- * windows longer than the re-summation interval (256). Batch == stream bit for bit. */
+ * signs (the newest of equal values wins in both, as in the stream's deque); the kernels with
+ * windowed sums over buffers or columns (moments, wsum_run, wlin_run: hma, ultosc, stoch, vol_*)
+ * with a window of 300, longer than the re-summation interval (256), so re-summations fall anywhere
+ * in a chunk and read the history before it. Batch == stream bit for bit. */
 static void test_kernel_paths(void **st) {
     (void)st;
     series s;
@@ -238,7 +240,8 @@ static void test_kernel_paths(void **st) {
         z.l[i] = u < 0.3 ? 0.0 : u < 0.6 ? -0.0 : -1;
     }
     for (size_t k = 0; k < sizeof ich / sizeof ich[0]; k++) free_out(check_bits(d, ich[k], &z));
-    static const char *mom[] = {"bbands", "stdev", "var", "zscore", "volz", "skew", "kurt"};
+    static const char *mom[] = {"bbands", "stdev", "var", "zscore", "volz", "skew", "kurt", "hma", "ultosc", "stoch",
+                                "vol_cc", "vol_parkinson", "vol_gk", "vol_rs", "vol_yz", "logret"};
     for (size_t k = 0; k < sizeof mom / sizeof mom[0]; k++) {
         double p[QC_IND_MAX_PARAMS];
         const qc_ind_def *m = qc_ind_find(mom[k]);

@@ -74,15 +74,16 @@ static inline __attribute__((always_inline)) void wsum_run(wsum *w, const double
     size_t j = 0;
     for (; j < m && w->count < w->n; j++) sb[j] = (wsum_push(w, x[j]), w->sum);
     const size_t n = w->n;
+    const double *old = x - n; /* old[j] = x[j - n]: before x, within the caller's history */
     double s = w->sum;
     size_t since = w->since;
     while (j < m) {
         size_t plain = w->every - since - 1, end = m - j < plain ? m : j + plain;
         since += end - j;
-        for (; j < end; j++) s += x[j] - x[j - n], sb[j] = s;
+        for (; j < end; j++) s += x[j] - old[j], sb[j] = s;
         if (j == m) break;
-        s = 0; /* this push re-sums (wsum_resum) */
-        for (size_t q = j + 1 - n; q <= j; q++) s += x[q];
+        s = 0; /* this push re-sums (wsum_resum): old[j + 1 .. j + n] = x[j + 1 - n .. j] */
+        for (size_t q = 1; q <= n; q++) s += old[j + q];
         since = 0, sb[j++] = s;
     }
     w->sum = s, w->since = since;
@@ -98,7 +99,8 @@ static inline __attribute__((always_inline)) void wsum_run6(wsum *const *w, cons
     for (int k = 0; j && k < 6; k++) wsum_run(w[k], x[k], j, sb[k]);
     double s[6];
     size_t since[6], n[6];
-    for (int k = 0; k < 6; k++) s[k] = w[k]->sum, since[k] = w[k]->since, n[k] = w[k]->n;
+    const double *old[6]; /* old[k][j] = x[k][j - n[k]]: the caller's history */
+    for (int k = 0; k < 6; k++) s[k] = w[k]->sum, since[k] = w[k]->since, n[k] = w[k]->n, old[k] = x[k] - n[k];
     while (j < m) {
         size_t end = m;
         for (int k = 0; k < 6; k++) {
@@ -107,14 +109,14 @@ static inline __attribute__((always_inline)) void wsum_run6(wsum *const *w, cons
         }
         for (int k = 0; k < 6; k++) since[k] += end - j;
         for (; j < end; j++)
-            for (int k = 0; k < 6; k++) s[k] += x[k][j] - x[k][j - n[k]], sb[k][j] = s[k];
+            for (int k = 0; k < 6; k++) s[k] += x[k][j] - old[k][j], sb[k][j] = s[k];
         if (j == m) break;
         for (int k = 0; k < 6; k++) {
             if (++since[k] == w[k]->every) { /* wsum_resum */
                 s[k] = 0, since[k] = 0;
-                for (size_t q = j + 1 - n[k]; q <= j; q++) s[k] += x[k][q];
+                for (size_t q = 1; q <= n[k]; q++) s[k] += old[k][j + q];
             } else {
-                s[k] += x[k][j] - x[k][j - n[k]];
+                s[k] += x[k][j] - old[k][j];
             }
             sb[k][j] = s[k];
         }
@@ -441,6 +443,40 @@ static inline int wlin_push(wlin *w, double x) {
 /* Weighted mean with weights 1..n: sum(j * x_j) / (n (n + 1) / 2), as a multiplication by the
  * reciprocal computed once (a division per bar costs more than the rest of the update). */
 static inline double wlin_wma(const wlin *w) { return w->k + w->w * w->inv; }
+
+/* The batch form of wlin_push over x (i0, i1 index x): wb[i - i0] = the WMA after pushing x[i], by
+ * wlin_push's operations in the same order, but once the window is full the leaving value is read
+ * from x[i - n] and a re-summation (re-centred on x[i]) from x[i - n + 1 .. i], so the steady loop
+ * has no ring stores and no branch. The ring is left stale: continue only with wlin_run over x. */
+static inline __attribute__((always_inline)) void wlin_run(wlin *w, const double *x, size_t i0, size_t i1,
+                                                           double *wb) {
+    size_t i = i0;
+    for (; i < i1 && w->count < w->n; i++) wlin_push(w, x[i]), wb[i - i0] = wlin_wma(w);
+    const size_t n = w->n;
+    const double dn = (double)n, inv = w->inv;
+    double k = w->k, s = w->s, ww = w->w;
+    size_t since = w->since;
+    while (i < i1) {
+        size_t plain = w->every - since - 1, end = i1 - i < plain ? i1 : i + plain;
+        since += end - i;
+        for (; i < end; i++) {
+            double d = x[i] - k;
+            ww += dn * d - s;
+            s += d - (x[i - n] - k);
+            wb[i - i0] = k + ww * inv;
+        }
+        if (i == i1) break;
+        k = x[i], s = 0, ww = 0, since = 0; /* this push re-sums (wlin_resum) */
+        for (size_t j = 0, q = i + 1 - n; j < n; j++, q++) {
+            double d = x[q] - k;
+            s += d;
+            ww += (double)(j + 1) * d;
+        }
+        wb[i - i0] = k + ww * inv;
+        i++;
+    }
+    w->k = k, w->s = s, w->w = ww, w->since = since;
+}
 
 /* ---- monotonic deque: rolling max (sign +1) or min (sign -1) of the last n values --------------- */
 typedef struct {

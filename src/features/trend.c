@@ -149,7 +149,34 @@ IND_STEP hma_step(hma_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double d = 2 * wlin_wma(&s->half) - wlin_wma(&s->full);
     if (wlin_push(&s->out, d)) o[0] = wlin_wma(&s->out);
 }
-IND_GLUE(hma, 1)
+IND_GLUE_STREAM(hma)
+/* Batch per chunk: the two WMAs of the close by wlin_run, their difference into a buffer that keeps
+ * the last floor(sqrt n) values before the chunk, and its WMA by wlin_run; warm-up NaNs last. */
+static qc_err hma_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    hma_st s;
+    qc_err rc = hma_init(&s, p, e);
+    if (rc) return rc;
+    size_t n = s.full.n, m2 = s.out.n, rd = n - 1; /* the first row with a difference */
+    double *buf = calloc(m2 + IND_CHUNK, sizeof *buf), wh[IND_CHUNK], wf[IND_CHUNK], *o = out[0];
+    if (!buf) {
+        hma_free(&s);
+        return ind_nomem(e, "hma");
+    }
+    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
+        size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;
+        wlin_run(&s.half, c->close, i0, i1, wh);
+        wlin_run(&s.full, c->close, i0, i1, wf);
+        size_t jd = rd > i0 ? (rd - i0 < m ? rd - i0 : m) : 0;
+        double *d = buf + m2;
+        for (size_t j = jd; j < m; j++) d[j] = 2 * wh[j] - wf[j]; /* hma_step's expression */
+        wlin_run(&s.out, buf, m2 + jd, m2 + m, o + i0 + jd);
+        memmove(buf, d + m - m2, m2 * sizeof *buf);
+    }
+    for (size_t i = 0; i < len && i < rd + m2 - 1; i++) o[i] = NAN;
+    free(buf);
+    hma_free(&s);
+    return QC_OK;
+}
 static size_t lb_hma(const double *p, size_t k) { (void)k; return P(0) - 1 + hma_m(p[0]) - 1; }
 
 /* ---- zlema(n): EMA of 2 x_t - x_{t - lag}, lag = (n + 1) / 2 interpolated (TTR) ------------------- */
