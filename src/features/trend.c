@@ -3,6 +3,7 @@
  * indicator serves the stream and the batch kernel (ind_internal.h). TTR conventions: EMA seeded
  * with the mean of its first n inputs; formulas and differences in docs/FEATURES.md. */
 #include "features/ind_internal.h"
+#include "features/simd.h"
 
 static size_t lb_n1(const double *p, size_t k) { (void)k; return P(0) - 1; }
 
@@ -310,27 +311,23 @@ IND_STEP aroon_step(aroon_st *s, const qc_ind_cols *c, size_t i, double *o) {
     aroon_of(s->n, (double)wext_age(&s->hi), (double)wext_age(&s->lo), o, o + 1, o + 2);
 }
 IND_GLUE_STREAM(aroon)
+/* Per chunk: the extremes' ages by rext2, then the stream's aroon_of over them (vectorised: the
+ * chunk loop is compiled for SSE2, AVX2 and AVX-512, simd.h). */
+IND_SIMD(aroon_chunks, (rext2 *x, double n, const qc_ind_cols *c, size_t len, double *const *out),
+         (x, n, c, len, out), {
+             double xb[IND_CHUNK], yb[IND_CHUNK], *up = out[0], *dn = out[1], *osc = out[2];
+             for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
+                 size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
+                 rext2_run(x, c->high, c->low, i0, i1, xb, yb, up + i0, dn + i0);
+                 for (size_t i = i0; i < i1; i++) aroon_of(n, up[i], dn[i], up + i, dn + i, osc + i);
+             }
+         })
 static qc_err aroon_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     rext2 x;
     qc_err rc = rext2_init(&x, P(0) + 1, len, 1, "aroon", e);
     if (rc) return rc;
-    /* an age takes n + 1 values: look its score up (computed by the stream's own expression) */
-    double *score = malloc((P(0) + 1) * sizeof *score), xb[IND_CHUNK], yb[IND_CHUNK], *up = out[0], *dn = out[1], *osc = out[2];
-    if (!score) {
-        rext2_free(&x);
-        return ind_nomem(e, "aroon");
-    }
-    for (size_t a = 0; a <= P(0); a++) aroon_of(p[0], (double)a, 0, &score[a], xb, xb);
-    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
-        size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
-        rext2_run(&x, c->high, c->low, i0, i1, xb, yb, up + i0, dn + i0);
-        for (size_t i = i0; i < i1; i++) {
-            double u = score[(size_t)up[i]], d = score[(size_t)dn[i]];
-            up[i] = u, dn[i] = d, osc[i] = u - d;
-        }
-    }
-    free(score);
-    for (size_t i = 0; i < len && i + 1 < P(0); i++) up[i] = dn[i] = osc[i] = NAN;
+    aroon_chunks(&x, p[0], c, len, out);
+    for (size_t i = 0; i < len && i + 1 < P(0); i++) out[0][i] = out[1][i] = out[2][i] = NAN;
     rext2_free(&x);
     return QC_OK;
 }
