@@ -4,6 +4,7 @@
  * annualised with N periods a year (default 252 here, 260 in TTR). docs/FEATURES.md. */
 #include "features/ind_internal.h"
 #include "features/ln.h"
+#include "features/simd.h"
 
 static size_t lb_n(const double *p, size_t k) { (void)k; return P(0); }
 static size_t lb_n1(const double *p, size_t k) { (void)k; return P(0) - 1; }
@@ -210,6 +211,9 @@ IND_STEP vol_cc_step(vol_cc_st *s, const qc_ind_cols *c, size_t i, double *o) {
     vol_cc_core(s, qc_ln(x / pc), o);
 }
 IND_GLUE_STREAM(vol_cc)
+/* vol_cc_core's expression over a chunk's sums (vectorised for the widest path, simd.h). */
+IND_SIMD(cc_roots, (double *restrict o, const vol_cc_st *s, const double *s1, const double *s2, size_t m),
+         (o, s, s1, s2, m), { for (size_t j = 0; j < m; j++) o[j] = s->ann * sqrt(mom_var(s1[j], s2[j], s->w.inv, s->w.inv1)); })
 static qc_err vol_cc_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     vol_cc_st s;
     qc_err rc = vol_cc_init(&s, p, e);
@@ -226,8 +230,7 @@ static qc_err vol_cc_batch(const double *p, const qc_ind_cols *c, size_t len, do
         double *r = buf + n;
         qc_ln_ratio_array(x, x - 1, r, m);
         wmom2_run(&s.w, buf, n, n + m, k, s1, s2);
-        double *restrict oo = o + i0;
-        for (size_t j = 0; j < m; j++) oo[j] = s.ann * sqrt(mom_var(s1[j], s2[j], s.w.inv, s.w.inv1));
+        cc_roots(o + i0, &s, s1, s2, m);
         memmove(buf, r + m - n, n * sizeof *buf);
     }
     for (size_t i = 0; i < len && i < n; i++) o[i] = NAN; /* row i holds i returns: full from n */
@@ -282,6 +285,9 @@ IND_STEP vol_rs_step(vol_rs_st *s, const qc_ind_cols *c, size_t i, double *o) {
 IND_GLUE_STREAM(vol_parkinson)
 IND_GLUE_STREAM(vol_gk)
 IND_GLUE_STREAM(vol_rs)
+/* o[j] = sqrt(mul o[j]) (vol_ss_core's root), vectorised for the widest path (simd.h). */
+IND_SIMD(vol_roots, (double *restrict o, double mul, size_t m), (o, mul, m),
+         { for (size_t j = 0; j < m; j++) o[j] = sqrt(mul * o[j]); })
 /* Batch: per chunk the logs (ln_ratios), the terms into a buffer that keeps the last n before the
  * chunk, the stream's window sums by wsum_run (no ring, no branch), then the roots (vectorised). */
 #define VOL_SS_BATCH(NAME, NK, NUM, DEN, TERM)                                                       \
@@ -303,7 +309,7 @@ IND_GLUE_STREAM(vol_rs)
             for (size_t j = 0; j < m; j++) t[j] = (TERM);                                            \
             double *restrict o = out[0] + i0;                                                        \
             wsum_run(&s.w, t, m, o);                                                                 \
-            for (size_t j = 0; j < m; j++) o[j] = sqrt(s.mul * o[j]);                                \
+            vol_roots(o, s.mul, m);                                                                  \
             memmove(buf, t + m - n, n * sizeof *buf);                                                \
         }                                                                                            \
         for (size_t i = 0; i + 1 < n && i < len; i++) out[0][i] = NAN;                               \
@@ -351,6 +357,16 @@ IND_STEP vol_yz_step(vol_yz_st *s, const qc_ind_cols *c, size_t i, double *o) {
     vol_yz_core(s, qc_ln(cl / op), qc_ln(c->high[i] / cl), qc_ln(c->low[i] / cl), ov, o);
 }
 IND_GLUE_STREAM(vol_yz)
+/* vol_yz_core's expression over a chunk's sums (vectorised for the widest path, simd.h). */
+IND_SIMD(yz_combine,
+         (double *restrict o, const vol_yz_st *s, const double *a1, const double *b1, const double *a2, const double *b2,
+          const double *rsum, size_t m),
+         (o, s, a1, b1, a2, b2, rsum, m), {
+             double inv = s->co.inv, inv1 = s->co.inv1;
+             for (size_t j = 0; j < m; j++)
+                 o[j] = sqrt(s->N * mom_var(a2[j], b2[j], inv, inv1) + s->k * s->N * mom_var(a1[j], b1[j], inv, inv1) +
+                             (1 - s->k) * s->scale * rsum[j]);
+         })
 /* Batch: per chunk the four logs (vectorised), the open-to-close logs, Rogers-Satchell terms
  * and overnight logs into buffers that keep the last n values before the chunk, the stream's sums by
  * wmom2_run / wsum_run (the overnight ones from row 1), then the combination (vectorised). */
@@ -376,10 +392,7 @@ static qc_err vol_yz_batch(const double *p, const qc_ind_cols *c, size_t len, do
         wmom2_run(&s.co, bco - n, n, n + m, k1, a1, b1);
         wsum_run(&s.rs, brs, m, rsum);
         wmom2_run(&s.ov, bov - n, n + st, n + m, k2 + st, a2 + st, b2 + st);
-        double *restrict o = out[0] + i0, inv = s.co.inv, inv1 = s.co.inv1;
-        for (size_t j = 0; j < m; j++) /* vol_yz_core's expression */
-            o[j] = sqrt(s.N * mom_var(a2[j], b2[j], inv, inv1) + s.k * s.N * mom_var(a1[j], b1[j], inv, inv1) +
-                        (1 - s.k) * s.scale * rsum[j]);
+        yz_combine(out[0] + i0, &s, a1, b1, a2, b2, rsum, m);
         memmove(bco - n, bco + m - n, n * sizeof *buf), memmove(brs - n, brs + m - n, n * sizeof *buf);
         memmove(bov - n, bov + m - n, n * sizeof *buf);
     }
