@@ -2,8 +2,9 @@
 """gen_ln_poly.py: the coefficients of qc_ln's polynomial (src/features/ln.h). With s = f / (2 + f)
 and z = s^2, ln(1 + f) = 2 atanh(s) = 2s + s R(z); R(z) = z P(z), P fitted by interpolation at
 degree + 1 Chebyshev nodes on [0, zmax], zmax = ((sqrt 2 - 1) / (sqrt 2 + 1))^2, in 160-bit
-arithmetic (mpmath), then rounded to doubles. Prints the coefficients (constant term first, as
-hexadecimal floats) and log2 of the largest absolute error of z P(z) - R(z) on a fine grid.
+arithmetic (mpmath: Debian python3-mpmath), then rounded to doubles. Prints the coefficients
+(constant term first, as hexadecimal floats) and log2 of the largest absolute error of z P(z) - R(z)
+on a fine grid.
 Run: /usr/bin/python3 tests/golden/gen_ln_poly.py [degree=6]"""
 import sys
 
