@@ -2,6 +2,7 @@
  * ADX (+DI, -DI, DX), ultimate oscillator, TRIX, CMO. TTR conventions (Wilder smoothing for RSI and
  * ADX's average, TTR's wilderSum for the DIs, MACD in price units); see docs/FEATURES.md. */
 #include "features/ind_internal.h"
+#include "features/simd.h"
 
 static size_t lb_n(const double *p, size_t k) { (void)k; return P(0); }
 static size_t lb_n1(const double *p, size_t k) { (void)k; return P(0) - 1; }
@@ -269,6 +270,17 @@ IND_STEP adx_step(adx_st *s, const qc_ind_cols *c, size_t i, double *o) {
     o[3] = ema_core_push(&s->adx, o[2]);
 }
 IND_GLUE_STREAM(adx)
+/* adx_sums' moves and true ranges for a chunk (h, l at its first row, pc one row before; compiled
+ * for SSE2, AVX2 and AVX-512, simd.h). */
+IND_SIMD(adx_moves, (const double *h, const double *l, const double *pc, double (*a)[IND_CHUNK], size_t m),
+         (h, l, pc, a, m), {
+             for (size_t j = 0; j < m; j++) {
+                 double dh = h[j] - h[j - 1], dl = l[j - 1] - l[j];
+                 int none = (dh == dl) | ((dh < 0) & (dl < 0));
+                 a[0][j] = ind_pick(!none & (dh > dl), dh, 0), a[1][j] = ind_pick(!none & (dh < dl), dl, 0);
+                 a[2][j] = dmax(h[j], pc[j]) - dmin(l[j], pc[j]);
+             }
+         })
 /* The stream's steps until the sums and the EMA are seeded (2n rows), then per chunk: the directional
  * moves and true ranges (no serial dependency: vectorised), and one loop of the three Wilder sums,
  * the divisions and the ADX EMA (the same operations as adx_step's steady state). */
@@ -285,13 +297,7 @@ static qc_err adx_batch(const double *p, const qc_ind_cols *c, size_t len, doubl
     double a[3][IND_CHUNK];
     for (size_t i0 = i; i0 < len; i0 += IND_CHUNK) {
         size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
-        const double *h = c->high + i0, *l = c->low + i0, *pc = c->close + i0 - 1;
-        for (size_t j = 0; j < m; j++) { /* adx_sums' expressions */
-            double dh = h[j] - h[j - 1], dl = l[j - 1] - l[j];
-            int none = dh == dl || (dh < 0 && dl < 0);
-            a[0][j] = !none && dh > dl ? dh : 0, a[1][j] = !none && dh < dl ? dl : 0;
-            a[2][j] = dmax(h[j], pc[j]) - dmin(l[j], pc[j]);
-        }
+        adx_moves(c->high + i0, c->low + i0, c->close + i0 - 1, a, m);
         double *o0 = out[0] + i0, *o1 = out[1] + i0, *o2 = out[2] + i0, *o3 = out[3] + i0;
         for (size_t j = 0; j < m; j++) {
             sp = a[0][j] + sp * k, sn = a[1][j] + sn * k, str = a[2][j] + str * k;
