@@ -23,6 +23,7 @@
 
 #include "features/indicators.h"
 #include "features/rolling.h"
+#include "features/simd.h"
 
 /* ---- data ---------------------------------------------------------------------------------------- */
 typedef struct {
@@ -169,17 +170,25 @@ static void check_stream(const qc_ind_def *d, const double *p, const series *s) 
     free_out(b);
 }
 
+/* On every vector path this CPU has (features/simd.h: the batch kernels' AVX-512, AVX2 and SSE2
+ * copies must all give the stream's bits). */
 static void test_batch_equals_stream(void **st) {
     (void)st;
     series s;
     random_series(&s, 30000, 50);
-    for (size_t i = 0; i < qc_ind_count(); i++) {
-        const qc_ind_def *d = qc_ind_at(i);
-        double p[QC_IND_MAX_PARAMS];
-        for (size_t j = 0; j < d->n_params; j++) p[j] = d->params[j].def;
-        check_stream(d, p, &s);
-        if (d->n_params && alt_params(d, p)) check_stream(d, p, &s);
+    for (int path = 0; path < 3; path++) {
+        if (!qc_feat_simd_has(path)) continue;
+        qc_feat_simd_force(path);
+        assert_int_equal(qc_feat_simd_path(), path);
+        for (size_t i = 0; i < qc_ind_count(); i++) {
+            const qc_ind_def *d = qc_ind_at(i);
+            double p[QC_IND_MAX_PARAMS];
+            for (size_t j = 0; j < d->n_params; j++) p[j] = d->params[j].def;
+            check_stream(d, p, &s);
+            if (d->n_params && alt_params(d, p)) check_stream(d, p, &s);
+        }
     }
+    qc_feat_simd_force(-1);
     series_free(&s);
 }
 
@@ -211,8 +220,10 @@ static void test_extremes_with_ties(void **st) {
 
 /* Batch kernels with more than one path or segmenting by window: ichimoku's doubling levels (all
  * windows <= 64) and block extremes (a longer one), each on prices with ties and on zeros of both
- * signs (the newest of equal values wins in both, as in the stream's deque); the moment kernels with
- * windows longer than the re-summation interval (256). Batch == stream bit for bit. */
+ * signs (the newest of equal values wins in both, as in the stream's deque); the kernels with
+ * windowed sums over buffers or columns (moments, wsum_run, wlin_run: hma, ultosc, stoch, vol_*)
+ * with a window of 300, longer than the re-summation interval (256), so re-summations fall anywhere
+ * in a chunk and read the history before it. Batch == stream bit for bit. */
 static void test_kernel_paths(void **st) {
     (void)st;
     series s;
@@ -229,7 +240,8 @@ static void test_kernel_paths(void **st) {
         z.l[i] = u < 0.3 ? 0.0 : u < 0.6 ? -0.0 : -1;
     }
     for (size_t k = 0; k < sizeof ich / sizeof ich[0]; k++) free_out(check_bits(d, ich[k], &z));
-    static const char *mom[] = {"bbands", "stdev", "var", "zscore", "volz", "skew", "kurt"};
+    static const char *mom[] = {"bbands", "stdev", "var", "zscore", "volz", "skew", "kurt", "hma", "ultosc", "stoch",
+                                "vol_cc", "vol_parkinson", "vol_gk", "vol_rs", "vol_yz", "logret"};
     for (size_t k = 0; k < sizeof mom / sizeof mom[0]; k++) {
         double p[QC_IND_MAX_PARAMS];
         const qc_ind_def *m = qc_ind_find(mom[k]);

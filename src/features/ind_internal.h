@@ -20,6 +20,7 @@
 #endif
 
 #define QC_RESUM 256
+#define IND_CHUNK 512 /* batch kernels work in chunks of this many points (each value crosses memory once) */
 
 static inline size_t ind_resum_every(size_t n) { return n > QC_RESUM ? n : QC_RESUM; }
 
@@ -62,6 +63,66 @@ static inline int wsum_push(wsum *w, double x) {
     w->sum += x - old;
     if (++w->since == w->every) wsum_resum(w);
     return 1;
+}
+
+/* The batch form of wsum_push over a column: sb[j] = the sum after pushing x[j], j < m, the same
+ * operations in the same order (the value leaving the window read from x[j - n], which must exist
+ * once the window is full; a re-summation adds x[j - n + 1 .. j], oldest first, as wsum_resum reads
+ * the ring). No ring stores and no branch in the steady loop; the ring is left stale, so the state
+ * may only continue with wsum_run over the same values. */
+static inline __attribute__((always_inline)) void wsum_run(wsum *w, const double *x, size_t m, double *sb) {
+    size_t j = 0;
+    for (; j < m && w->count < w->n; j++) sb[j] = (wsum_push(w, x[j]), w->sum);
+    const size_t n = w->n;
+    const double *old = x - n; /* old[j] = x[j - n]: before x, within the caller's history */
+    double s = w->sum;
+    size_t since = w->since;
+    while (j < m) {
+        size_t plain = w->every - since - 1, end = m - j < plain ? m : j + plain;
+        since += end - j;
+        for (; j < end; j++) s += x[j] - old[j], sb[j] = s;
+        if (j == m) break;
+        s = 0; /* this push re-sums (wsum_resum): old[j + 1 .. j + n] = x[j + 1 - n .. j] */
+        for (size_t q = 1; q <= n; q++) s += old[j + q];
+        since = 0, sb[j++] = s;
+    }
+    w->sum = s, w->since = since;
+}
+
+/* Six wsum_run at once (ultosc: three windows of two columns), so their six add chains overlap: w[k]
+ * over x[k] into sb[k], the same operations and re-summations as six wsum_run calls. */
+static inline __attribute__((always_inline)) void wsum_run6(wsum *const *w, const double *const *x, size_t m,
+                                                            double (*sb)[IND_CHUNK]) {
+    size_t j = 0;
+    for (int k = 0; k < 6; k++) j = w[k]->count < w[k]->n ? (w[k]->n > j ? w[k]->n : j) : j;
+    j = j < m ? j : m; /* before j some window is still filling: one at a time */
+    for (int k = 0; j && k < 6; k++) wsum_run(w[k], x[k], j, sb[k]);
+    double s[6];
+    size_t since[6], n[6];
+    const double *old[6]; /* old[k][j] = x[k][j - n[k]]: the caller's history */
+    for (int k = 0; k < 6; k++) s[k] = w[k]->sum, since[k] = w[k]->since, n[k] = w[k]->n, old[k] = x[k] - n[k];
+    while (j < m) {
+        size_t end = m;
+        for (int k = 0; k < 6; k++) {
+            size_t plain = w[k]->every - since[k] - 1;
+            end = end - j < plain ? end : j + plain;
+        }
+        for (int k = 0; k < 6; k++) since[k] += end - j;
+        for (; j < end; j++)
+            for (int k = 0; k < 6; k++) s[k] += x[k][j] - old[k][j], sb[k][j] = s[k];
+        if (j == m) break;
+        for (int k = 0; k < 6; k++) {
+            if (++since[k] == w[k]->every) { /* wsum_resum */
+                s[k] = 0, since[k] = 0;
+                for (size_t q = 1; q <= n[k]; q++) s[k] += old[k][j + q];
+            } else {
+                s[k] += x[k][j] - old[k][j];
+            }
+            sb[k][j] = s[k];
+        }
+        j++;
+    }
+    for (int k = 0; k < 6; k++) w[k]->sum = s[k], w[k]->since = since[k];
 }
 
 /* ---- shifted moment sums: sum of d, d^2 (and d^3, d^4) with d = x - k --------------------------- */
@@ -383,6 +444,40 @@ static inline int wlin_push(wlin *w, double x) {
  * reciprocal computed once (a division per bar costs more than the rest of the update). */
 static inline double wlin_wma(const wlin *w) { return w->k + w->w * w->inv; }
 
+/* The batch form of wlin_push over x (i0, i1 index x): wb[i - i0] = the WMA after pushing x[i], by
+ * wlin_push's operations in the same order, but once the window is full the leaving value is read
+ * from x[i - n] and a re-summation (re-centred on x[i]) from x[i - n + 1 .. i], so the steady loop
+ * has no ring stores and no branch. The ring is left stale: continue only with wlin_run over x. */
+static inline __attribute__((always_inline)) void wlin_run(wlin *w, const double *x, size_t i0, size_t i1,
+                                                           double *wb) {
+    size_t i = i0;
+    for (; i < i1 && w->count < w->n; i++) wlin_push(w, x[i]), wb[i - i0] = wlin_wma(w);
+    const size_t n = w->n;
+    const double dn = (double)n, inv = w->inv;
+    double k = w->k, s = w->s, ww = w->w;
+    size_t since = w->since;
+    while (i < i1) {
+        size_t plain = w->every - since - 1, end = i1 - i < plain ? i1 : i + plain;
+        since += end - i;
+        for (; i < end; i++) {
+            double d = x[i] - k;
+            ww += dn * d - s;
+            s += d - (x[i - n] - k);
+            wb[i - i0] = k + ww * inv;
+        }
+        if (i == i1) break;
+        k = x[i], s = 0, ww = 0, since = 0; /* this push re-sums (wlin_resum) */
+        for (size_t j = 0, q = i + 1 - n; j < n; j++, q++) {
+            double d = x[q] - k;
+            s += d;
+            ww += (double)(j + 1) * d;
+        }
+        wb[i - i0] = k + ww * inv;
+        i++;
+    }
+    w->k = k, w->s = s, w->w = ww, w->since = since;
+}
+
 /* ---- monotonic deque: rolling max (sign +1) or min (sign -1) of the last n values --------------- */
 typedef struct {
     double *val;
@@ -434,7 +529,6 @@ static inline size_t wext_age(const wext *q) { return q->t - 1 - q->idx[q->head]
  * instead of a deque's unpredictable pops. Inputs are split into blocks of n; the window ending at
  * i is a suffix of the previous block (s[], computed once per block, backwards) plus a prefix of
  * the current one (p). Runs over consecutive index ranges, so callers work in small chunks. */
-#define IND_CHUNK 512
 typedef struct {
     double *s;  /* s[k]: extreme of prev block [k, n); s[n] = the identity (-inf for max, +inf for min) */
     size_t *si; /* its index (newest among equals) */
@@ -509,6 +603,121 @@ static inline qc_err rext_pair_init(rext *hi, rext *lo, size_t n, const char *wh
 IND_REXT_RUN(rext_max_run, IND_GT_MAX)
 IND_REXT_RUN(rext_min_run, IND_GT_MIN)
 
+/* ---- batch rolling max of one column and min of another, fused, looking one block ahead ------- */
+/* rext's blocks for a max/min pair of one window n (willr, donchian, stoch, aroon, vhf, ichimoku).
+ * The batch holds the whole column, so when a block of n starts, one loop computes the block's
+ * prefix extremes (forward) and its suffix extremes (backward, kept for the next block) of both
+ * columns: four independent running extremes whose compare latencies overlap, where rext runs each
+ * chain alone (one compare latency per point per chain: ~16 cycles a point for a max and a min).
+ * The window ending at b0 + j is ext(previous block's suffix from j + 1, this block's prefix to j),
+ * the newer on ties (a suffix entry is older than a prefix entry), so the values, and with `ages`
+ * the bars since the extreme, are the deque's (wext) bit for bit. Chunks must be consecutive. */
+typedef struct {
+    double *mem;
+    double *sh, *sl, *nh, *nl, *ph, *pl;       /* suffixes of the previous block, of this one, prefixes; [n]: identity */
+    double *shi, *sli, *nhi, *nli, *phi, *pli; /* their indices as doubles (exact below 2^53; ages only) */
+    size_t n, len, b0, nb;                     /* this block's start and the next one's */
+    int ages;
+} rext2;
+
+static inline void rext2_free(rext2 *r) {
+    free(r->mem);
+    r->mem = NULL;
+}
+/* len: the whole column's length (the fill reads up to a block ahead of the chunk). */
+static inline qc_err rext2_init(rext2 *r, size_t n, size_t len, int ages, const char *what, qc_error *e) {
+    memset(r, 0, sizeof *r);
+    size_t w = n + 1;
+    r->n = n, r->len = len, r->ages = ages;
+    r->mem = calloc((ages ? 12 : 6) * w, sizeof *r->mem);
+    if (!r->mem) return ind_nomem(e, what);
+    double **a[12] = {&r->sh, &r->sl, &r->nh, &r->nl, &r->ph, &r->pl, &r->shi, &r->sli, &r->nhi, &r->nli, &r->phi, &r->pli};
+    for (size_t k = 0; k < (ages ? 12u : 6u); k++) *a[k] = r->mem + k * w;
+    for (size_t k = 0; k < w; k++) r->sh[k] = r->nh[k] = -INFINITY, r->sl[k] = r->nl[k] = INFINITY;
+    return QC_OK;
+}
+
+#define IND_SWAP(T, a, b) do { T t_ = (a); (a) = (b); (b) = t_; } while (0)
+/* Starts the block at r->nb: the last block's suffixes become the previous ones, then this block's
+ * prefixes and suffixes in one loop. */
+static inline __attribute__((always_inline)) void rext2_fill(rext2 *r, const double *hcol, const double *lcol) {
+    IND_SWAP(double *, r->sh, r->nh);
+    IND_SWAP(double *, r->sl, r->nl);
+    r->b0 = r->nb, r->nb += r->n;
+    size_t m = r->len - r->b0 < r->n ? r->len - r->b0 : r->n, b0 = r->b0;
+    const double *x = hcol + b0, *y = lcol + b0;
+    double *restrict ph = r->ph, *restrict pl = r->pl, *restrict nh = r->nh, *restrict nl = r->nl;
+    double a = -INFINITY, b = INFINITY, c = -INFINITY, d = INFINITY;
+    if (!r->ages) {
+        for (size_t k = 0; k < m; k++) {
+            size_t q = m - 1 - k;
+            double u = x[k], v = y[k], s = x[q], t = y[q];
+            a = a > u ? a : u, b = b < v ? b : v; /* prefix: the newer on ties */
+            c = s > c ? s : c, d = t < d ? t : d; /* suffix, backwards: an older value only if strictly beyond */
+            ph[k] = a, pl[k] = b, nh[q] = c, nl[q] = d;
+        }
+        return;
+    }
+    IND_SWAP(double *, r->shi, r->nhi);
+    IND_SWAP(double *, r->sli, r->nli);
+    double *restrict phi = r->phi, *restrict pli = r->pli, *restrict nhi = r->nhi, *restrict nli = r->nli;
+    double ai = 0, bi = 0, ci = 0, di = 0, f = (double)b0, g = (double)(b0 + m - 1);
+    for (size_t k = 0; k < m; k++, f += 1, g -= 1) {
+        size_t q = m - 1 - k;
+        double u = x[k], v = y[k], s = x[q], t = y[q];
+        ai = a > u ? ai : f, bi = b < v ? bi : f, ci = s > c ? g : ci, di = t < d ? g : di;
+        a = a > u ? a : u, b = b < v ? b : v, c = s > c ? s : c, d = t < d ? t : d;
+        ph[k] = a, pl[k] = b, nh[q] = c, nl[q] = d;
+        phi[k] = ai, pli[k] = bi, nhi[q] = ci, nli[q] = di;
+    }
+}
+
+/* hb[i - i0] = max of hcol, lb[i - i0] = min of lcol over the window of n ending at i, for i in
+ * [i0, i1); with ages (rext2_init), ha/la = bars since each extreme (doubles), else NULL. */
+static inline __attribute__((always_inline)) void rext2_run(rext2 *r, const double *hcol, const double *lcol,
+                                                            size_t i0, size_t i1, double *hb, double *lb,
+                                                            double *ha, double *la) {
+    size_t i = i0;
+    while (i < i1) {
+        if (i == r->nb) rext2_fill(r, hcol, lcol);
+        size_t end = i1 < r->nb ? i1 : r->nb, j = i - r->b0, m = end - i;
+        const double *sh = r->sh + j + 1, *sl = r->sl + j + 1, *ph = r->ph + j, *pl = r->pl + j;
+        double *restrict oh = hb + (i - i0), *restrict ol = lb + (i - i0);
+        size_t k = 0;
+        if (r->ages) {
+            const double *shi = r->shi + j + 1, *sli = r->sli + j + 1, *phi = r->phi + j, *pli = r->pli + j;
+            double *restrict ah = ha + (i - i0), *restrict al = la + (i - i0);
+#ifdef __SSE2__
+            __m128d t = _mm_set_pd((double)(i + 1), (double)i), two = _mm_set1_pd(2);
+            for (; k + 2 <= m; k += 2, t = _mm_add_pd(t, two)) { /* the scalar loop below, two at a time */
+                __m128d a = _mm_loadu_pd(sh + k), b = _mm_loadu_pd(ph + k), ch = _mm_cmpgt_pd(a, b);
+                __m128d u = _mm_loadu_pd(sl + k), v = _mm_loadu_pd(pl + k), cl = _mm_cmplt_pd(u, v);
+                _mm_storeu_pd(oh + k, _mm_max_pd(a, b));
+                _mm_storeu_pd(ol + k, _mm_min_pd(u, v));
+                __m128d ih = _mm_or_pd(_mm_and_pd(ch, _mm_loadu_pd(shi + k)), _mm_andnot_pd(ch, _mm_loadu_pd(phi + k)));
+                __m128d il = _mm_or_pd(_mm_and_pd(cl, _mm_loadu_pd(sli + k)), _mm_andnot_pd(cl, _mm_loadu_pd(pli + k)));
+                _mm_storeu_pd(ah + k, _mm_sub_pd(t, ih));
+                _mm_storeu_pd(al + k, _mm_sub_pd(t, il));
+            }
+#endif
+            for (; k < m; k++) {
+                oh[k] = sh[k] > ph[k] ? sh[k] : ph[k], ol[k] = sl[k] < pl[k] ? sl[k] : pl[k];
+                ah[k] = (double)(i + k) - (sh[k] > ph[k] ? shi[k] : phi[k]);
+                al[k] = (double)(i + k) - (sl[k] < pl[k] ? sli[k] : pli[k]);
+            }
+        } else {
+#ifdef __SSE2__
+            for (; k + 2 <= m; k += 2) { /* maxpd(s, p) = s > p ? s : p, the scalar expression below */
+                _mm_storeu_pd(oh + k, _mm_max_pd(_mm_loadu_pd(sh + k), _mm_loadu_pd(ph + k)));
+                _mm_storeu_pd(ol + k, _mm_min_pd(_mm_loadu_pd(sl + k), _mm_loadu_pd(pl + k)));
+            }
+#endif
+            for (; k < m; k++) oh[k] = sh[k] > ph[k] ? sh[k] : ph[k], ol[k] = sl[k] < pl[k] ? sl[k] : pl[k];
+        }
+        i = end;
+    }
+}
+
 /* ---- batch rolling extremes of several short windows of one column: doubling levels ------------- */
 /* For windows up to SEXT_MAX (ichimoku's three): level l holds the extreme of the last 2^l values,
  * L_l[i] = ext(L_{l-1}[i - 2^(l-1)], L_{l-1}[i]), and window n is ext(L_q[i - (n - 2^q)], L_q[i]) with
@@ -557,59 +766,12 @@ static inline const double *sext_pick(const sext *x, size_t n, size_t *back) {
     *back = n - ((size_t)1 << q);
     return sext_row(x, q);
 }
-/* out[j] = the extreme of the window of n (<= SEXT_MAX) ending at chunk position j. */
-static inline void sext_window(const sext *x, size_t n, size_t m, double *restrict out) {
-    size_t back;
-    const double *a = sext_pick(x, n, &back);
-    if (x->is_min)
-        for (size_t j = 0; j < m; j++) out[j] = a[j - back] < a[j] ? a[j - back] : a[j];
-    else
-        for (size_t j = 0; j < m; j++) out[j] = a[j - back] > a[j] ? a[j - back] : a[j];
-}
 /* After a chunk of m values: its last SEXT_MAX values of every level become the history. */
 static inline void sext_next(sext *x, size_t m) {
     for (size_t l = 0; l < x->nl; l++) {
         double *r = sext_row(x, l);
         memmove(r - SEXT_MAX, r + m - SEXT_MAX, SEXT_MAX * sizeof *r);
     }
-}
-
-/* ---- batch rolling max of one column and min of another, by the cheaper method for n ------------ */
-/* Doubling levels for n <= SEXT_MAX (log2 n vectorised compares), van Herk blocks beyond (~3
- * compares); both give the deque's values. Chunks must be consecutive: [0, m1), [m1, m1 + m2), ... */
-typedef struct {
-    sext sh, sl;
-    rext rh, rl;
-    size_t n;
-    int levels;
-} ext2;
-static inline qc_err ext2_init(ext2 *x, size_t n, const char *what, qc_error *e) {
-    memset(x, 0, sizeof *x);
-    x->n = n;
-    x->levels = n <= SEXT_MAX;
-    if (!x->levels) return rext_pair_init(&x->rh, &x->rl, n, what, e);
-    int ok = sext_init(&x->sh, n, 0);
-    ok &= sext_init(&x->sl, n, 1);
-    if (ok) return QC_OK;
-    sext_free(&x->sh), sext_free(&x->sl);
-    return ind_nomem(e, what);
-}
-static inline void ext2_free(ext2 *x) {
-    if (x->levels) sext_free(&x->sh), sext_free(&x->sl);
-    else rext_free(&x->rh), rext_free(&x->rl);
-}
-/* hb[j] = max of hcol, lb[j] = min of lcol over the window ending at i0 + j, for i0 + j < i1. */
-static inline void ext2_run(ext2 *x, const double *hcol, const double *lcol, size_t i0, size_t i1, double *hb,
-                            double *lb) {
-    size_t m = i1 - i0;
-    if (!x->levels) {
-        rext_max_run(&x->rh, hcol, i0, i1, hb, NULL);
-        rext_min_run(&x->rl, lcol, i0, i1, lb, NULL);
-        return;
-    }
-    sext_load(&x->sh, hcol + i0, m), sext_load(&x->sl, lcol + i0, m);
-    sext_window(&x->sh, x->n, m, hb), sext_window(&x->sl, x->n, m, lb);
-    sext_next(&x->sh, m), sext_next(&x->sl, m);
 }
 
 /* ---- a branch-free ratio over arrays ---------------------------------------------------------- */

@@ -2,6 +2,7 @@
  * ADX (+DI, -DI, DX), ultimate oscillator, TRIX, CMO. TTR conventions (Wilder smoothing for RSI and
  * ADX's average, TTR's wilderSum for the DIs, MACD in price units); see docs/FEATURES.md. */
 #include "features/ind_internal.h"
+#include "features/simd.h"
 
 static size_t lb_n(const double *p, size_t k) { (void)k; return P(0); }
 static size_t lb_n1(const double *p, size_t k) { (void)k; return P(0) - 1; }
@@ -96,21 +97,21 @@ IND_STEP stoch_step(stoch_st *s, const qc_ind_cols *c, size_t i, double *o) {
 IND_GLUE_STREAM(stoch)
 static qc_err stoch_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     stoch_st s0;
-    ext2 x;
+    rext2 x;
     qc_err rc = stoch_init(&s0, p, e);
-    if (!rc && (rc = ext2_init(&x, P(0), "stoch", e))) stoch_free(&s0);
+    if (!rc && (rc = rext2_init(&x, P(0), len, 0, "stoch", e))) stoch_free(&s0);
     if (rc) return rc;
     stoch_st s = s0;
     double hb[IND_CHUNK], lb[IND_CHUNK], *o0 = out[0], *o1 = out[1], *o2 = out[2];
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
-        ext2_run(&x, c->high, c->low, i0, i1, hb, lb);
+        rext2_run(&x, c->high, c->low, i0, i1, hb, lb, NULL, NULL);
         /* one loop: the division overlaps the serial window sums (a separate pass measured slower) */
         for (size_t i = i0; i < i1; i++)
             stoch_core(&s, stoch_k(hb[i - i0], lb[i - i0], c->close[i]), o0 + i, o1 + i, o2 + i);
     }
     s0 = s;
-    stoch_free(&s0), ext2_free(&x);
+    stoch_free(&s0), rext2_free(&x);
     return QC_OK;
 }
 static size_t lb_stoch(const double *p, size_t k) {
@@ -141,18 +142,17 @@ IND_STEP willr_step(willr_st *s, const qc_ind_cols *c, size_t i, double *o) {
 }
 IND_GLUE_STREAM(willr)
 static qc_err willr_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
-    rext hi, lo;
-    qc_err rc = rext_pair_init(&hi, &lo, P(0), "willr", e);
+    rext2 x;
+    qc_err rc = rext2_init(&x, P(0), len, 0, "willr", e);
     if (rc) return rc;
     double hb[IND_CHUNK], lb[IND_CHUNK], *o = out[0];
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
-        rext_max_run(&hi, c->high, i0, i1, hb, NULL);
-        rext_min_run(&lo, c->low, i0, i1, lb, NULL);
+        rext2_run(&x, c->high, c->low, i0, i1, hb, lb, NULL, NULL);
         ind_ratio_or(hb, c->close + i0, hb, lb, 0.5, o + i0, i1 - i0); /* willr_of */
     }
     for (size_t i = 0; i < len && i + 1 < P(0); i++) o[i] = NAN;
-    rext_free(&hi), rext_free(&lo);
+    rext2_free(&x);
     return QC_OK;
 }
 
@@ -269,7 +269,45 @@ IND_STEP adx_step(adx_st *s, const qc_ind_cols *c, size_t i, double *o) {
     adx_of(q[0], q[1], q[2], o, o + 1, o + 2);
     o[3] = ema_core_push(&s->adx, o[2]);
 }
-IND_GLUE(adx, 4)
+IND_GLUE_STREAM(adx)
+/* adx_sums' moves and true ranges for a chunk (h, l at its first row, pc one row before; compiled
+ * for SSE2, AVX2 and AVX-512, simd.h). */
+IND_SIMD(adx_moves, (const double *h, const double *l, const double *pc, double (*a)[IND_CHUNK], size_t m),
+         (h, l, pc, a, m), {
+             for (size_t j = 0; j < m; j++) {
+                 double dh = h[j] - h[j - 1], dl = l[j - 1] - l[j];
+                 int none = (dh == dl) | ((dh < 0) & (dl < 0));
+                 a[0][j] = ind_pick(!none & (dh > dl), dh, 0), a[1][j] = ind_pick(!none & (dh < dl), dl, 0);
+                 a[2][j] = dmax(h[j], pc[j]) - dmin(l[j], pc[j]);
+             }
+         })
+/* The stream's steps until the sums and the EMA are seeded (2n rows), then per chunk: the directional
+ * moves and true ranges (no serial dependency: vectorised), and one loop of the three Wilder sums,
+ * the divisions and the ADX EMA (the same operations as adx_step's steady state). */
+static qc_err adx_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    adx_st s;
+    qc_err rc = adx_init(&s, p, e);
+    if (rc) return rc;
+    size_t i = 0;
+    for (double o[4]; i < len && i < 2 * s.n; i++) {
+        adx_step(&s, c, i, o);
+        for (int k = 0; k < 4; k++) out[k][i] = o[k];
+    }
+    double sp = s.sp, sn = s.sn, str = s.str, k = s.k, v = s.adx.v, ek = s.adx.k, ek1 = s.adx.k1;
+    double a[3][IND_CHUNK];
+    for (size_t i0 = i; i0 < len; i0 += IND_CHUNK) {
+        size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
+        adx_moves(c->high + i0, c->low + i0, c->close + i0 - 1, a, m);
+        double *o0 = out[0] + i0, *o1 = out[1] + i0, *o2 = out[2] + i0, *o3 = out[3] + i0;
+        for (size_t j = 0; j < m; j++) {
+            sp = a[0][j] + sp * k, sn = a[1][j] + sn * k, str = a[2][j] + str * k;
+            adx_of(sp, sn, str, o0 + j, o1 + j, o2 + j);
+            v = o2[j] * ek + v * ek1, o3[j] = v;
+        }
+    }
+    adx_free(&s);
+    return QC_OK;
+}
 static size_t lb_adx(const double *p, size_t k) { return k < 3 ? P(0) : 2 * P(0) - 1; }
 
 /* ---- ultosc(n1, n2, n3): 100 (4 BP/TR_n1 + 2 BP/TR_n2 + BP/TR_n3) / 7 ---------------------------- */
@@ -287,6 +325,12 @@ static qc_err ultosc_init(ultosc_st *s, const double *p, qc_error *e) {
 static void ultosc_free(ultosc_st *s) {
     for (int j = 0; j < 3; j++) wsum_free(&s->bp[j]), wsum_free(&s->tr[j]);
 }
+/* 100 (4 b1/t1 + 2 b2/t2 + b3/t3) / 7 over one division (a division costs more than the rest of
+ * the update; the rounding moves by an ulp or so: the TTR goldens hold to 1e-9). */
+static inline double ultosc_of(double b1, double t1, double b2, double t2, double b3, double t3) {
+    double t23 = t2 * t3;
+    return (100.0 / 7) * (4 * b1 * t23 + (2 * b2 * t3 + b3 * t2) * t1) / (t1 * t23);
+}
 IND_STEP ultosc_step(ultosc_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double h = c->high[i], l = c->low[i], cl = c->close[i], pc = s->pc;
     s->pc = cl;
@@ -299,9 +343,43 @@ IND_STEP ultosc_step(ultosc_st *s, const qc_ind_cols *c, size_t i, double *o) {
         full &= wsum_push(&s->tr[j], tr);
     }
     if (full)
-        o[0] = 100 * (4 * s->bp[0].sum / s->tr[0].sum + 2 * s->bp[1].sum / s->tr[1].sum + s->bp[2].sum / s->tr[2].sum) / 7;
+        o[0] = ultosc_of(s->bp[0].sum, s->tr[0].sum, s->bp[1].sum, s->tr[1].sum, s->bp[2].sum, s->tr[2].sum);
 }
-IND_GLUE(ultosc, 1)
+IND_GLUE_STREAM(ultosc)
+/* The stream's sums by wsum_run over buying pressure and true range kept in a buffer of the last
+ * nmax values plus a chunk; then the stream's expression over the six sums. */
+static qc_err ultosc_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    ultosc_st s;
+    qc_err rc = ultosc_init(&s, p, e);
+    if (rc) return rc;
+    size_t h = P(0) > P(1) ? P(0) : P(1);
+    h = h > P(2) ? h : P(2);
+    double *buf = calloc(2 * (h + IND_CHUNK), sizeof *buf), sb[6][IND_CHUNK], *o = out[0];
+    if (!buf) {
+        ultosc_free(&s);
+        return ind_nomem(e, "ultosc");
+    }
+    double *bp = buf + h, *tr = buf + 2 * h + IND_CHUNK; /* chunk values at [0, m), history before */
+    wsum *w[6] = {&s.bp[0], &s.tr[0], &s.bp[1], &s.tr[1], &s.bp[2], &s.tr[2]};
+    const double *x[6] = {bp, tr, bp, tr, bp, tr};
+    for (size_t i0 = 1; i0 < len; i0 += IND_CHUNK) {      /* row 0 has no previous close: no push */
+        size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
+        const double *hi = c->high + i0, *lo = c->low + i0, *cl = c->close + i0, *pc = c->close + i0 - 1;
+        for (size_t j = 0; j < m; j++) { /* ultosc_step's expressions */
+            double tl = dmin(lo[j], pc[j]);
+            bp[j] = cl[j] - tl, tr[j] = dmax(hi[j], pc[j]) - tl;
+        }
+        wsum_run6(w, x, m, sb);
+        double *restrict oo = o + i0; /* vectorised divisions; the warm-up is overwritten below */
+        for (size_t j = 0; j < m; j++)
+            oo[j] = ultosc_of(sb[0][j], sb[1][j], sb[2][j], sb[3][j], sb[4][j], sb[5][j]);
+        memmove(bp - h, bp + m - h, h * sizeof *bp), memmove(tr - h, tr + m - h, h * sizeof *tr);
+    }
+    for (size_t i = 0; i < len && i < h; i++) o[i] = NAN; /* row i has pushed i values: full from h */
+    free(buf);
+    ultosc_free(&s);
+    return QC_OK;
+}
 static size_t lb_ultosc(const double *p, size_t k) {
     (void)k;
     size_t m = P(0) > P(1) ? P(0) : P(1);

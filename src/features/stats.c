@@ -4,6 +4,8 @@
  * Moments come from shifted power sums re-summed at intervals (ind_internal.h); min/max from
  * monotonic deques; rank scans its window (O(n) per bar); hurst keeps per-lag sums (O(maxlag)). */
 #include "features/ind_internal.h"
+#include "features/ln.h"
+#include "features/simd.h"
 
 static size_t lb_n1(const double *p, size_t k) { (void)k; return P(0) - 1; }
 static size_t lb_n(const double *p, size_t k) { (void)k; return P(0); }
@@ -67,13 +69,13 @@ static inline void central(double s1, double s2, double s3, double s4, double in
 static inline double skew_of(double s1, double s2, double s3, double s4, const skew_st *s) {
     double m2, m3, m4;
     central(s1, s2, s3, s4, s->inv, &m2, &m3, &m4);
-    return m2 > 0 ? s->cs * m3 / (m2 * sqrt(m2)) : NAN;
+    return ind_nan_unless(m2 > 0, s->cs * m3 / (m2 * sqrt(m2))); /* no branch: the batch loop vectorises */
 }
 static inline double kurt_of(double s1, double s2, double s3, double s4, const kurt_st *s) {
     double m2, m3, m4;
     central(s1, s2, s3, s4, s->inv, &m2, &m3, &m4);
     double g2 = m4 / (m2 * m2) - 3;
-    return m2 > 0 ? ((s->w.n + 1.0) * g2 + 6) * s->ck : NAN;
+    return ind_nan_unless(m2 > 0, ((s->w.n + 1.0) * g2 + 6) * s->ck);
 }
 IND_STEP skew_step(skew_st *s, const qc_ind_cols *c, size_t i, double *o) {
     o[0] = wmom_push(&s->w, c->close[i]) ? skew_of(s->w.s1, s->w.s2, s->w.s3, s->w.s4, s) : NAN;
@@ -84,7 +86,14 @@ IND_STEP kurt_step(kurt_st *s, const qc_ind_cols *c, size_t i, double *o) {
 IND_GLUE_STREAM(skew)
 IND_GLUE_STREAM(kurt)
 /* Batch in two passes per chunk: the four sums after each push (serial), then skew_of / kurt_of
- * over them (no dependency between points: the compiler vectorises it). */
+ * over them (no dependency between points: vectorised, AVX-512 or AVX2 where the CPU has them). */
+#define MOM4_PARAMS                                                                                  \
+    (const double *b1, const double *b2, const double *b3, const double *b4, const skew_st *s,       \
+     double *restrict o, size_t m)
+IND_SIMD(skew_pass, MOM4_PARAMS, (b1, b2, b3, b4, s, o, m),
+         { for (size_t j = 0; j < m; j++) o[j] = skew_of(b1[j], b2[j], b3[j], b4[j], s); })
+IND_SIMD(kurt_pass, MOM4_PARAMS, (b1, b2, b3, b4, s, o, m),
+         { for (size_t j = 0; j < m; j++) o[j] = kurt_of(b1[j], b2[j], b3[j], b4[j], s); })
 static qc_err mom4_batch(const double *p, const qc_ind_cols *c, size_t len, double *out, int kurt, qc_error *e) {
     skew_st s;
     qc_err rc = skew_init(&s, p, e);
@@ -93,11 +102,8 @@ static qc_err mom4_batch(const double *p, const qc_ind_cols *c, size_t len, doub
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;
         wmom4_run(&s.w, c->close, i0, i1, b1, b2, b3, b4);
-        double *restrict o = out + i0;
-        if (kurt)
-            for (size_t j = 0; j < m; j++) o[j] = kurt_of(b1[j], b2[j], b3[j], b4[j], &s);
-        else
-            for (size_t j = 0; j < m; j++) o[j] = skew_of(b1[j], b2[j], b3[j], b4[j], &s);
+        if (kurt) kurt_pass(b1, b2, b3, b4, &s, out + i0, m);
+        else skew_pass(b1, b2, b3, b4, &s, out + i0, m);
     }
     for (size_t i = 0; i < len && i + 1 < s.w.n; i++) out[i] = NAN;
     skew_free(&s);
@@ -321,20 +327,19 @@ IND_STEP vhf_step(vhf_st *s, const qc_ind_cols *c, size_t i, double *o) {
 IND_GLUE_STREAM(vhf)
 static qc_err vhf_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     vhf_st s0;
-    rext hi, lo;
+    rext2 x;
     qc_err rc = vhf_init(&s0, p, e);
-    if (!rc && (rc = rext_pair_init(&hi, &lo, P(0), "vhf", e))) vhf_free(&s0);
+    if (!rc && (rc = rext2_init(&x, P(0), len, 0, "vhf", e))) vhf_free(&s0);
     if (rc) return rc;
     vhf_st s = s0;
     double hb[IND_CHUNK], lb[IND_CHUNK], *o = out[0];
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
-        rext_max_run(&hi, c->close, i0, i1, hb, NULL);
-        rext_min_run(&lo, c->close, i0, i1, lb, NULL);
+        rext2_run(&x, c->close, c->close, i0, i1, hb, lb, NULL, NULL);
         for (size_t i = i0; i < i1; i++) vhf_core(&s, c->close[i], hb[i - i0], lb[i - i0], o + i);
     }
     s0 = s;
-    vhf_free(&s0), rext_free(&hi), rext_free(&lo);
+    vhf_free(&s0), rext2_free(&x);
     return QC_OK;
 }
 
@@ -353,10 +358,23 @@ IND_STEP ret_step(ret_st *s, const qc_ind_cols *c, size_t i, double *o) {
 }
 IND_STEP logret_step(logret_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double x = c->close[i];
-    o[0] = log(x / lagbuf_push(&s->l, x));
+    o[0] = qc_ln(x / lagbuf_push(&s->l, x));
 }
 IND_GLUE(ret, 1)
-IND_GLUE(logret, 1)
+IND_GLUE_STREAM(logret)
+/* The stream's ratios and their logs in one vectorised loop per chunk. */
+static qc_err logret_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    (void)e;
+    size_t h = P(0);
+    const double *x = c->close;
+    double *o = out[0];
+    for (size_t i = 0; i < len && i < h; i++) o[i] = NAN;
+    for (size_t i0 = h; i0 < len; i0 += IND_CHUNK) {
+        size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
+        qc_ln_ratio_array(x + i0, x + i0 - h, o + i0, m);
+    }
+    return QC_OK;
+}
 
 #define NPAR(def, lo, hi) {"n", def, lo, hi, 1}
 #define C QC_IND_IN_CLOSE

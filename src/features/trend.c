@@ -3,6 +3,7 @@
  * indicator serves the stream and the batch kernel (ind_internal.h). TTR conventions: EMA seeded
  * with the mean of its first n inputs; formulas and differences in docs/FEATURES.md. */
 #include "features/ind_internal.h"
+#include "features/simd.h"
 
 static size_t lb_n1(const double *p, size_t k) { (void)k; return P(0) - 1; }
 
@@ -149,7 +150,34 @@ IND_STEP hma_step(hma_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double d = 2 * wlin_wma(&s->half) - wlin_wma(&s->full);
     if (wlin_push(&s->out, d)) o[0] = wlin_wma(&s->out);
 }
-IND_GLUE(hma, 1)
+IND_GLUE_STREAM(hma)
+/* Batch per chunk: the two WMAs of the close by wlin_run, their difference into a buffer that keeps
+ * the last floor(sqrt n) values before the chunk, and its WMA by wlin_run; warm-up NaNs last. */
+static qc_err hma_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    hma_st s;
+    qc_err rc = hma_init(&s, p, e);
+    if (rc) return rc;
+    size_t n = s.full.n, m2 = s.out.n, rd = n - 1; /* the first row with a difference */
+    double *buf = calloc(m2 + IND_CHUNK, sizeof *buf), wh[IND_CHUNK], wf[IND_CHUNK], *o = out[0];
+    if (!buf) {
+        hma_free(&s);
+        return ind_nomem(e, "hma");
+    }
+    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
+        size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;
+        wlin_run(&s.half, c->close, i0, i1, wh);
+        wlin_run(&s.full, c->close, i0, i1, wf);
+        size_t jd = rd > i0 ? (rd - i0 < m ? rd - i0 : m) : 0;
+        double *d = buf + m2;
+        for (size_t j = jd; j < m; j++) d[j] = 2 * wh[j] - wf[j]; /* hma_step's expression */
+        wlin_run(&s.out, buf, m2 + jd, m2 + m, o + i0 + jd);
+        memmove(buf, d + m - m2, m2 * sizeof *buf);
+    }
+    for (size_t i = 0; i < len && i < rd + m2 - 1; i++) o[i] = NAN;
+    free(buf);
+    hma_free(&s);
+    return QC_OK;
+}
 static size_t lb_hma(const double *p, size_t k) { (void)k; return P(0) - 1 + hma_m(p[0]) - 1; }
 
 /* ---- zlema(n): EMA of 2 x_t - x_{t - lag}, lag = (n + 1) / 2 interpolated (TTR) ------------------- */
@@ -283,29 +311,24 @@ IND_STEP aroon_step(aroon_st *s, const qc_ind_cols *c, size_t i, double *o) {
     aroon_of(s->n, (double)wext_age(&s->hi), (double)wext_age(&s->lo), o, o + 1, o + 2);
 }
 IND_GLUE_STREAM(aroon)
+/* Per chunk: the extremes' ages by rext2, then the stream's aroon_of over them (vectorised: the
+ * chunk loop is compiled for SSE2, AVX2 and AVX-512, simd.h). */
+IND_SIMD(aroon_chunks, (rext2 *x, double n, const qc_ind_cols *c, size_t len, double *const *out),
+         (x, n, c, len, out), {
+             double xb[IND_CHUNK], yb[IND_CHUNK], *up = out[0], *dn = out[1], *osc = out[2];
+             for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
+                 size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
+                 rext2_run(x, c->high, c->low, i0, i1, xb, yb, up + i0, dn + i0);
+                 for (size_t i = i0; i < i1; i++) aroon_of(n, up[i], dn[i], up + i, dn + i, osc + i);
+             }
+         })
 static qc_err aroon_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
-    rext hi, lo;
-    qc_err rc = rext_pair_init(&hi, &lo, P(0) + 1, "aroon", e);
+    rext2 x;
+    qc_err rc = rext2_init(&x, P(0) + 1, len, 1, "aroon", e);
     if (rc) return rc;
-    /* an age takes n + 1 values: look its score up (computed by the stream's own expression) */
-    double *score = malloc((P(0) + 1) * sizeof *score), xb[IND_CHUNK], *up = out[0], *dn = out[1], *osc = out[2];
-    if (!score) {
-        rext_free(&hi), rext_free(&lo);
-        return ind_nomem(e, "aroon");
-    }
-    for (size_t a = 0; a <= P(0); a++) aroon_of(p[0], (double)a, 0, &score[a], xb, xb);
-    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
-        size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
-        rext_max_run(&hi, c->high, i0, i1, xb, up + i0);
-        rext_min_run(&lo, c->low, i0, i1, xb, dn + i0);
-        for (size_t i = i0; i < i1; i++) {
-            double u = score[(size_t)up[i]], d = score[(size_t)dn[i]];
-            up[i] = u, dn[i] = d, osc[i] = u - d;
-        }
-    }
-    free(score);
-    for (size_t i = 0; i < len && i + 1 < P(0); i++) up[i] = dn[i] = osc[i] = NAN;
-    rext_free(&hi), rext_free(&lo);
+    aroon_chunks(&x, p[0], c, len, out);
+    for (size_t i = 0; i < len && i + 1 < P(0); i++) out[0][i] = out[1][i] = out[2][i] = NAN;
+    rext2_free(&x);
     return QC_OK;
 }
 

@@ -3,6 +3,8 @@
  * of TTR's volatility(): close-to-close, Parkinson, Garman-Klass, Rogers-Satchell, Yang-Zhang,
  * annualised with N periods a year (default 252 here, 260 in TTR). docs/FEATURES.md. */
 #include "features/ind_internal.h"
+#include "features/ln.h"
+#include "features/simd.h"
 
 static size_t lb_n(const double *p, size_t k) { (void)k; return P(0); }
 static size_t lb_n1(const double *p, size_t k) { (void)k; return P(0) - 1; }
@@ -149,18 +151,17 @@ IND_STEP donchian_step(donchian_st *s, const qc_ind_cols *c, size_t i, double *o
 }
 IND_GLUE_STREAM(donchian)
 static qc_err donchian_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
-    rext hi, lo;
-    qc_err rc = rext_pair_init(&hi, &lo, P(0), "donchian", e);
+    rext2 x;
+    qc_err rc = rext2_init(&x, P(0), len, 0, "donchian", e);
     if (rc) return rc;
     double *up = out[0], *mid = out[1], *dn = out[2];
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) { /* chunks: each value crosses memory once */
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
-        rext_max_run(&hi, c->high, i0, i1, up + i0, NULL);
-        rext_min_run(&lo, c->low, i0, i1, dn + i0, NULL);
+        rext2_run(&x, c->high, c->low, i0, i1, up + i0, dn + i0, NULL, NULL);
         for (size_t i = i0; i < i1; i++) mid[i] = (up[i] + dn[i]) / 2;
     }
     for (size_t i = 0; i < len && i + 1 < P(0); i++) up[i] = mid[i] = dn[i] = NAN;
-    rext_free(&hi), rext_free(&lo);
+    rext2_free(&x);
     return QC_OK;
 }
 
@@ -199,26 +200,59 @@ static qc_err vol_cc_init(vol_cc_st *s, const double *p, qc_error *e) {
     return wmom_init(&s->w, P(0) - 1, 2) ? QC_OK : ind_nomem(e, "vol_cc");
 }
 static void vol_cc_free(vol_cc_st *s) { wmom_free(&s->w); }
+IND_STEP vol_cc_core(vol_cc_st *s, double lr, double *o) {
+    o[0] = wmom_push(&s->w, lr) ? s->ann * sqrt(wmom_var(&s->w, 1)) : NAN;
+}
 IND_STEP vol_cc_step(vol_cc_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double x = c->close[i], pc = s->pc;
     s->pc = x;
     o[0] = NAN;
     if (s->t++ == 0) return;
-    if (wmom_push(&s->w, log(x / pc))) o[0] = s->ann * sqrt(wmom_var(&s->w, 1));
+    vol_cc_core(s, qc_ln(x / pc), o);
 }
-IND_GLUE(vol_cc, 1)
+IND_GLUE_STREAM(vol_cc)
+/* vol_cc_core's expression over a chunk's sums (vectorised for the widest path, simd.h). */
+IND_SIMD(cc_roots, (double *restrict o, const vol_cc_st *s, const double *s1, const double *s2, size_t m),
+         (o, s, s1, s2, m), { for (size_t j = 0; j < m; j++) o[j] = s->ann * sqrt(mom_var(s1[j], s2[j], s->w.inv, s->w.inv1)); })
+static qc_err vol_cc_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    vol_cc_st s;
+    qc_err rc = vol_cc_init(&s, p, e);
+    if (rc) return rc;
+    size_t n = s.w.n; /* the log returns, with the last n before the chunk kept for wmom2_run */
+    double *buf = calloc(n + IND_CHUNK, sizeof *buf), *o = out[0], k[IND_CHUNK], s1[IND_CHUNK], s2[IND_CHUNK];
+    if (!buf) {
+        vol_cc_free(&s);
+        return ind_nomem(e, "vol_cc");
+    }
+    for (size_t i0 = 1; i0 < len; i0 += IND_CHUNK) { /* row 0 has no return */
+        size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
+        const double *x = c->close + i0;
+        double *r = buf + n;
+        qc_ln_ratio_array(x, x - 1, r, m);
+        wmom2_run(&s.w, buf, n, n + m, k, s1, s2);
+        cc_roots(o + i0, &s, s1, s2, m);
+        memmove(buf, r + m - n, n * sizeof *buf);
+    }
+    for (size_t i = 0; i < len && i < n; i++) o[i] = NAN; /* row i holds i returns: full from n */
+    free(buf);
+    vol_cc_free(&s);
+    return QC_OK;
+}
 static const char *n3_check(const double *p) { return p[0] >= 3 ? NULL : "n must be >= 3"; }
 
 /* ---- sum-of-squares estimators: sqrt(N / n x sum over n of a per-bar term) ---------------------- */
-typedef struct { wsum w; double scale; } vol_parkinson_st;
+typedef struct { wsum w; double mul; } vol_parkinson_st; /* mul: what multiplies the sum under the root */
 typedef vol_parkinson_st vol_gk_st;
 typedef vol_parkinson_st vol_rs_st;
-static qc_err vol_parkinson_init(vol_parkinson_st *s, const double *p, qc_error *e) {
-    s->scale = p[1] / p[0];
+static qc_err vol_ss_init(vol_parkinson_st *s, const double *p, double mul, qc_error *e) {
+    s->mul = mul;
     return wsum_init(&s->w, P(0)) ? QC_OK : ind_nomem(e, "volatility");
 }
-static qc_err vol_gk_init(vol_gk_st *s, const double *p, qc_error *e) { return vol_parkinson_init(s, p, e); }
-static qc_err vol_rs_init(vol_rs_st *s, const double *p, qc_error *e) { return vol_parkinson_init(s, p, e); }
+static qc_err vol_parkinson_init(vol_parkinson_st *s, const double *p, qc_error *e) {
+    return vol_ss_init(s, p, p[1] / p[0] / (4 * M_LN2), e);
+}
+static qc_err vol_gk_init(vol_gk_st *s, const double *p, qc_error *e) { return vol_ss_init(s, p, p[1] / p[0], e); }
+static qc_err vol_rs_init(vol_rs_st *s, const double *p, qc_error *e) { return vol_ss_init(s, p, p[1] / p[0], e); }
 static void vol_parkinson_free(vol_parkinson_st *s) { wsum_free(&s->w); }
 static void vol_gk_free(vol_gk_st *s) { wsum_free(&s->w); }
 static void vol_rs_free(vol_rs_st *s) { wsum_free(&s->w); }
@@ -226,25 +260,68 @@ static void vol_rs_free(vol_rs_st *s) { wsum_free(&s->w); }
  * log(h/c) + log(c/o) and log(l/o) is log(l/c) + log(c/o), and log(c/o) is shared with Yang-Zhang's
  * open-to-close term (a log costs more than the rest of a bar; the sum differs from four logs by an
  * ulp or so of the larger log, far inside the 1e-9 TTR goldens). */
-static inline double rs_term(double h, double l, double c, double co) {
-    double hc = log(h / c), lc = log(l / c);
-    return hc * (hc + co) + lc * (lc + co);
+static inline double rs_term(double hc, double lc, double co) { return hc * (hc + co) + lc * (lc + co); }
+static inline double gk_term(double hl, double co) { return 0.5 * hl * hl - (2 * M_LN2 - 1) * co * co; }
+/* The logs of nk ratios num[k][j] / den[k][j], j < m (pointers at the chunk's first row), into
+ * r + k m, by the vectorised log (the batch kernels' first pass; the stream takes qc_ln of the same
+ * ratios). */
+static inline void ln_ratios(double *r, int nk, const double *const *num, const double *const *den, size_t m) {
+    for (int k = 0; k < nk; k++) qc_ln_ratio_array(num[k], den[k], r + (size_t)k * m, m);
+}
+IND_STEP vol_ss_core(vol_parkinson_st *s, double term, double *o) {
+    o[0] = wsum_push(&s->w, term) ? sqrt(s->mul * s->w.sum) : NAN;
 }
 IND_STEP vol_parkinson_step(vol_parkinson_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    double hl = log(c->high[i] / c->low[i]);
-    o[0] = wsum_push(&s->w, hl * hl) ? sqrt(s->scale / (4 * M_LN2) * s->w.sum) : NAN;
+    double hl = qc_ln(c->high[i] / c->low[i]);
+    vol_ss_core(s, hl * hl, o);
 }
 IND_STEP vol_gk_step(vol_gk_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    double hl = log(c->high[i] / c->low[i]), co = log(c->close[i] / c->open[i]);
-    o[0] = wsum_push(&s->w, 0.5 * hl * hl - (2 * M_LN2 - 1) * co * co) ? sqrt(s->scale * s->w.sum) : NAN;
+    vol_ss_core(s, gk_term(qc_ln(c->high[i] / c->low[i]), qc_ln(c->close[i] / c->open[i])), o);
 }
 IND_STEP vol_rs_step(vol_rs_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    double cl = c->close[i], t = rs_term(c->high[i], c->low[i], cl, log(cl / c->open[i]));
-    o[0] = wsum_push(&s->w, t) ? sqrt(s->scale * s->w.sum) : NAN;
+    double cl = c->close[i];
+    vol_ss_core(s, rs_term(qc_ln(c->high[i] / cl), qc_ln(c->low[i] / cl), qc_ln(cl / c->open[i])), o);
 }
-IND_GLUE(vol_parkinson, 1)
-IND_GLUE(vol_gk, 1)
-IND_GLUE(vol_rs, 1)
+IND_GLUE_STREAM(vol_parkinson)
+IND_GLUE_STREAM(vol_gk)
+IND_GLUE_STREAM(vol_rs)
+/* o[j] = sqrt(mul o[j]) (vol_ss_core's root), vectorised for the widest path (simd.h). */
+IND_SIMD(vol_roots, (double *restrict o, double mul, size_t m), (o, mul, m),
+         { for (size_t j = 0; j < m; j++) o[j] = sqrt(mul * o[j]); })
+/* Batch: per chunk the logs (ln_ratios), the terms into a buffer that keeps the last n before the
+ * chunk, the stream's window sums by wsum_run (no ring, no branch), then the roots (vectorised). */
+#define VOL_SS_BATCH(NAME, NK, NUM, DEN, TERM)                                                       \
+    static qc_err NAME##_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, \
+                               qc_error *e) {                                                        \
+        NAME##_st s;                                                                                 \
+        qc_err rc = NAME##_init(&s, p, e);                                                           \
+        if (rc) return rc;                                                                           \
+        size_t n = s.w.n;                                                                            \
+        double *buf = calloc(n + IND_CHUNK, sizeof *buf), *t = buf + n, r[(NK) * IND_CHUNK];         \
+        if (!buf) {                                                                                  \
+            NAME##_free(&s);                                                                         \
+            return ind_nomem(e, #NAME);                                                              \
+        }                                                                                            \
+        for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {                                             \
+            size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;                                  \
+            const double *num[] = NUM, *den[] = DEN;                                                 \
+            ln_ratios(r, NK, num, den, m);                                                           \
+            for (size_t j = 0; j < m; j++) t[j] = (TERM);                                            \
+            double *restrict o = out[0] + i0;                                                        \
+            wsum_run(&s.w, t, m, o);                                                                 \
+            vol_roots(o, s.mul, m);                                                                  \
+            memmove(buf, t + m - n, n * sizeof *buf);                                                \
+        }                                                                                            \
+        for (size_t i = 0; i + 1 < n && i < len; i++) out[0][i] = NAN;                               \
+        free(buf);                                                                                   \
+        NAME##_free(&s);                                                                             \
+        return QC_OK;                                                                                \
+    }
+#define VOL_L(...) {__VA_ARGS__}
+VOL_SS_BATCH(vol_parkinson, 1, VOL_L(c->high + i0), VOL_L(c->low + i0), r[j] * r[j])
+VOL_SS_BATCH(vol_gk, 2, VOL_L(c->high + i0, c->close + i0), VOL_L(c->low + i0, c->open + i0), gk_term(r[j], r[m + j]))
+VOL_SS_BATCH(vol_rs, 3, VOL_L(c->high + i0, c->low + i0, c->close + i0),
+             VOL_L(c->close + i0, c->close + i0, c->open + i0), rs_term(r[j], r[m + j], r[2 * m + j]))
 
 /* ---- vol_yz(n, N): Yang-Zhang: N var(log open/prev close) + k N var(log close/open) + (1-k) RS^2,
  * k = 0.34 / (1.34 + (n + 1) / (n - 1)), sample variances over n bars (TTR) ----------------------- */
@@ -261,20 +338,69 @@ static qc_err vol_yz_init(vol_yz_st *s, const double *p, qc_error *e) {
     return QC_OK;
 }
 static void vol_yz_free(vol_yz_st *s) { wmom_free(&s->ov), wmom_free(&s->co), wsum_free(&s->rs); }
-IND_STEP vol_yz_step(vol_yz_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    double op = c->open[i], cl = c->close[i], pc = s->pc;
-    s->pc = cl;
-    double co = log(cl / op);
+/* One bar from its logs: co = ln(C/O), hc = ln(H/C), lc = ln(L/C), ov = ln(O/prev C) (unused on the
+ * first bar). */
+IND_STEP vol_yz_core(vol_yz_st *s, double co, double hc, double lc, double ov, double *o) {
     int full_c = wmom_push(&s->co, co);
-    int full_r = wsum_push(&s->rs, rs_term(c->high[i], c->low[i], cl, co));
+    int full_r = wsum_push(&s->rs, rs_term(hc, lc, co));
     o[0] = NAN;
     if (s->t++ == 0) return;
-    if (wmom_push(&s->ov, log(op / pc)) && full_c && full_r) {
+    if (wmom_push(&s->ov, ov) && full_c && full_r) {
         double v = s->N * wmom_var(&s->ov, 1) + s->k * s->N * wmom_var(&s->co, 1) + (1 - s->k) * s->scale * s->rs.sum;
         o[0] = sqrt(v);
     }
 }
-IND_GLUE(vol_yz, 1)
+IND_STEP vol_yz_step(vol_yz_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double op = c->open[i], cl = c->close[i], pc = s->pc;
+    s->pc = cl;
+    double ov = s->t ? qc_ln(op / pc) : 0;
+    vol_yz_core(s, qc_ln(cl / op), qc_ln(c->high[i] / cl), qc_ln(c->low[i] / cl), ov, o);
+}
+IND_GLUE_STREAM(vol_yz)
+/* vol_yz_core's expression over a chunk's sums (vectorised for the widest path, simd.h). */
+IND_SIMD(yz_combine,
+         (double *restrict o, const vol_yz_st *s, const double *a1, const double *b1, const double *a2, const double *b2,
+          const double *rsum, size_t m),
+         (o, s, a1, b1, a2, b2, rsum, m), {
+             double inv = s->co.inv, inv1 = s->co.inv1;
+             for (size_t j = 0; j < m; j++)
+                 o[j] = sqrt(s->N * mom_var(a2[j], b2[j], inv, inv1) + s->k * s->N * mom_var(a1[j], b1[j], inv, inv1) +
+                             (1 - s->k) * s->scale * rsum[j]);
+         })
+/* Batch: per chunk the four logs (vectorised), the open-to-close logs, Rogers-Satchell terms
+ * and overnight logs into buffers that keep the last n values before the chunk, the stream's sums by
+ * wmom2_run / wsum_run (the overnight ones from row 1), then the combination (vectorised). */
+static qc_err vol_yz_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    vol_yz_st s;
+    qc_err rc = vol_yz_init(&s, p, e);
+    if (rc) return rc;
+    size_t n = s.co.n, w = n + IND_CHUNK;
+    double *buf = calloc(3 * w, sizeof *buf), *bco = buf + n, *brs = buf + w + n, *bov = buf + 2 * w + n;
+    if (!buf) {
+        vol_yz_free(&s);
+        return ind_nomem(e, "vol_yz");
+    }
+    double r[4 * IND_CHUNK], k1[IND_CHUNK], a1[IND_CHUNK], b1[IND_CHUNK], rsum[IND_CHUNK];
+    double k2[IND_CHUNK] = {0}, a2[IND_CHUNK] = {0}, b2[IND_CHUNK] = {0};
+    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
+        size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK, st = i0 == 0; /* row 0 has no overnight log */
+        const double *op = c->open + i0, *hi = c->high + i0, *lo = c->low + i0, *cl = c->close + i0;
+        qc_ln_ratio_array(cl, op, r, m), qc_ln_ratio_array(hi, cl, r + m, m), qc_ln_ratio_array(lo, cl, r + 2 * m, m);
+        r[3 * m] = 0;
+        qc_ln_ratio_array(op + st, cl + st - 1, r + 3 * m + st, m - st);
+        for (size_t j = 0; j < m; j++) bco[j] = r[j], brs[j] = rs_term(r[m + j], r[2 * m + j], r[j]), bov[j] = r[3 * m + j];
+        wmom2_run(&s.co, bco - n, n, n + m, k1, a1, b1);
+        wsum_run(&s.rs, brs, m, rsum);
+        wmom2_run(&s.ov, bov - n, n + st, n + m, k2 + st, a2 + st, b2 + st);
+        yz_combine(out[0] + i0, &s, a1, b1, a2, b2, rsum, m);
+        memmove(bco - n, bco + m - n, n * sizeof *buf), memmove(brs - n, brs + m - n, n * sizeof *buf);
+        memmove(bov - n, bov + m - n, n * sizeof *buf);
+    }
+    for (size_t i = 0; i < len && i < n; i++) out[0][i] = NAN; /* full from row n (n overnight logs) */
+    free(buf);
+    vol_yz_free(&s);
+    return QC_OK;
+}
 
 /* ---- chaikin_vol(n): n-bar percent change (fraction) of the EMA of high - low ------------------- */
 typedef struct { ema_core e; lagbuf l; } chaikin_vol_st;

@@ -1,0 +1,58 @@
+/* ln.c: qc_ln_array(), the batch form of qc_ln() (ln.h), one plain loop compiled three times (the
+ * SSE2 baseline, AVX2, AVX-512F) and picked at run time by what the CPU supports (the choice is
+ * simd.h's, shared by the batch kernels). The loop body is
+ * qc_ln() itself and the build forbids contracting to fused multiply-adds, so every path gives the
+ * stream's bits (tests/test_ln.c runs each path this machine has against qc_ln). */
+#include "features/ln.h"
+#include "features/simd.h"
+
+/* y[i] = qc_ln(x[i]), or qc_ln(x[i] / d[i]) when d is not NULL (the division in the same loop). */
+#define QC_LN_LOOP                                                                                   \
+    if (d)                                                                                           \
+        for (size_t i = 0; i < n; i++) y[i] = qc_ln(x[i] / d[i]);                                    \
+    else                                                                                             \
+        for (size_t i = 0; i < n; i++) y[i] = qc_ln(x[i]);
+
+static void ln_base(const double *x, const double *d, double *y, size_t n) { QC_LN_LOOP }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define QC_LN_X86 1
+__attribute__((target("avx2"))) static void ln_avx2(const double *x, const double *d, double *y, size_t n) {
+    QC_LN_LOOP
+}
+__attribute__((target("avx512f"))) static void ln_avx512(const double *x, const double *d, double *y, size_t n) {
+    QC_LN_LOOP
+}
+#endif
+
+int qc_feat_simd_has(int path) {
+#ifdef QC_LN_X86
+    if (path == QC_SIMD_AVX2) return __builtin_cpu_supports("avx2");
+    if (path == QC_SIMD_AVX512) return __builtin_cpu_supports("avx512f");
+#endif
+    return path == QC_SIMD_BASE;
+}
+static int g_forced = -1, g_best = -1; /* racing threads store the same value */
+int qc_feat_simd_path(void) {
+    if (g_forced >= 0) return g_forced;
+    int b = g_best;
+    if (b < 0) g_best = b = qc_feat_simd_has(2) ? 2 : qc_feat_simd_has(1) ? 1 : 0;
+    return b;
+}
+void qc_feat_simd_force(int path) { g_forced = path >= 0 && qc_feat_simd_has(path) ? path : -1; }
+
+int qc_ln_ratio_array_path(int path, const double *x, const double *d, double *y, size_t n) {
+    if (!qc_feat_simd_has(path)) return 0;
+#ifdef QC_LN_X86
+    if (path == 2) return ln_avx512(x, d, y, n), 1;
+    if (path == 1) return ln_avx2(x, d, y, n), 1;
+#endif
+    ln_base(x, d, y, n);
+    return 1;
+}
+int qc_ln_array_path(int path, const double *x, double *y, size_t n) { return qc_ln_ratio_array_path(path, x, NULL, y, n); }
+
+void qc_ln_array(const double *x, double *y, size_t n) { qc_ln_ratio_array_path(qc_feat_simd_path(), x, NULL, y, n); }
+void qc_ln_ratio_array(const double *x, const double *d, double *y, size_t n) {
+    qc_ln_ratio_array_path(qc_feat_simd_path(), x, d, y, n);
+}

@@ -1,0 +1,67 @@
+/* ln.h: our own natural logarithm, for the indicators that take logs per bar (logret, vol_*): the
+ * streaming form calls qc_ln() on one value, the batch kernels qc_ln_array() on a chunk, and both
+ * give the same bits (the same IEEE operations in the same order, no fused multiply-add: src/features
+ * builds with -ffp-contract=off), so batch == stream holds. qc_ln_array() runs a vectorised loop
+ * (AVX-512, AVX2 or the SSE2 baseline, picked at run time; every path gives the same bits).
+ *
+ * Method: x = 2^k m with m in [sqrt(1/2), sqrt(2)), f = m - 1 (exact), s = f / (2 + f), and
+ * ln(1 + f) = 2 atanh(s) = f - (f^2/2 - s (f^2/2 + R(s^2))), R(z) = 2z/3 + 2z^2/5 + ... approximated
+ * by z times a degree-6 polynomial fitted at Chebyshev nodes on [0, 0.0295] (|s| <= 0.172; the
+ * error is below 2^-56 absolute, 2^-57 relative to the result); k ln 2 in two parts (the high part
+ * has 32 significant bits, so k ln2_hi is exact). Within 1 ulp of glibc's log over the positive
+ * doubles (tests/test_ln.c checks millions of values, subnormals included). Special values as log:
+ * ln(+-0) = -inf, ln(x < 0) = NaN, ln(+inf) = +inf, ln(NaN) = NaN, ln(1) = +0. No branches: the
+ * special cases are selects, so the batch loop vectorises. */
+#ifndef QC_FEATURES_LN_H
+#define QC_FEATURES_LN_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+static inline uint64_t qc_ln_bits(double x) {
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+static inline double qc_ln_dbl(uint64_t u) {
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+static inline double qc_ln(double x) {
+    const double ln2_hi = 0x1.62e42feep-1, ln2_lo = 0x1.a39ef35793c76p-33;
+    int sub = x < 0x1p-1022;              /* subnormal (or not positive: fixed below): scale by 2^54 */
+    double xs = x * (sub ? 0x1p54 : 1.0); /* both operations unconditional: the loop vectorises */
+    uint64_t ix = qc_ln_bits(xs);
+    /* k = floor((ix - bits(sqrt(1/2))) / 2^52), offset by 1024 so the shift is of a positive number */
+    uint64_t u = ix - 0x3fe6a09e667f3bcdull + (1024ull << 52), hk = u & 0xfff0000000000000ull;
+    double m = qc_ln_dbl(ix - hk + (1024ull << 52)); /* x / 2^k, in [sqrt(1/2), sqrt(2)) */
+    double k = (qc_ln_dbl((hk >> 52) | 0x4330000000000000ull) - 0x1p52) - 1024; /* exact */
+    k = k - (sub ? 54 : 0);
+    double f = m - 1, s = f / (2 + f), z = s * s, hfsq = 0.5 * f * f;
+    double r = 0x1.2b584aae78a57p-3; /* R(z) / z by a degree-6 polynomial (tests/golden/gen_ln_poly.py) */
+    r = 0x1.39fe606542ddep-3 + z * r, r = 0x1.7462b4ab2ef6bp-3 + z * r, r = 0x1.c71c62e5800a1p-3 + z * r;
+    r = 0x1.2492492df148dp-2 + z * r, r = 0x1.99999999952e2p-2 + z * r;
+    r = z * (0x1.5555555555558p-1 + z * r);
+    double y = k * ln2_hi - ((hfsq - (s * (hfsq + r) + k * ln2_lo)) - f);
+    y = x == INFINITY ? x : y;
+    y = x == 0 ? -INFINITY : y;
+    int bad = (x < 0) | (x != x); /* negative or NaN */
+    return bad ? NAN : y;
+}
+
+/* y[i] = qc_ln(x[i]) for i < n, bit for bit, by the fastest path this CPU runs. y may equal x. */
+void qc_ln_array(const double *x, double *y, size_t n);
+
+/* y[i] = qc_ln(x[i] / d[i]) for i < n (the division in the same vector loop). y may equal x or d. */
+void qc_ln_ratio_array(const double *x, const double *d, double *y, size_t n);
+
+/* For tests: path 0 = the baseline, 1 = AVX2, 2 = AVX-512; returns 0 (doing nothing) when this
+ * CPU or build lacks the path. */
+int qc_ln_array_path(int path, const double *x, double *y, size_t n);
+int qc_ln_ratio_array_path(int path, const double *x, const double *d, double *y, size_t n);
+
+#endif

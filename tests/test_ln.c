@@ -1,0 +1,158 @@
+/* test_ln.c: our natural logarithm (src/features/ln.h).
+ * - special values give log's results: +-0, negatives, -inf, +inf, NaN, 1, the smallest subnormal,
+ *   DBL_MIN, DBL_MAX, every power of two (subnormal ones included);
+ * - within 1 ulp of glibc's log on millions of values: random bit patterns over all positive doubles,
+ *   values within a few million ulps of 1 (the cancellation region), random values in [0.5, 2],
+ *   random subnormals, and the neighbours of every power of two;
+ * - the batch forms (qc_ln_array, qc_ln_ratio_array) give qc_ln's bits on every path this CPU has
+ *   (baseline, AVX2, AVX-512), for every length from 0 to 40 (vector tails) and on all the values
+ *   above. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "features/ln.h"
+
+static uint64_t g_rng = 0x243F6A8885A308D3ull;
+static uint64_t next_u64(void) {
+    g_rng ^= g_rng << 13, g_rng ^= g_rng >> 7, g_rng ^= g_rng << 17;
+    return g_rng;
+}
+static double from_bits(uint64_t u) {
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+static uint64_t to_bits(double x) {
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+static int same_bits(double a, double b) { return (isnan(a) && isnan(b)) || to_bits(a) == to_bits(b); }
+
+/* Distance in ulps between two finite doubles of the same sign (or zeros). */
+static uint64_t ulps(double a, double b) {
+    if (a == b) return 0;
+    if ((a < 0) != (b < 0)) return UINT64_MAX;
+    uint64_t u = to_bits(fabs(a)), v = to_bits(fabs(b));
+    return u > v ? u - v : v - u;
+}
+
+/* Checks one value against log; counts it. */
+static void check_one(double x, size_t *worst_ulps) {
+    double ours = qc_ln(x), ref = log(x);
+    if (isnan(ref) || isinf(ref) || ref == 0) {
+        if (!same_bits(ours, ref)) fail_msg("qc_ln(%a) = %a, log gives %a", x, ours, ref);
+        return;
+    }
+    uint64_t d = ulps(ours, ref);
+    if (d > 1) fail_msg("qc_ln(%a) = %a, log gives %a: %llu ulps apart", x, ours, ref, (unsigned long long)d);
+    if (d > *worst_ulps) *worst_ulps = (size_t)d;
+}
+
+/* The batch form on every path this machine has: the scalar's bits. */
+static void check_array(const double *x, size_t n) {
+    double *y = malloc((n ? n : 1) * sizeof *y), *z = malloc((n ? n : 1) * sizeof *z);
+    assert_non_null(y);
+    assert_non_null(z);
+    for (int path = 0; path < 3; path++) {
+        memset(y, 0, (n ? n : 1) * sizeof *y);
+        if (!qc_ln_array_path(path, x, y, n)) {
+            assert_int_not_equal(path, 0); /* the baseline always runs */
+            continue;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (!same_bits(y[i], qc_ln(x[i])))
+                fail_msg("path %d, x = %a: %a, qc_ln gives %a", path, x[i], y[i], qc_ln(x[i]));
+    }
+    for (int path = 0; path < 3; path++) { /* ratios: x[i] / x[n - 1 - i] */
+        if (!qc_ln_ratio_array_path(path, x, z, y, 0) && path) continue;
+        for (size_t i = 0; i < n; i++) z[i] = x[n - 1 - i];
+        assert_int_equal(qc_ln_ratio_array_path(path, x, z, y, n), 1);
+        for (size_t i = 0; i < n; i++)
+            if (!same_bits(y[i], qc_ln(x[i] / z[i])))
+                fail_msg("path %d, ratio %a / %a: %a, qc_ln gives %a", path, x[i], z[i], y[i], qc_ln(x[i] / z[i]));
+    }
+    for (size_t i = 0; i < n; i++) z[i] = x[n - 1 - i];
+    qc_ln_ratio_array(x, z, y, n);
+    for (size_t i = 0; i < n; i++) assert_true(same_bits(y[i], qc_ln(x[i] / z[i])));
+    qc_ln_array(x, z, n);
+    for (size_t i = 0; i < n; i++) assert_true(same_bits(z[i], qc_ln(x[i])));
+    memcpy(z, x, n * sizeof *z); /* in place */
+    qc_ln_array(z, z, n);
+    for (size_t i = 0; i < n; i++) assert_true(same_bits(z[i], qc_ln(x[i])));
+    free(y), free(z);
+}
+
+static void test_special_values(void **st) {
+    (void)st;
+    static const double v[] = {0.0, -0.0, -1.0, -INFINITY, INFINITY, 1.0, 0x1p-1074, DBL_MIN, DBL_MAX, -DBL_MIN,
+                               -0x1p-1074, 2.0, 0.5, 0x1.fffffffffffffp-1, 0x1.0000000000001p0, M_E};
+    size_t worst = 0;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) check_one(v[i], &worst);
+    assert_true(isnan(qc_ln(NAN)) && isnan(qc_ln(-NAN)));
+    assert_true(qc_ln(0.0) == -INFINITY && qc_ln(-0.0) == -INFINITY && qc_ln(INFINITY) == INFINITY);
+    assert_true(isnan(qc_ln(-1.0)) && isnan(qc_ln(-INFINITY)));
+    assert_true(qc_ln(1.0) == 0 && !signbit(qc_ln(1.0)));
+    for (int e = -1074; e <= 1023; e++) {
+        double p = ldexp(1.0, e);
+        check_one(p, &worst);
+        check_one(nextafter(p, 0), &worst);
+        check_one(nextafter(p, INFINITY), &worst);
+    }
+    double all[sizeof v / sizeof v[0] + 2];
+    memcpy(all, v, sizeof v);
+    all[sizeof v / sizeof v[0]] = NAN, all[sizeof v / sizeof v[0] + 1] = -NAN;
+    check_array(all, sizeof all / sizeof all[0]);
+}
+
+/* Millions of values in four families; the worst distance is printed (0 or 1 expected). */
+static void test_within_one_ulp(void **st) {
+    (void)st;
+    enum { N = 1 << 20 };
+    double *x = malloc(N * sizeof *x);
+    assert_non_null(x);
+    size_t worst = 0;
+    for (int family = 0; family < 5; family++) {
+        for (size_t i = 0; i < N; i++) {
+            uint64_t r = next_u64();
+            switch (family) {
+            case 0: x[i] = from_bits(r >> 1); break;                              /* any positive double or NaN */
+            case 1: x[i] = from_bits(to_bits(1.0) + (r % 8000001) - 4000000); break; /* within 4M ulps of 1 */
+            case 2: x[i] = 0.5 + 1.5 * (double)(r >> 11) * 0x1p-53; break;           /* [0.5, 2] */
+            case 3: x[i] = from_bits(r & 0x000fffffffffffffull); break;           /* subnormals (and 0) */
+            default: x[i] = from_bits(to_bits(1.0) + (r % 2001) - 1000) * ldexp(1, (int)(r >> 54) % 64 - 32); break;
+            }
+        }
+        for (size_t i = 0; i < N; i++) check_one(x[i], &worst);
+        check_array(x, N);
+    }
+    print_message("qc_ln vs log: worst %zu ulp over %d values\n", worst, 5 * N);
+    assert_true(worst <= 1);
+    free(x);
+}
+
+/* Vector tails: every length from 0 to 40 at every offset 0..3 of a mixed array. */
+static void test_array_lengths(void **st) {
+    (void)st;
+    double x[44];
+    for (size_t i = 0; i < 44; i++) x[i] = i % 7 == 3 ? -1.0 : i % 11 == 5 ? 0.0 : from_bits(next_u64() >> 2);
+    for (size_t off = 0; off < 4; off++)
+        for (size_t n = 0; n <= 40; n++) check_array(x + off, n);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_special_values),
+        cmocka_unit_test(test_within_one_ulp),
+        cmocka_unit_test(test_array_lengths),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
