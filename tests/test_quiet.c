@@ -254,22 +254,30 @@ static void test_one_symbol_same_as_per_event(void **state) {
     qc_bars_free(&b);
 }
 
-static void test_universe_same_as_per_event(void **state) {
-    (void)state;
+/* A synthetic daily universe of n symbols x bars; *series (caller frees) points at its bars. */
+static qc_synth_market *universe(size_t n, size_t bars, const qc_bars ***series) {
     qc_synth_opts so;
     qc_synth_opts_init(&so);
-    so.n_symbols = 40;
-    so.n_bars = 800;
+    so.n_symbols = n;
+    so.n_bars = bars;
     qc_synth_market *m = NULL;
     qc_error err = {0};
     assert_int_equal(qc_synth_generate(&so, &m, &err), QC_OK);
-    const qc_bars **series = malloc(so.n_symbols * sizeof *series);
-    assert_non_null(series);
-    for (size_t s = 0; s < so.n_symbols; s++) series[s] = &m->bars[s];
+    *series = malloc(n * sizeof **series);
+    assert_non_null(*series);
+    for (size_t s = 0; s < n; s++) (*series)[s] = &m->bars[s];
+    return m;
+}
+
+static void test_universe_same_as_per_event(void **state) {
+    (void)state;
+    enum { N_SYM = 40 };
+    const qc_bars **series;
+    qc_synth_market *m = universe(N_SYM, 800, &series);
     const qc_calendar *nyse = qc_calendar_get("NYSE", NULL);
     const char *const *names = (const char *const *)m->symbols;
-    compare(series, names, so.n_symbols, "fast=10", "slow=50", QC_FILL_NEXT_OPEN, nyse, 86400, 100);
-    compare(series, names, so.n_symbols, "fast=5", "slow=20", QC_FILL_CLOSE, nyse, 86400, 100);
+    compare(series, names, N_SYM, "fast=10", "slow=50", QC_FILL_NEXT_OPEN, nyse, 86400, 100);
+    compare(series, names, N_SYM, "fast=5", "slow=20", QC_FILL_CLOSE, nyse, 86400, 100);
     compare(series, names, 3, "fast=3", "slow=7", QC_FILL_NEXT_OPEN, nyse, 86400, 50);
     free(series);
     qc_synth_free(m);
@@ -281,27 +289,20 @@ static void test_universe_same_as_per_event(void **state) {
  * over several bars (open buys of held symbols in the cash split). */
 static void test_crowded_universe_same_as_per_event(void **state) {
     (void)state;
-    qc_synth_opts so;
-    qc_synth_opts_init(&so);
-    so.n_symbols = 120;
-    so.n_bars = 700;
-    qc_synth_market *m = NULL;
-    qc_error err = {0};
-    assert_int_equal(qc_synth_generate(&so, &m, &err), QC_OK);
-    const qc_bars **series = malloc(so.n_symbols * sizeof *series);
-    assert_non_null(series);
-    for (size_t s = 0; s < so.n_symbols; s++) series[s] = &m->bars[s];
+    enum { N_SYM = 120 };
+    const qc_bars **series;
+    qc_synth_market *m = universe(N_SYM, 700, &series);
     const qc_calendar *nyse = qc_calendar_get("NYSE", NULL);
     const char *const *names = (const char *const *)m->symbols;
-    compare(series, names, so.n_symbols, "fast=2", "slow=3", QC_FILL_NEXT_OPEN, nyse, 86400, 5000);
-    compare(series, names, so.n_symbols, "fast=2", "slow=5", QC_FILL_CLOSE, nyse, 86400, 3000);
-    compare(series, names, so.n_symbols, "fast=10", "slow=50", QC_FILL_NEXT_OPEN, nyse, 86400, 500);
+    compare(series, names, N_SYM, "fast=2", "slow=3", QC_FILL_NEXT_OPEN, nyse, 86400, 5000);
+    compare(series, names, N_SYM, "fast=2", "slow=5", QC_FILL_CLOSE, nyse, 86400, 3000);
+    compare(series, names, N_SYM, "fast=10", "slow=50", QC_FILL_NEXT_OPEN, nyse, 86400, 500);
     g_participation = 1e-5;
-    qc_backtest_result r = run(series, names, so.n_symbols, &qc_strategy_sma_cross, "fast=3", "slow=8",
+    qc_backtest_result r = run(series, names, N_SYM, &qc_strategy_sma_cross, "fast=3", "slow=8",
                                QC_FILL_NEXT_OPEN, nyse, 86400);
     assert_true(r.sim.partial_fills > 100);
     qc_backtest_result_free(&r);
-    compare(series, names, so.n_symbols, "fast=3", "slow=8", QC_FILL_NEXT_OPEN, nyse, 86400, 100);
+    compare(series, names, N_SYM, "fast=3", "slow=8", QC_FILL_NEXT_OPEN, nyse, 86400, 100);
     g_participation = 1.0;
     free(series);
     qc_synth_free(m);
