@@ -56,4 +56,8 @@ void qc_lstm_predict_last(const qc_learner *l, const double *rows, size_t k, dou
 /* Labels checked against the task: finite; 0/1 for binary; 0..k-1 integers for multiclass. */
 qc_err qc_learner_check_labels(const qc_learner *l, const double *y, const double *w, size_t n, qc_error *err);
 
+/* Appends , "name": [v0, ...] to s at k (%.17g: a loaded model predicts identically); returns the
+ * new length. cap must hold it (callers size the buffer from n). */
+size_t qc_learner_put_array(char *s, size_t cap, size_t k, const char *name, const double *v, size_t n);
+
 #endif

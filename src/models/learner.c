@@ -213,3 +213,11 @@ qc_err qc_learner_load(const char *kind, qc_task task, size_t n_classes, const c
     *out = l;
     return QC_OK;
 }
+
+/* %.17g: cJSON's own printer compares with a relative epsilon and may drop the last bit, and a
+ * loaded model must predict identically. */
+size_t qc_learner_put_array(char *s, size_t cap, size_t k, const char *name, const double *v, size_t n) {
+    k += (size_t)snprintf(s + k, cap - k, ", \"%s\": [", name);
+    for (size_t i = 0; i < n; i++) k += (size_t)snprintf(s + k, cap - k, "%s%.17g", i ? ", " : "", v[i]);
+    return k + (size_t)snprintf(s + k, cap - k, "]");
+}

@@ -231,23 +231,15 @@ static qc_err lin_importance(const qc_learner *l, double *imp, qc_error *err) {
     return QC_OK;
 }
 
-/* Appends "name": [v, ...] with %.17g: cJSON's own printer compares with a relative epsilon and
- * may drop the last bit, and a loaded model must predict identically. */
-static size_t put_array(char *s, size_t cap, size_t k, const char *name, const double *v, size_t n) {
-    k += (size_t)snprintf(s + k, cap - k, ", \"%s\": [", name);
-    for (size_t i = 0; i < n; i++) k += (size_t)snprintf(s + k, cap - k, "%s%.17g", i ? ", " : "", v[i]);
-    return k + (size_t)snprintf(s + k, cap - k, "]");
-}
-
 static qc_err lin_save(const qc_learner *l, char **text, qc_error *err) {
     const linear *z = l->impl;
     size_t cap = 128 + 28 * (z->m * l->d + z->m + l->d);
     char *s = malloc(cap);
     if (!s) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     size_t k = (size_t)snprintf(s, cap, "{\"format\": \"qc-linear-1\", \"features\": %zu, \"outputs\": %zu", l->d, z->m);
-    k = put_array(s, cap, k, "coef", z->coef, z->m * l->d);
-    k = put_array(s, cap, k, "intercept", z->b0, z->m);
-    k = put_array(s, cap, k, "std", z->std, l->d);
+    k = qc_learner_put_array(s, cap, k, "coef", z->coef, z->m * l->d);
+    k = qc_learner_put_array(s, cap, k, "intercept", z->b0, z->m);
+    k = qc_learner_put_array(s, cap, k, "std", z->std, l->d);
     snprintf(s + k, cap - k, "}");
     *text = s;
     return QC_OK;

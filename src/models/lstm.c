@@ -522,12 +522,6 @@ size_t qc_lstm_lookback(const qc_learner *l) {
 
 /* ---- save / load: %.17g so a loaded model predicts identically ------------------------------------------ */
 
-static size_t put_array(char *s, size_t cap, size_t k, const char *name, const double *v, size_t n) {
-    k += (size_t)snprintf(s + k, cap - k, ", \"%s\": [", name);
-    for (size_t i = 0; i < n; i++) k += (size_t)snprintf(s + k, cap - k, "%s%.17g", i ? ", " : "", v[i]);
-    return k + (size_t)snprintf(s + k, cap - k, "]");
-}
-
 static qc_err lstm_save(const qc_learner *l, char **text, qc_error *err) {
     const lstm_model *m = l->impl;
     size_t P = qc_lstm_param_count(m->d, m->H), cap = 160 + 28 * (P + 2 * m->d);
@@ -535,9 +529,9 @@ static qc_err lstm_save(const qc_learner *l, char **text, qc_error *err) {
     if (!s) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     size_t k = (size_t)snprintf(s, cap, "{\"format\": \"qc-lstm-1\", \"features\": %zu, \"hidden\": %zu, \"lookback\": %zu",
                                 m->d, m->H, m->L);
-    k = put_array(s, cap, k, "mean", m->mean, m->d);
-    k = put_array(s, cap, k, "std", m->std, m->d);
-    k = put_array(s, cap, k, "theta", m->theta, P);
+    k = qc_learner_put_array(s, cap, k, "mean", m->mean, m->d);
+    k = qc_learner_put_array(s, cap, k, "std", m->std, m->d);
+    k = qc_learner_put_array(s, cap, k, "theta", m->theta, P);
     snprintf(s + k, cap - k, "}");
     *text = s;
     return QC_OK;
