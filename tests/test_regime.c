@@ -329,6 +329,23 @@ static void test_json_bad(void **st) {
     assert_non_null(strstr(err.msg, "cannot open"));
 }
 
+/* A start or transition mass so small (subnormal) that 1 / the step's normaliser overflows: the
+ * filter and the smoother still give probabilities (found by fuzz_hmm_model: NaN and inf). */
+static void test_subnormal_mass(void **st) {
+    (void)st;
+    const char *json = HDR "\"covariance\":\"diag\",\"start\":[1,0],\"transition\":[[1,1e-316],[0,1]],"
+                           "\"means\":[[0],[1e6]],\"covars\":[[1],[1]]}";
+    qc_hmm *m;
+    qc_error err = {0};
+    assert_int_equal(qc_hmm_from_json(json, strlen(json), &m, &err), QC_OK);
+    double x[2] = {0, 1e6}, p[4], ll;
+    assert_int_equal(qc_hmm_filter_batch(m, x, 2, p, &ll, &err), QC_OK);
+    near(p[0], 1, 1e-12), near(p[1], 0, 1e-12), near(p[2], 0, 1e-12), near(p[3], 1, 1e-12);
+    assert_int_equal(qc_hmm_smooth(m, x, 2, p, &ll, &err), QC_OK);
+    near(p[0], 1, 1e-12), near(p[1], 0, 1e-12), near(p[2], 0, 1e-12), near(p[3], 1, 1e-12);
+    qc_hmm_free(m);
+}
+
 static void test_fit_bad_input(void **st) {
     (void)st;
     double x[6] = {1, 2, NAN, 4, 5, 6};
@@ -357,6 +374,7 @@ int main(void) {
         cmocka_unit_test(test_filter_no_lookahead),
         cmocka_unit_test(test_json_roundtrip),
         cmocka_unit_test(test_json_bad),
+        cmocka_unit_test(test_subnormal_mass),
         cmocka_unit_test(test_fit_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include "features/regime.h"
 
 #include <cjson/cJSON.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,7 +175,10 @@ static double forward_step(const qc_hmm *m, const double *lb, double mx, const d
         return -INFINITY;
     }
     double inv = 1.0 / c;
-    for (size_t j = 0; j < k; j++) alpha[j] *= inv;
+    if (isfinite(inv))
+        for (size_t j = 0; j < k; j++) alpha[j] *= inv;
+    else /* c subnormal (a start or transition mass of ~1e-316): 1 / c overflows, divide instead */
+        for (size_t j = 0; j < k; j++) alpha[j] /= c;
     return log(c) + mx;
 }
 
@@ -280,16 +284,20 @@ static double forward_backward(const qc_hmm *m, const double *x, fb_ws *w) {
     memset(w->xi, 0, k * k * sizeof(double));
     for (size_t t = n - 1; t-- > 0;) {
         const double *bn = w->beta + (t + 1) * k, *sbn = w->sb + (t + 1) * k, *a = w->alpha + t * k;
-        double inv = 1.0 / w->scale[t + 1], tmp[QC_HMM_MAX_STATES];
-        for (size_t j = 0; j < k; j++) tmp[j] = sbn[j] * bn[j] * inv;
+        /* c subnormal: 1 / c overflows, so each term is divided by c after the transition mass
+         * (as small as c) has scaled it down, and capped at DBL_MAX: a state the forward pass gave
+         * no mass (alpha 0) may get an unbounded beta, and 0 x inf would be NaN */
+        double c = w->scale[t + 1], inv = 1.0 / c, tmp[QC_HMM_MAX_STATES];
+        int tiny = !isfinite(inv);
+        for (size_t j = 0; j < k; j++) tmp[j] = tiny ? sbn[j] * bn[j] : sbn[j] * bn[j] * inv;
         for (size_t i = 0; i < k; i++) {
             double s = 0;
             for (size_t j = 0; j < k; j++) {
-                double v = m->trans[i * k + j] * tmp[j];
+                double v = tiny ? fmin(m->trans[i * k + j] * tmp[j] / c, DBL_MAX) : m->trans[i * k + j] * tmp[j];
                 s += v;
                 w->xi[i * k + j] += a[i] * v;
             }
-            w->beta[t * k + i] = s;
+            w->beta[t * k + i] = tiny ? fmin(s, DBL_MAX) : s;
         }
     }
     for (size_t t = 0; t < n; t++) {
