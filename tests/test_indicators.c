@@ -218,6 +218,62 @@ static void test_extremes_with_ties(void **st) {
     series_free(&s);
 }
 
+/* The NaN rule of the rolling extremes (docs/FEATURES.md): a window holding a NaN has a NaN extreme
+ * (and no age), the windows after it are the extremes of their numbers. NaNs sprinkled into high,
+ * low and close (singles and runs, some at chunk edges), windows from 1 to longer than a chunk, on
+ * every vector path: batch == stream bit for bit for every indicator built on the extremes, and
+ * max/min equal a naive scan under that rule. */
+static void nan_series(series *s) {
+    random_series(s, 3000, 50);
+    double *cols[] = {s->h, s->l, s->c};
+    for (size_t i = 0; i < s->n; i++)
+        for (int k = 0; k < 3; k++)
+            if (urand() < 0.01) cols[k][i] = NAN;
+    for (size_t i = 1000; i < 1030; i++) s->h[i] = NAN; /* a run, and a chunk edge (512) */
+    s->l[511] = s->l[512] = s->c[1024] = NAN;
+}
+static void check_naive_ext(const series *s, size_t n, int is_min) {
+    double p[1] = {(double)n};
+    double **b = run_batch(qc_ind_find(is_min ? "min" : "max"), p, s);
+    for (size_t i = n - 1; i < s->n; i++) {
+        double m = is_min ? INFINITY : -INFINITY;
+        int nan = 0;
+        for (size_t j = i + 1 - n; j <= i; j++) {
+            double x = s->c[j];
+            nan |= isnan(x);
+            m = is_min ? (x < m ? x : m) : (x > m ? x : m);
+        }
+        if (nan ? !isnan(b[0][i]) : !same_bits(m, b[0][i]))
+            fail_msg("%s(%zu) row %zu: %.17g, expected %.17g", is_min ? "min" : "max", n, i, b[0][i], nan ? NAN : m);
+    }
+    free_out(b);
+}
+static void test_extremes_with_nans(void **st) {
+    (void)st;
+    series s;
+    nan_series(&s);
+    static const char *names[] = {"min", "max", "willr", "donchian", "stoch", "aroon", "ichimoku", "vhf"};
+    static const double ns[] = {1, 2, 3, 7, 20, 513, 700};
+    static const double ich[][3] = {{9, 26, 52}, {1, 2, 3}, {9, 26, 65}, {64, 100, 513}};
+    for (int path = 0; path < 3; path++) {
+        if (!qc_feat_simd_has(path)) continue;
+        qc_feat_simd_force(path);
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+            for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++) {
+                const qc_ind_def *d = qc_ind_find(names[k]);
+                double p[QC_IND_MAX_PARAMS];
+                for (size_t q = 0; q < d->n_params; q++) p[q] = d->params[q].def;
+                p[0] = ns[j];
+                if (strcmp(names[k], "ichimoku") == 0) p[1] = ns[j] + 1, p[2] = 2 * ns[j];
+                free_out(check_bits(d, p, &s));
+            }
+        for (size_t k = 0; k < sizeof ich / sizeof ich[0]; k++) free_out(check_bits(qc_ind_find("ichimoku"), ich[k], &s));
+    }
+    qc_feat_simd_force(-1);
+    for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++) check_naive_ext(&s, (size_t)ns[j], 0), check_naive_ext(&s, (size_t)ns[j], 1);
+    series_free(&s);
+}
+
 /* Batch kernels with more than one path or segmenting by window: ichimoku's doubling levels (all
  * windows <= 64) and block extremes (a longer one), each on prices with ties and on zeros of both
  * signs (the newest of equal values wins in both, as in the stream's deque); the kernels with
@@ -543,6 +599,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_registry),         cmocka_unit_test(test_spec),
         cmocka_unit_test(test_bad_inputs),       cmocka_unit_test(test_batch_equals_stream), cmocka_unit_test(test_extremes_with_ties),
+        cmocka_unit_test(test_extremes_with_nans),
         cmocka_unit_test(test_kernel_paths),
         cmocka_unit_test(test_golden_trend),     cmocka_unit_test(test_golden_momentum),
         cmocka_unit_test(test_golden_volatility), cmocka_unit_test(test_golden_volume),

@@ -483,6 +483,7 @@ typedef struct {
     double *val;
     size_t *idx;
     size_t n, cap, head, len, t;
+    size_t nan_until; /* windows ending before this index hold a NaN (0: none seen) */
     double sign;
 } wext;
 
@@ -499,29 +500,38 @@ static inline void wext_free(wext *q) { free(q->val); free(q->idx); q->val = NUL
 
 /* Adds x; returns the extreme of the last min(n, seen) values. Equal values: the newest is kept,
  * so wext_age() counts bars since the most recent extreme (TTR's aroon). Ring positions wrap by
- * comparison, not modulo (a division per bar would cost more than the rest). */
+ * comparison, not modulo (a division per bar would cost more than the rest).
+ * NaN rule (the batch kernels follow it: ind_ext_nan): a window holding a NaN has a NaN extreme
+ * (and no age); a NaN is not queued, it only marks the next n windows, so the windows after it are
+ * the extremes of their numbers. */
 static inline double wext_push(wext *q, double x) {
     double v = q->sign * x;
-    size_t b = q->head + q->len;
-    if (b >= q->cap) b -= q->cap;
-    while (q->len) {
-        size_t last = b ? b - 1 : q->cap - 1;
-        if (q->val[last] > v) break;
-        q->len--;
-        b = last;
+    if (x != x) {
+        q->nan_until = q->t + q->n;
+    } else {
+        size_t b = q->head + q->len;
+        if (b >= q->cap) b -= q->cap;
+        while (q->len) {
+            size_t last = b ? b - 1 : q->cap - 1;
+            if (q->val[last] > v) break;
+            q->len--;
+            b = last;
+        }
+        q->val[b] = v;
+        q->idx[b] = q->t;
+        q->len++;
     }
-    q->val[b] = v;
-    q->idx[b] = q->t;
-    q->len++;
-    if (q->idx[q->head] + q->n <= q->t) {
+    if (q->len && q->idx[q->head] + q->n <= q->t) {
         q->head = q->head + 1 == q->cap ? 0 : q->head + 1;
         q->len--;
     }
     q->t++;
-    return q->sign * q->val[q->head];
+    return q->t <= q->nan_until ? NAN : q->sign * q->val[q->head];
 }
-/* Bars since the current extreme (0 = the newest bar). */
-static inline size_t wext_age(const wext *q) { return q->t - 1 - q->idx[q->head]; }
+/* Whether the newest window holds a NaN (its extreme is NaN, its age meaningless). */
+static inline int wext_nan(const wext *q) { return q->t <= q->nan_until; }
+/* Bars since the current extreme (0 = the newest bar); NaN when the window holds a NaN. */
+static inline double wext_age(const wext *q) { return wext_nan(q) ? NAN : (double)(q->t - 1 - q->idx[q->head]); }
 
 /* ---- batch rolling extremes: van Herk / Gil-Werman blocks, no data-dependent branches --------- */
 /* The batch kernels' replacement for wext: the same values (the extreme of the last min(n, seen)
@@ -590,6 +600,41 @@ static inline void rext_free(rext *r) { free(r->s); free(r->si); r->s = NULL; r-
         }                                                                                            \
         r->p = p, r->pi = pi, r->j = j, r->b0 = b0;                                                  \
     }
+/* Whether x[0..m) holds a NaN: one pass, four values per unordered compare under SSE2 (a compare
+ * of two vectors is unordered when either holds a NaN), no early exit. */
+static inline int ind_any_nan(const double *x, size_t m) {
+    size_t j = 0;
+    int any = 0;
+#ifdef __SSE2__
+    __m128d a = _mm_setzero_pd(), b = _mm_setzero_pd();
+    for (; j + 8 <= m; j += 8) {
+        a = _mm_or_pd(a, _mm_cmpunord_pd(_mm_loadu_pd(x + j), _mm_loadu_pd(x + j + 2)));
+        b = _mm_or_pd(b, _mm_cmpunord_pd(_mm_loadu_pd(x + j + 4), _mm_loadu_pd(x + j + 6)));
+    }
+    any = _mm_movemask_pd(_mm_or_pd(a, b)) != 0;
+#endif
+    for (; j < m; j++) any |= x[j] != x[j];
+    return any;
+}
+/* The stream's NaN rule (wext_push) for the batch extremes: ext[i - i0] (and age[i - i0] when not
+ * NULL) become NaN where the window of n ending at i holds a NaN of x, i in [i0, i1). The block and
+ * level kernels need no care inside: a NaN only disturbs the windows that hold it. *until (0 at the
+ * start, carried over consecutive chunks) is the first index whose window no longer holds the last
+ * NaN seen; has_nan = ind_any_nan(x + i0, i1 - i0), so a chunk without NaN costs one pass. */
+static inline void ind_ext_nan(const double *x, size_t i0, size_t i1, size_t n, int has_nan, size_t *until,
+                               double *ext, double *age) {
+    size_t u = *until;
+    if (!has_nan && u <= i0) return;
+    for (size_t i = i0; i < i1; i++) {
+        u = x[i] != x[i] ? i + n : u;
+        if (i < u) {
+            ext[i - i0] = NAN;
+            if (age) age[i - i0] = NAN;
+        }
+    }
+    *until = u;
+}
+
 /* A max and a min tracker of window n (both freed on failure). */
 static inline qc_err rext_pair_init(rext *hi, rext *lo, size_t n, const char *what, qc_error *e) {
     int ok = rext_init(hi, n, 0);

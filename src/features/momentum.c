@@ -103,9 +103,12 @@ static qc_err stoch_batch(const double *p, const qc_ind_cols *c, size_t len, dou
     if (rc) return rc;
     stoch_st s = s0;
     double hb[IND_CHUNK], lb[IND_CHUNK], *o0 = out[0], *o1 = out[1], *o2 = out[2];
+    size_t uh = 0, ul = 0;
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
         rext2_run(&x, c->high, c->low, i0, i1, hb, lb, NULL, NULL);
+        ind_ext_nan(c->high, i0, i1, P(0), ind_any_nan(c->high + i0, i1 - i0), &uh, hb, NULL);
+        ind_ext_nan(c->low, i0, i1, P(0), ind_any_nan(c->low + i0, i1 - i0), &ul, lb, NULL);
         /* one loop: the division overlaps the serial window sums (a separate pass measured slower) */
         for (size_t i = i0; i < i1; i++)
             stoch_core(&s, stoch_k(hb[i - i0], lb[i - i0], c->close[i]), o0 + i, o1 + i, o2 + i);
@@ -146,9 +149,12 @@ static qc_err willr_batch(const double *p, const qc_ind_cols *c, size_t len, dou
     qc_err rc = rext2_init(&x, P(0), len, 0, "willr", e);
     if (rc) return rc;
     double hb[IND_CHUNK], lb[IND_CHUNK], *o = out[0];
+    size_t uh = 0, ul = 0;
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
         rext2_run(&x, c->high, c->low, i0, i1, hb, lb, NULL, NULL);
+        ind_ext_nan(c->high, i0, i1, P(0), ind_any_nan(c->high + i0, i1 - i0), &uh, hb, NULL);
+        ind_ext_nan(c->low, i0, i1, P(0), ind_any_nan(c->low + i0, i1 - i0), &ul, lb, NULL);
         ind_ratio_or(hb, c->close + i0, hb, lb, 0.5, o + i0, i1 - i0); /* willr_of */
     }
     for (size_t i = 0; i < len && i + 1 < P(0); i++) o[i] = NAN;

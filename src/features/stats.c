@@ -145,8 +145,13 @@ static qc_err ext_batch(const double *p, const qc_ind_cols *c, size_t len, doubl
         rext_free(&r);
         return ind_nomem(e, is_min ? "min" : "max");
     }
-    if (is_min) rext_min_run(&r, c->close, 0, len, out, NULL);
-    else rext_max_run(&r, c->close, 0, len, out, NULL);
+    size_t until = 0;
+    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
+        size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
+        if (is_min) rext_min_run(&r, c->close, i0, i1, out + i0, NULL);
+        else rext_max_run(&r, c->close, i0, i1, out + i0, NULL);
+        ind_ext_nan(c->close, i0, i1, P(0), ind_any_nan(c->close + i0, i1 - i0), &until, out + i0, NULL);
+    }
     for (size_t i = 0; i < len && i + 1 < P(0); i++) out[i] = NAN;
     rext_free(&r);
     return QC_OK;
@@ -333,9 +338,13 @@ static qc_err vhf_batch(const double *p, const qc_ind_cols *c, size_t len, doubl
     if (rc) return rc;
     vhf_st s = s0;
     double hb[IND_CHUNK], lb[IND_CHUNK], *o = out[0];
+    size_t uh = 0, ul = 0;
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
         rext2_run(&x, c->close, c->close, i0, i1, hb, lb, NULL, NULL);
+        int nan = ind_any_nan(c->close + i0, i1 - i0);
+        ind_ext_nan(c->close, i0, i1, P(0), nan, &uh, hb, NULL);
+        ind_ext_nan(c->close, i0, i1, P(0), nan, &ul, lb, NULL);
         for (size_t i = i0; i < i1; i++) vhf_core(&s, c->close[i], hb[i - i0], lb[i - i0], o + i);
     }
     s0 = s;

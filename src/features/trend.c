@@ -308,7 +308,7 @@ IND_STEP aroon_step(aroon_st *s, const qc_ind_cols *c, size_t i, double *o) {
         o[0] = o[1] = o[2] = NAN;
         return;
     }
-    aroon_of(s->n, (double)wext_age(&s->hi), (double)wext_age(&s->lo), o, o + 1, o + 2);
+    aroon_of(s->n, wext_age(&s->hi), wext_age(&s->lo), o, o + 1, o + 2);
 }
 IND_GLUE_STREAM(aroon)
 /* Per chunk: the extremes' ages by rext2, then the stream's aroon_of over them (vectorised: the
@@ -316,9 +316,12 @@ IND_GLUE_STREAM(aroon)
 IND_SIMD(aroon_chunks, (rext2 *x, double n, const qc_ind_cols *c, size_t len, double *const *out),
          (x, n, c, len, out), {
              double xb[IND_CHUNK], yb[IND_CHUNK], *up = out[0], *dn = out[1], *osc = out[2];
+             size_t uh = 0, ul = 0; /* ind_ext_nan: NaN ages where a window holds a NaN */
              for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
                  size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
                  rext2_run(x, c->high, c->low, i0, i1, xb, yb, up + i0, dn + i0);
+                 ind_ext_nan(c->high, i0, i1, x->n, ind_any_nan(c->high + i0, i1 - i0), &uh, xb, up + i0);
+                 ind_ext_nan(c->low, i0, i1, x->n, ind_any_nan(c->low + i0, i1 - i0), &ul, yb, dn + i0);
                  for (size_t i = i0; i < i1; i++) aroon_of(n, up[i], dn[i], up + i, dn + i, osc + i);
              }
          })
@@ -424,6 +427,17 @@ static void ichimoku_nan(const size_t *n, size_t len, double *const *out) {
         if (t < n[2]) out[3][i] = NAN;
     }
 }
+/* The NaN rule (ind_ext_nan) on the midpoints of tenkan, kijun and span B over [i0, i1): a window
+ * holding a NaN high or low has a NaN midpoint (as the stream's (NaN + low) / 2); before span A. */
+static void ichimoku_nan_windows(const size_t *n, const qc_ind_cols *c, size_t i0, size_t i1, size_t *u,
+                                 double *const *out) {
+    int nh = ind_any_nan(c->high + i0, i1 - i0), nl = ind_any_nan(c->low + i0, i1 - i0);
+    for (int k = 0; k < 3; k++) {
+        double *o = out[k == 2 ? 3 : k] + i0;
+        ind_ext_nan(c->high, i0, i1, n[k], nh, &u[2 * k], o, NULL);
+        ind_ext_nan(c->low, i0, i1, n[k], nl, &u[2 * k + 1], o, NULL);
+    }
+}
 /* Windows up to SEXT_MAX: the doubling levels of high and low, shared by the three windows. */
 static qc_err ichimoku_batch_short(const size_t *n, const qc_ind_cols *c, size_t len, double *const *out,
                                    qc_error *e) {
@@ -436,6 +450,7 @@ static qc_err ichimoku_batch_short(const size_t *n, const qc_ind_cols *c, size_t
         sext_free(&hi), sext_free(&lo);
         return ind_nomem(e, "ichimoku");
     }
+    size_t u[6] = {0};
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
         sext_load(&hi, c->high + i0, m);
@@ -449,6 +464,7 @@ static qc_err ichimoku_batch_short(const size_t *n, const qc_ind_cols *c, size_t
                 o[j] = (a + b) / 2;
             }
         }
+        ichimoku_nan_windows(n, c, i0, i0 + m, u, out);
         double *restrict o2 = out[2] + i0;
         const double *o0 = out[0] + i0, *o1 = out[1] + i0;
         for (size_t j = 0; j < m; j++) o2[j] = (o0[j] + o1[j]) / 2;
@@ -473,6 +489,7 @@ static qc_err ichimoku_batch(const double *p, const qc_ind_cols *c, size_t len, 
     for (int k = 0; rc && k < ok; k++) rext_free(&r[2 * k]), rext_free(&r[2 * k + 1]);
     if (rc) return rc;
     double hb[IND_CHUNK], lb[IND_CHUNK];
+    size_t u[6] = {0};
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;
         for (int k = 0; k < 3; k++) {
@@ -481,6 +498,7 @@ static qc_err ichimoku_batch(const double *p, const qc_ind_cols *c, size_t len, 
             rext_min_run(&r[2 * k + 1], c->low, i0, i1, lb, NULL);
             for (size_t j = 0; j < m; j++) o[j] = (hb[j] + lb[j]) / 2;
         }
+        ichimoku_nan_windows(n, c, i0, i1, u, out);
         for (size_t i = i0; i < i1; i++) out[2][i] = (out[0][i] + out[1][i]) / 2;
     }
     ichimoku_nan(n, len, out);

@@ -155,9 +155,12 @@ static qc_err donchian_batch(const double *p, const qc_ind_cols *c, size_t len, 
     qc_err rc = rext2_init(&x, P(0), len, 0, "donchian", e);
     if (rc) return rc;
     double *up = out[0], *mid = out[1], *dn = out[2];
+    size_t uh = 0, ul = 0;
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) { /* chunks: each value crosses memory once */
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
         rext2_run(&x, c->high, c->low, i0, i1, up + i0, dn + i0, NULL, NULL);
+        ind_ext_nan(c->high, i0, i1, P(0), ind_any_nan(c->high + i0, i1 - i0), &uh, up + i0, NULL);
+        ind_ext_nan(c->low, i0, i1, P(0), ind_any_nan(c->low + i0, i1 - i0), &ul, dn + i0, NULL);
         for (size_t i = i0; i < i1; i++) mid[i] = (up[i] + dn[i]) / 2;
     }
     for (size_t i = 0; i < len && i + 1 < P(0); i++) up[i] = mid[i] = dn[i] = NAN;
