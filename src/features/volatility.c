@@ -259,10 +259,13 @@ static qc_err vol_rs_init(vol_rs_st *s, const double *p, qc_error *e) { return v
 static void vol_parkinson_free(vol_parkinson_st *s) { wsum_free(&s->w); }
 static void vol_gk_free(vol_gk_st *s) { wsum_free(&s->w); }
 static void vol_rs_free(vol_rs_st *s) { wsum_free(&s->w); }
-/* Rogers-Satchell's log(h/c) log(h/o) + log(l/c) log(l/o) with three logs, not four: log(h/o) is
- * log(h/c) + log(c/o) and log(l/o) is log(l/c) + log(c/o), and log(c/o) is shared with Yang-Zhang's
- * open-to-close term (a log costs more than the rest of a bar; the sum differs from four logs by an
- * ulp or so of the larger log, far inside the 1e-9 TTR goldens). */
+/* Rogers-Satchell's log(h/c) log(h/o) + log(l/c) log(l/o) from hc = log(h/c), lc = log(l/c) and co
+ * = log(c/o): log(h/o) is hc + co and log(l/o) is lc + co. vol_rs takes three logs of ratios (four
+ * logs of the prices measured slower: 9.3 vs 8.6 ns/point, a log costs more than a division); vol_yz,
+ * which needs four ratios (its overnight log too), takes the logs of the four prices once per bar
+ * and differences (ln h - ln c, ...; the overnight log ln o - the previous bar's ln c): four logs and
+ * no division. The differences lose a few ulps of ln(price) (relative 1e-13 on a 1% range, far
+ * inside the 1e-9 TTR goldens). */
 static inline double rs_term(double hc, double lc, double co) { return hc * (hc + co) + lc * (lc + co); }
 static inline double gk_term(double hl, double co) { return 0.5 * hl * hl - (2 * M_LN2 - 1) * co * co; }
 /* The logs of nk ratios num[k][j] / den[k][j], j < m (pointers at the chunk's first row), into
@@ -328,7 +331,7 @@ VOL_SS_BATCH(vol_rs, 3, VOL_L(c->high + i0, c->low + i0, c->close + i0),
 
 /* ---- vol_yz(n, N): Yang-Zhang: N var(log open/prev close) + k N var(log close/open) + (1-k) RS^2,
  * k = 0.34 / (1.34 + (n + 1) / (n - 1)), sample variances over n bars (TTR) ----------------------- */
-typedef struct { wmom ov, co; wsum rs; double pc, N, k, scale; size_t t; } vol_yz_st;
+typedef struct { wmom ov, co; wsum rs; double lpc, N, k, scale; size_t t; } vol_yz_st; /* lpc: ln(previous close) */
 static qc_err vol_yz_init(vol_yz_st *s, const double *p, qc_error *e) {
     memset(s, 0, sizeof *s);
     s->N = p[1];
@@ -354,10 +357,10 @@ IND_STEP vol_yz_core(vol_yz_st *s, double co, double hc, double lc, double ov, d
     }
 }
 IND_STEP vol_yz_step(vol_yz_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    double op = c->open[i], cl = c->close[i], pc = s->pc;
-    s->pc = cl;
-    double ov = s->t ? qc_ln(op / pc) : 0;
-    vol_yz_core(s, qc_ln(cl / op), qc_ln(c->high[i] / cl), qc_ln(c->low[i] / cl), ov, o);
+    double lo = qc_ln(c->open[i]), lh = qc_ln(c->high[i]), ll = qc_ln(c->low[i]), lc = qc_ln(c->close[i]);
+    double ov = s->t ? lo - s->lpc : 0;
+    s->lpc = lc;
+    vol_yz_core(s, lc - lo, lh - lc, ll - lc, ov, o);
 }
 IND_GLUE_STREAM(vol_yz)
 /* vol_yz_core's expression over a chunk's sums (vectorised for the widest path, simd.h). */
@@ -370,9 +373,74 @@ IND_SIMD(yz_combine,
                  o[j] = sqrt(s->N * mom_var(a2[j], b2[j], inv, inv1) + s->k * s->N * mom_var(a1[j], b1[j], inv, inv1) +
                              (1 - s->k) * s->scale * rsum[j]);
          })
-/* Batch: per chunk the four logs (vectorised), the open-to-close logs, Rogers-Satchell terms
- * and overnight logs into buffers that keep the last n values before the chunk, the stream's sums by
- * wmom2_run / wsum_run (the overnight ones from row 1), then the combination (vectorised). */
+/* The three window sums of a chunk (positions [0, m); co, rs, ov point at the chunk's first row, with
+ * n values of history before; ov's first value is position st): while a window fills, wmom2_run /
+ * wsum_run alone; once all three are full, one loop with their five add chains overlapping (three
+ * passes wait on one chain each), the same operations and re-summations as those runs (all three
+ * re-sum every max(n, QC_RESUM) pushes, each on its own count). */
+static inline __attribute__((always_inline)) void yz_sums(vol_yz_st *s, const double *co, const double *rs,
+                                                          const double *ov, size_t st, size_t m, double *a1,
+                                                          double *b1, double *rsum, double *a2, double *b2) {
+    const size_t n = s->co.n, every = s->co.every;
+    size_t j = s->co.count < n ? n - s->co.count : 0;
+    if (s->ov.count < n) j = st + n - s->ov.count > j ? st + n - s->ov.count : j;
+    j = j < m ? j : m;
+    if (j) {
+        double kb[IND_CHUNK];
+        wmom2_run(&s->co, co - n, n, n + j, kb, a1, b1);
+        wsum_run(&s->rs, rs, j, rsum);
+        if (j > st) wmom2_run(&s->ov, ov - n, n + st, n + j, kb, a2 + st, b2 + st);
+    }
+    double kc = s->co.k, c1 = s->co.s1, c2 = s->co.s2, r = s->rs.sum, ko = s->ov.k, o1 = s->ov.s1, o2 = s->ov.s2;
+    size_t sc = s->co.since, sr = s->rs.since, so = s->ov.since;
+    const double *hc = co - n, *hr = rs - n, *ho = ov - n; /* the same rows, indexed from the history */
+    while (j < m) {
+        size_t mx = sc > sr ? sc : sr, plain = every - (mx > so ? mx : so) - 1;
+        size_t end = m - j < plain ? m : j + plain;
+        sc += end - j, sr += end - j, so += end - j;
+        for (; j < end; j++) {
+            double dn = co[j] - kc, dold = hc[j] - kc, en = ov[j] - ko, eold = ho[j] - ko;
+            c1 += dn - dold, c2 += dn * dn - dold * dold;
+            r += rs[j] - hr[j];
+            o1 += en - eold, o2 += en * en - eold * eold;
+            a1[j] = c1, b1[j] = c2, rsum[j] = r, a2[j] = o1, b2[j] = o2;
+        }
+        if (j == m) break;
+        if (++sc == every) { /* wmom_resum, re-centred on this value */
+            kc = co[j], c1 = 0, c2 = 0, sc = 0;
+            for (size_t q = j + 1; q <= j + n; q++) { /* hc[q] = co[q - n]: no unsigned wrap early in a chunk */
+                double d = hc[q] - kc, d2 = d * d;
+                c1 += d, c2 += d2;
+            }
+        } else {
+            double dn = co[j] - kc, dold = hc[j] - kc;
+            c1 += dn - dold, c2 += dn * dn - dold * dold;
+        }
+        if (++sr == every) { /* wsum_resum */
+            r = 0, sr = 0;
+            for (size_t q = j + 1; q <= j + n; q++) r += hr[q];
+        } else {
+            r += rs[j] - hr[j];
+        }
+        if (++so == every) {
+            ko = ov[j], o1 = 0, o2 = 0, so = 0;
+            for (size_t q = j + 1; q <= j + n; q++) {
+                double d = ho[q] - ko, d2 = d * d;
+                o1 += d, o2 += d2;
+            }
+        } else {
+            double en = ov[j] - ko, eold = ho[j] - ko;
+            o1 += en - eold, o2 += en * en - eold * eold;
+        }
+        a1[j] = c1, b1[j] = c2, rsum[j] = r, a2[j] = o1, b2[j] = o2;
+        j++;
+    }
+    s->co.k = kc, s->co.s1 = c1, s->co.s2 = c2, s->co.since = sc, s->rs.sum = r, s->rs.since = sr;
+    s->ov.k = ko, s->ov.s1 = o1, s->ov.s2 = o2, s->ov.since = so;
+}
+/* Batch: per chunk the logs of the four prices (vectorised), the open-to-close logs, Rogers-Satchell
+ * terms and overnight logs into buffers that keep the last n values before the chunk, the three
+ * window sums (yz_sums; the overnight ones from row 1), then the combination (vectorised). */
 static qc_err vol_yz_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     vol_yz_st s;
     qc_err rc = vol_yz_init(&s, p, e);
@@ -383,18 +451,21 @@ static qc_err vol_yz_batch(const double *p, const qc_ind_cols *c, size_t len, do
         vol_yz_free(&s);
         return ind_nomem(e, "vol_yz");
     }
-    double r[4 * IND_CHUNK], k1[IND_CHUNK], a1[IND_CHUNK], b1[IND_CHUNK], rsum[IND_CHUNK];
-    double k2[IND_CHUNK] = {0}, a2[IND_CHUNK] = {0}, b2[IND_CHUNK] = {0};
+    double r[4 * IND_CHUNK], a1[IND_CHUNK], b1[IND_CHUNK], rsum[IND_CHUNK], lpc = 0;
+    double a2[IND_CHUNK] = {0}, b2[IND_CHUNK] = {0};
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK, st = i0 == 0; /* row 0 has no overnight log */
-        const double *op = c->open + i0, *hi = c->high + i0, *lo = c->low + i0, *cl = c->close + i0;
-        qc_ln_ratio_array(cl, op, r, m), qc_ln_ratio_array(hi, cl, r + m, m), qc_ln_ratio_array(lo, cl, r + 2 * m, m);
-        r[3 * m] = 0;
-        qc_ln_ratio_array(op + st, cl + st - 1, r + 3 * m + st, m - st);
-        for (size_t j = 0; j < m; j++) bco[j] = r[j], brs[j] = rs_term(r[m + j], r[2 * m + j], r[j]), bov[j] = r[3 * m + j];
-        wmom2_run(&s.co, bco - n, n, n + m, k1, a1, b1);
-        wsum_run(&s.rs, brs, m, rsum);
-        wmom2_run(&s.ov, bov - n, n + st, n + m, k2 + st, a2 + st, b2 + st);
+        const double *col[4] = {c->open + i0, c->high + i0, c->low + i0, c->close + i0};
+        for (int k = 0; k < 4; k++) qc_ln_array(col[k], r + (size_t)k * m, m);
+        const double *lo = r, *lh = r + m, *ll = r + 2 * m, *lc = r + 3 * m;
+        for (size_t j = 0; j < m; j++) {
+            double co = lc[j] - lo[j];
+            bco[j] = co, brs[j] = rs_term(lh[j] - lc[j], ll[j] - lc[j], co);
+        }
+        bov[0] = lo[0] - lpc;
+        for (size_t j = 1; j < m; j++) bov[j] = lo[j] - lc[j - 1];
+        lpc = lc[m - 1];
+        yz_sums(&s, bco, brs, bov, st, m, a1, b1, rsum, a2, b2);
         yz_combine(out[0] + i0, &s, a1, b1, a2, b2, rsum, m);
         memmove(bco - n, bco + m - n, n * sizeof *buf), memmove(brs - n, brs + m - n, n * sizeof *buf);
         memmove(bov - n, bov + m - n, n * sizeof *buf);
