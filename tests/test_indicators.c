@@ -278,7 +278,8 @@ static void test_extremes_with_nans(void **st) {
  * windows <= 64) and block extremes (a longer one), each on prices with ties and on zeros of both
  * signs (the newest of equal values wins in both, as in the stream's deque); the kernels with
  * windowed sums over buffers or columns (moments, wsum_run, wlin_run: hma, ultosc, stoch, vol_*)
- * with a window of 300, longer than the re-summation interval (256), so re-summations fall anywhere
+ * and the co-moments (wcov_run: corr, autocorr) with a window of 300, longer than the re-summation
+ * interval (256), so re-summations fall anywhere
  * in a chunk and read the history before it. Batch == stream bit for bit. */
 static void test_kernel_paths(void **st) {
     (void)st;
@@ -297,7 +298,7 @@ static void test_kernel_paths(void **st) {
     }
     for (size_t k = 0; k < sizeof ich / sizeof ich[0]; k++) free_out(check_bits(d, ich[k], &z));
     static const char *mom[] = {"bbands", "stdev", "var", "zscore", "volz", "skew", "kurt", "hma", "ultosc", "stoch",
-                                "vol_cc", "vol_parkinson", "vol_gk", "vol_rs", "vol_yz", "logret"};
+                                "vol_cc", "vol_parkinson", "vol_gk", "vol_rs", "vol_yz", "logret", "corr", "autocorr"};
     for (size_t k = 0; k < sizeof mom / sizeof mom[0]; k++) {
         double p[QC_IND_MAX_PARAMS];
         const qc_ind_def *m = qc_ind_find(mom[k]);

@@ -248,7 +248,8 @@ static inline __attribute__((always_inline)) void wmom2_run(wmom *w, const doubl
 /* wmom2_run for order-4 sums (skew, kurt): the four sums after each push, the same operations as
  * wmom_push and wmom_resum (every n pushes for order 4) with the leaving value read from x. */
 static inline __attribute__((always_inline)) void wmom4_run(wmom *w, const double *x, size_t i0, size_t i1,
-                                                            double *b1, double *b2, double *b3, double *b4) {
+                                                            double *restrict b1, double *restrict b2,
+                                                            double *restrict b3, double *restrict b4) {
     size_t i = i0;
     for (; i < i1 && w->count < w->n; i++) {
         wmom_push(w, x[i]);
@@ -362,37 +363,46 @@ static inline double wcov_cxy(const wcov *w) { return w->sxy - w->sx * w->sy * w
 static inline double wcov_cxx(const wcov *w) { double v = w->sxx - w->sx * w->sx * w->inv; return v > 0 ? v : 0; }
 static inline double wcov_cyy(const wcov *w) { double v = w->syy - w->sy * w->sy * w->inv; return v > 0 ? v : 0; }
 
-/* Two-pass batch over close and other (corr, beta, cov): the co-moment sums per chunk, then
- * out[i] = EXPR over a wcov view `ww` holding them (the stream's own expression). */
-#define IND_COV_BATCH(NAME, EXPR)                                                                    \
-    static qc_err NAME##_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, \
-                               qc_error *e) {                                                        \
-        NAME##_st st;                                                                                \
-        qc_err rc = NAME##_init(&st, p, e);                                                          \
-        if (rc) return rc;                                                                           \
-        double bx[IND_CHUNK], by[IND_CHUNK], bxx[IND_CHUNK], byy[IND_CHUNK], bxy[IND_CHUNK];          \
-        for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {                                             \
-            size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;                    \
-            wcov l = st.w;                                                                           \
-            for (size_t i = i0; i < i1; i++) {                                                       \
-                wcov_push(&l, c->close[i], c->other[i]);                                             \
-                bx[i - i0] = l.sx, by[i - i0] = l.sy, bxx[i - i0] = l.sxx, byy[i - i0] = l.syy;      \
-                bxy[i - i0] = l.sxy;                                                                 \
-            }                                                                                        \
-            st.w = l;                                                                                \
-            double *restrict o = out[0] + i0;                                                        \
-            for (size_t j = 0; j < m; j++) {                                                         \
-                wcov ww;                                                                             \
-                ww.n = st.w.n, ww.inv = st.w.inv, ww.sx = bx[j], ww.sy = by[j], ww.sxx = bxx[j];     \
-                ww.syy = byy[j];                                                                     \
-                ww.sxy = bxy[j];                                                                     \
-                o[j] = (EXPR);                                                                       \
-            }                                                                                        \
-        }                                                                                            \
-        for (size_t i = 0; i < len && i + 1 < st.w.n; i++) out[0][i] = NAN;                          \
-        NAME##_free(&st);                                                                            \
-        return QC_OK;                                                                                \
+/* The batch form of wcov_push over the columns x, y (i0, i1 index them): the five sums after each
+ * push into bx..bxy[i - i0], wcov_push's operations in the same order, but once the window is full
+ * the leaving pair is read from x[i - n], y[i - n] and a re-summation (re-centred on the new pair)
+ * from x[i - n + 1 .. i], so the steady loop has no ring stores and no branch (wmom2_run's scheme).
+ * The ring is left stale: the state may only continue with wcov_run over the same columns. */
+static inline __attribute__((always_inline)) void wcov_run(wcov *w, const double *x, const double *y, size_t i0,
+                                                           size_t i1, double *restrict bx, double *restrict by,
+                                                           double *restrict bxx, double *restrict byy,
+                                                           double *restrict bxy) {
+    size_t i = i0;
+    for (; i < i1 && w->count < w->n; i++) {
+        wcov_push(w, x[i], y[i]);
+        bx[i - i0] = w->sx, by[i - i0] = w->sy, bxx[i - i0] = w->sxx, byy[i - i0] = w->syy, bxy[i - i0] = w->sxy;
     }
+    const size_t n = w->n, every = w->every;
+    double kx = w->kx, ky = w->ky, sx = w->sx, sy = w->sy, sxx = w->sxx, syy = w->syy, sxy = w->sxy;
+    size_t since = w->since;
+    while (i < i1) {
+        size_t plain = every - since - 1, end = i1 - i < plain ? i1 : i + plain;
+        since += end - i;
+        for (size_t q = i; q < end; q++) { /* the increments first: no dependency, vectorised */
+            double dx = x[q] - kx, dy = y[q] - ky, ex = x[q - n] - kx, ey = y[q - n] - ky;
+            bx[q - i0] = dx - ex, by[q - i0] = dy - ey, bxx[q - i0] = dx * dx - ex * ex;
+            byy[q - i0] = dy * dy - ey * ey, bxy[q - i0] = dx * dy - ex * ey;
+        }
+        for (; i < end; i++) { /* then one add per chain per point: s += (new term - old term) */
+            sx += bx[i - i0], sy += by[i - i0], sxx += bxx[i - i0], syy += byy[i - i0], sxy += bxy[i - i0];
+            bx[i - i0] = sx, by[i - i0] = sy, bxx[i - i0] = sxx, byy[i - i0] = syy, bxy[i - i0] = sxy;
+        }
+        if (i == i1) break;
+        kx = x[i], ky = y[i], sx = sy = sxx = syy = sxy = 0, since = 0; /* this push re-sums (wcov_resum) */
+        for (size_t q = i + 1 - n; q <= i; q++) {
+            double dx = x[q] - kx, dy = y[q] - ky;
+            sx += dx, sy += dy, sxx += dx * dx, syy += dy * dy, sxy += dx * dy;
+        }
+        bx[i - i0] = sx, by[i - i0] = sy, bxx[i - i0] = sxx, byy[i - i0] = syy, bxy[i - i0] = sxy;
+        i++;
+    }
+    w->kx = kx, w->ky = ky, w->sx = sx, w->sy = sy, w->sxx = sxx, w->syy = syy, w->sxy = sxy, w->since = since;
+}
 
 /* ---- linear-weighted window: S = sum d_j, W = sum j * d_j (j = 1 oldest .. n newest), d = x - k ---- */
 typedef struct {

@@ -209,7 +209,40 @@ IND_STEP cov_step(cov_st *s, const qc_ind_cols *c, size_t i, double *o) {
     o[0] = wcov_push(&s->w, c->close[i], c->other[i]) ? wcov_cxy(&s->w) / (double)(s->w.n - 1) : NAN;
 }
 IND_GLUE_STREAM(corr)
-IND_COV_BATCH(corr, wcov_cxy(&ww) / sqrt(wcov_cxx(&ww) * wcov_cyy(&ww))) /* two passes pay for corr only */
+/* The correlation wcov_cxy / sqrt(wcov_cxx wcov_cyy) over a chunk's sums (the same expressions;
+ * the clamps at 0 by masks), vectorised for the widest path (simd.h). */
+IND_SIMD(corr_pass,
+         (double *restrict o, const double *bx, const double *by, const double *bxx, const double *byy,
+          const double *bxy, double inv, size_t m),
+         (o, bx, by, bxx, byy, bxy, inv, m), {
+             for (size_t j = 0; j < m; j++) {
+                 double cxy = bxy[j] - bx[j] * by[j] * inv, vx = bxx[j] - bx[j] * bx[j] * inv;
+                 double vy = byy[j] - by[j] * by[j] * inv;
+                 o[j] = cxy / sqrt(ind_pick(vx > 0, vx, 0) * ind_pick(vy > 0, vy, 0));
+             }
+         })
+/* Batch for corr and autocorr: the correlation of the pairs (x[t], y[t]), t < len, into o[t] (NaN
+ * until n pairs): per chunk the sums by wcov_run, then corr_pass. */
+IND_SIMD(corr_chunks, (wcov *w, const double *x, const double *y, size_t len, double *o), (w, x, y, len, o), {
+    double bx[IND_CHUNK], by[IND_CHUNK], bxx[IND_CHUNK], byy[IND_CHUNK], bxy[IND_CHUNK];
+    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
+        size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
+        wcov_run(w, x, y, i0, i1, bx, by, bxx, byy, bxy);
+        corr_pass(o + i0, bx, by, bxx, byy, bxy, w->inv, i1 - i0);
+    }
+})
+static void corr_cols(wcov *w, const double *x, const double *y, size_t len, double *o) {
+    corr_chunks(w, x, y, len, o); /* the whole chunk loop compiled per path: wcov_run's increments vectorise */
+    for (size_t i = 0; i < len && i + 1 < w->n; i++) o[i] = NAN;
+}
+static qc_err corr_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    corr_st s;
+    qc_err rc = corr_init(&s, p, e);
+    if (rc) return rc;
+    corr_cols(&s.w, c->close, c->other, len, out[0]);
+    corr_free(&s);
+    return QC_OK;
+}
 IND_GLUE(beta, 1)
 IND_GLUE(cov, 1)
 
@@ -227,10 +260,21 @@ static void autocorr_free(autocorr_st *s) { wcov_free(&s->w), lagbuf_free(&s->l)
 IND_STEP autocorr_step(autocorr_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double x = c->close[i], y = lagbuf_push(&s->l, x);
     o[0] = NAN;
-    if (y != y) return;
+    if (s->l.count <= s->l.n) return; /* no lagged value yet (a NaN input is a value: it propagates) */
     if (wcov_push(&s->w, x, y)) o[0] = wcov_cxy(&s->w) / sqrt(wcov_cxx(&s->w) * wcov_cyy(&s->w));
 }
-IND_GLUE(autocorr, 1)
+IND_GLUE_STREAM(autocorr)
+/* Batch: the pairs (close[t + lag], close[t]) as corr's two columns. */
+static qc_err autocorr_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    autocorr_st s;
+    qc_err rc = autocorr_init(&s, p, e);
+    if (rc) return rc;
+    size_t lag = P(1);
+    for (size_t i = 0; i < len && i < lag; i++) out[0][i] = NAN;
+    if (len > lag) corr_cols(&s.w, c->close + lag, c->close, len - lag, out[0] + lag);
+    autocorr_free(&s);
+    return QC_OK;
+}
 static size_t lb_autocorr(const double *p, size_t k) { (void)k; return P(0) + P(1) - 1; }
 
 /* ---- hurst(n, maxlag): slope of log SD(x_t - x_{t-l}) on log l, l = 2..maxlag, over the differences
