@@ -352,35 +352,41 @@ IND_STEP ultosc_step(ultosc_st *s, const qc_ind_cols *c, size_t i, double *o) {
         o[0] = ultosc_of(s->bp[0].sum, s->tr[0].sum, s->bp[1].sum, s->tr[1].sum, s->bp[2].sum, s->tr[2].sum);
 }
 IND_GLUE_STREAM(ultosc)
-/* The stream's sums by wsum_run over buying pressure and true range kept in a buffer of the last
- * nmax values plus a chunk; then the stream's expression over the six sums. */
+/* The stream's sums by wsum_run6 over buying pressure and true range kept in a buffer of the last
+ * nmax = h values plus a chunk; then the stream's expression over the six sums. The chunk loop is
+ * compiled per path (simd.h): the terms, wsum_run6's increments and the divisions vectorise. */
+IND_SIMD(ultosc_chunks, (ultosc_st *s, const qc_ind_cols *c, size_t len, size_t h, double *buf, double *o),
+         (s, c, len, h, buf, o), {
+             double sb[6][IND_CHUNK];
+             double *bp = buf + h, *tr = buf + 2 * h + IND_CHUNK; /* chunk values at [0, m), history before */
+             wsum *w[6] = {&s->bp[0], &s->tr[0], &s->bp[1], &s->tr[1], &s->bp[2], &s->tr[2]};
+             const double *x[6] = {bp, tr, bp, tr, bp, tr};
+             for (size_t i0 = 1; i0 < len; i0 += IND_CHUNK) { /* row 0 has no previous close: no push */
+                 size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
+                 const double *hi = c->high + i0, *lo = c->low + i0, *cl = c->close + i0, *pc = c->close + i0 - 1;
+                 for (size_t j = 0; j < m; j++) { /* ultosc_step's expressions */
+                     double tl = dmin(lo[j], pc[j]);
+                     bp[j] = cl[j] - tl, tr[j] = dmax(hi[j], pc[j]) - tl;
+                 }
+                 wsum_run6(w, x, m, sb);
+                 double *restrict oo = o + i0; /* the warm-up is overwritten by the caller */
+                 for (size_t j = 0; j < m; j++)
+                     oo[j] = ultosc_of(sb[0][j], sb[1][j], sb[2][j], sb[3][j], sb[4][j], sb[5][j]);
+                 memmove(bp - h, bp + m - h, h * sizeof *bp), memmove(tr - h, tr + m - h, h * sizeof *tr);
+             }
+         })
 static qc_err ultosc_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     ultosc_st s;
     qc_err rc = ultosc_init(&s, p, e);
     if (rc) return rc;
     size_t h = P(0) > P(1) ? P(0) : P(1);
     h = h > P(2) ? h : P(2);
-    double *buf = calloc(2 * (h + IND_CHUNK), sizeof *buf), sb[6][IND_CHUNK], *o = out[0];
+    double *buf = calloc(2 * (h + IND_CHUNK), sizeof *buf), *o = out[0];
     if (!buf) {
         ultosc_free(&s);
         return ind_nomem(e, "ultosc");
     }
-    double *bp = buf + h, *tr = buf + 2 * h + IND_CHUNK; /* chunk values at [0, m), history before */
-    wsum *w[6] = {&s.bp[0], &s.tr[0], &s.bp[1], &s.tr[1], &s.bp[2], &s.tr[2]};
-    const double *x[6] = {bp, tr, bp, tr, bp, tr};
-    for (size_t i0 = 1; i0 < len; i0 += IND_CHUNK) {      /* row 0 has no previous close: no push */
-        size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
-        const double *hi = c->high + i0, *lo = c->low + i0, *cl = c->close + i0, *pc = c->close + i0 - 1;
-        for (size_t j = 0; j < m; j++) { /* ultosc_step's expressions */
-            double tl = dmin(lo[j], pc[j]);
-            bp[j] = cl[j] - tl, tr[j] = dmax(hi[j], pc[j]) - tl;
-        }
-        wsum_run6(w, x, m, sb);
-        double *restrict oo = o + i0; /* vectorised divisions; the warm-up is overwritten below */
-        for (size_t j = 0; j < m; j++)
-            oo[j] = ultosc_of(sb[0][j], sb[1][j], sb[2][j], sb[3][j], sb[4][j], sb[5][j]);
-        memmove(bp - h, bp + m - h, h * sizeof *bp), memmove(tr - h, tr + m - h, h * sizeof *tr);
-    }
+    ultosc_chunks(&s, c, len, h, buf, o);
     for (size_t i = 0; i < len && i < h; i++) o[i] = NAN; /* row i has pushed i values: full from h */
     free(buf);
     ultosc_free(&s);
