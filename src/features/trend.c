@@ -350,6 +350,21 @@ static qc_err sar_init(sar_st *s, const double *p, qc_error *e) {
     return QC_OK;
 }
 static void sar_free(sar_st *s) { (void)s; }
+/* dmin / dmax as one instruction (minsd(a, b) is a < b ? a : b, NaN included), never a branch. */
+static inline double ind_min1(double a, double b) {
+#ifdef __SSE2__
+    return _mm_cvtsd_f64(_mm_min_sd(_mm_set_sd(a), _mm_set_sd(b)));
+#else
+    return dmin(a, b);
+#endif
+}
+static inline double ind_max1(double a, double b) {
+#ifdef __SSE2__
+    return _mm_cvtsd_f64(_mm_max_sd(_mm_set_sd(a), _mm_set_sd(b)));
+#else
+    return dmax(a, b);
+#endif
+}
 IND_STEP sar_step(sar_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double hi = c->high[i], lo = c->low[i];
     if (s->t++ == 0) {
@@ -367,14 +382,14 @@ IND_STEP sar_step(sar_st *s, const qc_ind_cols *c, size_t i, double *o) {
             s->xpt = dmin(lmin, xpt1);
         }
         if (s->sig == sig1) {
-            s->sar = prev + (xpt1 - prev) * af1;
+            s->sar = prev * (1 - af1) + xpt1 * af1; /* prev + (xpt1 - prev) af1 with one operation less on the chain */
             double af = af1 == s->afmax ? s->afmax : s->af0 + af1;
-            if (s->sig == 1) {
-                s->af = s->xpt > xpt1 ? af : af1;
-                s->sar = dmin(s->sar, lmin);
+            if (s->sig == 1) { /* a new extreme and the clamp are coin tosses: masks and minsd, no branch */
+                s->af = ind_pick(s->xpt > xpt1, af, af1);
+                s->sar = ind_min1(s->sar, lmin);
             } else {
-                s->af = s->xpt < xpt1 ? af : af1;
-                s->sar = dmax(s->sar, lmax);
+                s->af = ind_pick(s->xpt < xpt1, af, af1);
+                s->sar = ind_max1(s->sar, lmax);
             }
         } else {
             s->af = s->af0;
