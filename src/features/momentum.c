@@ -95,6 +95,45 @@ IND_STEP stoch_step(stoch_st *s, const qc_ind_cols *c, size_t i, double *o) {
     stoch_core(s, stoch_k(hh, ll, c->close[i]), o, o + 1, o + 2);
 }
 IND_GLUE_STREAM(stoch)
+/* stoch_core's two window sums once both are full, over rows [i, i1) of the output columns k (fast
+ * %K, already written), d and sd: one loop with both add chains (separate passes measured slower),
+ * the leaving values read from the columns themselves (k[i - n], d[i - n]: no ring, no branch in the
+ * steady loop), each sum re-summed on wsum_push's schedule (the same operations, so the same bits). */
+static inline __attribute__((always_inline)) void stoch_sums(stoch_st *s, const double *k, double *d, double *sd,
+                                                             size_t i, size_t i1) {
+    const size_t n1 = s->d.n, n2 = s->sd.n, e1 = s->d.every, e2 = s->sd.every;
+    const double v1 = s->inv_d, v2 = s->inv_sd;
+    double a = s->d.sum, b = s->sd.sum;
+    size_t c1 = s->d.since, c2 = s->sd.since;
+    while (i < i1) {
+        size_t p1 = e1 - c1 - 1, p2 = e2 - c2 - 1, plain = p1 < p2 ? p1 : p2;
+        size_t end = i1 - i < plain ? i1 : i + plain;
+        c1 += end - i, c2 += end - i;
+        for (; i < end; i++) {
+            a += k[i] - k[i - n1];
+            d[i] = a * v1;
+            b += d[i] - d[i - n2];
+            sd[i] = b * v2;
+        }
+        if (i == i1) break;
+        if (++c1 == e1) { /* wsum_resum: the window oldest first */
+            a = 0, c1 = 0;
+            for (size_t q = i + 1 - n1; q <= i; q++) a += k[q];
+        } else {
+            a += k[i] - k[i - n1];
+        }
+        d[i] = a * v1;
+        if (++c2 == e2) {
+            b = 0, c2 = 0;
+            for (size_t q = i + 1 - n2; q <= i; q++) b += d[q];
+        } else {
+            b += d[i] - d[i - n2];
+        }
+        sd[i] = b * v2;
+        i++;
+    }
+    s->d.sum = a, s->sd.sum = b, s->d.since = c1, s->sd.since = c2;
+}
 static qc_err stoch_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     stoch_st s0;
     rext2 x;
@@ -109,9 +148,12 @@ static qc_err stoch_batch(const double *p, const qc_ind_cols *c, size_t len, dou
         rext2_run(&x, c->high, c->low, i0, i1, hb, lb, NULL, NULL);
         ind_ext_nan(c->high, i0, i1, P(0), ind_any_nan(c->high + i0, i1 - i0), &uh, hb, NULL);
         ind_ext_nan(c->low, i0, i1, P(0), ind_any_nan(c->low + i0, i1 - i0), &ul, lb, NULL);
-        /* one loop: the division overlaps the serial window sums (a separate pass measured slower) */
-        for (size_t i = i0; i < i1; i++)
+        size_t i = i0; /* the stream's steps until both window sums are full (the first chunk) */
+        for (; i < i1 && !(s.d.count == s.d.n && s.sd.count == s.sd.n); i++)
             stoch_core(&s, stoch_k(hb[i - i0], lb[i - i0], c->close[i]), o0 + i, o1 + i, o2 + i);
+        if (i == i1) continue;
+        ind_ratio_or(c->close + i, lb + (i - i0), hb + (i - i0), lb + (i - i0), 0.5, o0 + i, i1 - i); /* stoch_k */
+        stoch_sums(&s, o0, o1, o2, i, i1);
     }
     s0 = s;
     stoch_free(&s0), rext2_free(&x);
