@@ -6,7 +6,10 @@
  *   random subnormals, and the neighbours of every power of two;
  * - the batch forms (qc_ln_array, qc_ln_ratio_array) give qc_ln's bits on every path this CPU has
  *   (baseline, AVX2, AVX-512), for every length from 0 to 40 (vector tails) and on all the values
- *   above. */
+ *   above;
+ * - qc_ln_div (ln(a / b) of nearby numbers without forming a / b): within 2 ulps of the exact value
+ *   for near ratios (cancellation region, boundaries, magnitudes to 2^+-1000), qc_ln(a / b)'s bits
+ *   for far ones and special values, its array form equal on every path. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -148,11 +151,81 @@ static void test_array_lengths(void **st) {
         for (size_t n = 0; n <= 40; n++) check_array(x + off, n);
 }
 
+/* ---- qc_ln_div: ln(a / b) of nearby numbers ------------------------------------------------------ */
+/* Near ratios within 2 ulps of the exact ln(a / b) = 2 atanh((a - b) / (a + b)), in long double (a - b
+ * and a + b of such doubles are exact there); far ones give qc_ln(a / b)'s bits. */
+static void check_div(double a, double b, size_t *worst) {
+    double ours = qc_ln_div(a, b);
+    if (!qc_ln_div_near(a, b)) {
+        if (!same_bits(ours, qc_ln(a / b))) fail_msg("qc_ln_div(%a, %a) = %a, qc_ln(a / b) = %a", a, b, ours, qc_ln(a / b));
+        return;
+    }
+    long double s = (long double)(a - b) / ((long double)a + (long double)b);
+    double ref = (double)(2 * atanhl(s));
+    uint64_t d = ulps(ours, ref);
+    if (ref == 0 ? ours != 0 : d > 2) fail_msg("qc_ln_div(%a, %a) = %a, exact %a: %llu ulps apart", a, b, ours, ref, (unsigned long long)d);
+    if (ref != 0 && d > *worst) *worst = (size_t)d;
+}
+/* Every path's array form: the scalar's bits (lengths 0..n at a few offsets). */
+static void check_div_array(const double *x, const double *z, size_t n) {
+    double *y = malloc((n ? n : 1) * sizeof *y);
+    assert_non_null(y);
+    for (int path = 0; path < 3; path++) {
+        if (!qc_ln_div_array_path(path, x, z, y, n)) {
+            assert_int_not_equal(path, 0);
+            continue;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (!same_bits(y[i], qc_ln_div(x[i], z[i])))
+                fail_msg("path %d, %a / %a: %a, qc_ln_div gives %a", path, x[i], z[i], y[i], qc_ln_div(x[i], z[i]));
+    }
+    qc_ln_div_array(x, z, y, n);
+    for (size_t i = 0; i < n; i++) assert_true(same_bits(y[i], qc_ln_div(x[i], z[i])));
+    free(y);
+}
+static void test_ln_div(void **st) {
+    (void)st;
+    enum { N = 1 << 19 };
+    double *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b);
+    assert_non_null(a);
+    assert_non_null(b);
+    size_t worst = 0;
+    for (int family = 0; family < 4; family++) {
+        for (size_t i = 0; i < N; i++) {
+            uint64_t r = next_u64();
+            double u = (double)(r >> 11) * 0x1p-53, m = ldexp(1 + u, (int)(r % 121) - 60);
+            b[i] = m;
+            switch (family) {
+            case 0: a[i] = m * (0.7 + 0.75 * u * u); break;                               /* near and just beyond 3/4, 4/3 */
+            case 1: a[i] = from_bits(to_bits(m) + (r >> 40) % 2001 - 1000); break;         /* within 1000 ulps: cancellation */
+            case 2: a[i] = m * (0.5 + 1.5 * u), b[i] = ldexp(m, (int)(r >> 60) * 64 - 500); break; /* magnitudes to 2^+-1000 */
+            default: a[i] = from_bits(next_u64() >> 1), b[i] = from_bits(next_u64() >> 1); break; /* anything */
+            }
+        }
+        for (size_t i = 0; i < N; i++) check_div(a[i], b[i], &worst);
+        check_div_array(a, b, N);
+    }
+    static const double v[] = {0.0, -0.0, -1.0, 1.0, 2.0, 0.75, 1.3, INFINITY, -INFINITY, NAN, DBL_MIN, 0x1p-1074,
+                               DBL_MAX, 0x1p-1000, 0x1p1000, 0x1.0000000000001p-1000, 0x1.fffffffffffffp999};
+    enum { V = sizeof v / sizeof v[0] };
+    double x[V * V], z[V * V];
+    for (size_t i = 0; i < V; i++)
+        for (size_t j = 0; j < V; j++) x[i * V + j] = v[i], z[i * V + j] = v[j], check_div(v[i], v[j], &worst);
+    for (size_t off = 0; off < 4; off++)
+        for (size_t n = 0; n <= 40; n++) check_div_array(x + off, z + off, n);
+    check_div_array(x, z, V * V);
+    assert_true(qc_ln_div(1.0, 1.0) == 0 && !signbit(qc_ln_div(1.0, 1.0)));
+    assert_true(isnan(qc_ln_div(-1.0, 1.0)) && isnan(qc_ln_div(1.0, -1.0)) && qc_ln_div(0.0, 1.0) == -INFINITY);
+    print_message("qc_ln_div vs exact: worst %zu ulp\n", worst);
+    free(a), free(b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_special_values),
         cmocka_unit_test(test_within_one_ulp),
         cmocka_unit_test(test_array_lengths),
+        cmocka_unit_test(test_ln_div),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,17 @@
 
 static void ln_base(const double *x, const double *d, double *y, size_t n) { QC_LN_LOOP }
 
+/* y[i] = qc_ln_div_near_value(x[i], d[i]) for all i (vectorised); returns whether some ratio is far
+ * (its y[i] is then replaced by the caller). */
+#define QC_LN_DIV_LOOP                                                                               \
+    int far = 0;                                                                                     \
+    for (size_t i = 0; i < n; i++) {                                                                 \
+        far |= !qc_ln_div_near(x[i], d[i]);                                                          \
+        y[i] = qc_ln_div_near_value(x[i], d[i]);                                                     \
+    }                                                                                                \
+    return far;
+static int lndiv_base(const double *restrict x, const double *restrict d, double *restrict y, size_t n) { QC_LN_DIV_LOOP }
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define QC_LN_X86 1
 __attribute__((target("avx2"))) static void ln_avx2(const double *x, const double *d, double *y, size_t n) {
@@ -22,6 +33,14 @@ __attribute__((target("avx2"))) static void ln_avx2(const double *x, const doubl
 }
 __attribute__((target("avx512f"))) static void ln_avx512(const double *x, const double *d, double *y, size_t n) {
     QC_LN_LOOP
+}
+__attribute__((target("avx2"))) static int lndiv_avx2(const double *restrict x, const double *restrict d,
+                                                      double *restrict y, size_t n) {
+    QC_LN_DIV_LOOP
+}
+__attribute__((target("avx512f"))) static int lndiv_avx512(const double *restrict x, const double *restrict d,
+                                                          double *restrict y, size_t n) {
+    QC_LN_DIV_LOOP
 }
 #endif
 
@@ -55,4 +74,21 @@ int qc_ln_array_path(int path, const double *x, double *y, size_t n) { return qc
 void qc_ln_array(const double *x, double *y, size_t n) { qc_ln_ratio_array_path(qc_feat_simd_path(), x, NULL, y, n); }
 void qc_ln_ratio_array(const double *x, const double *d, double *y, size_t n) {
     qc_ln_ratio_array_path(qc_feat_simd_path(), x, d, y, n);
+}
+
+int qc_ln_div_array_path(int path, const double *x, const double *d, double *y, size_t n) {
+    if (!qc_feat_simd_has(path)) return 0;
+    int far;
+#ifdef QC_LN_X86
+    if (path == 2) far = lndiv_avx512(x, d, y, n);
+    else if (path == 1) far = lndiv_avx2(x, d, y, n);
+    else
+#endif
+        far = lndiv_base(x, d, y, n);
+    for (size_t i = 0; far && i < n; i++) /* the far ratios: qc_ln_div's other branch */
+        if (!qc_ln_div_near(x[i], d[i])) y[i] = qc_ln(x[i] / d[i]);
+    return 1;
+}
+void qc_ln_div_array(const double *x, const double *d, double *y, size_t n) {
+    qc_ln_div_array_path(qc_feat_simd_path(), x, d, y, n);
 }

@@ -53,15 +53,43 @@ static inline double qc_ln(double x) {
     return bad ? NAN : y;
 }
 
+/* ln(a / b) of two nearby positive numbers (prices of one bar, consecutive closes), without
+ * forming a / b: for 3/4 <= a / b <= 4/3 (b normal and far from overflow), 2 atanh(s) with s = (a -
+ * b) / (a + b) (a - b exact by Sterbenz's lemma) = 2 s + s R(s^2), qc_ln's polynomial R (|s| <=
+ * 1/7, inside its range). One division where qc_ln(a / b) takes two (the ratio's and its own s),
+ * none of the reduction's work, and more accurate near 1: the ratio's rounding costs qc_ln(a / b)
+ * up to 2^-53 absolute, relative 2^-53 / |ln(a / b)|, where this is within 2 ulps of the exact
+ * ln(a / b) (tests/test_ln.c). Otherwise (far ratios, zeros, negatives, NaN, infinities): qc_ln(a /
+ * b), the same special values. */
+static inline int qc_ln_div_near(double a, double b) {
+    return (b > 0x1p-1000) & (b < 0x1p1000) & (a >= 0.75 * b) & (a <= 0x1.5555555555555p+0 * b);
+}
+static inline double qc_ln_div_near_value(double a, double b) {
+    double s = (a - b) / (a + b), z = s * s;
+    double r = 0x1.2b584aae78a57p-3; /* qc_ln's R(z) / z */
+    r = 0x1.39fe606542ddep-3 + z * r, r = 0x1.7462b4ab2ef6bp-3 + z * r, r = 0x1.c71c62e5800a1p-3 + z * r;
+    r = 0x1.2492492df148dp-2 + z * r, r = 0x1.99999999952e2p-2 + z * r;
+    r = z * (0x1.5555555555558p-1 + z * r);
+    return 2 * s + s * r;
+}
+static inline double qc_ln_div(double a, double b) {
+    return qc_ln_div_near(a, b) ? qc_ln_div_near_value(a, b) : qc_ln(a / b);
+}
+
 /* y[i] = qc_ln(x[i]) for i < n, bit for bit, by the fastest path this CPU runs. y may equal x. */
 void qc_ln_array(const double *x, double *y, size_t n);
 
 /* y[i] = qc_ln(x[i] / d[i]) for i < n (the division in the same vector loop). y may equal x or d. */
 void qc_ln_ratio_array(const double *x, const double *d, double *y, size_t n);
 
+/* y[i] = qc_ln_div(x[i], d[i]) for i < n, bit for bit (one vectorised pass, then qc_ln(x / d) for
+ * the few far ratios). y must not overlap x or d. */
+void qc_ln_div_array(const double *x, const double *d, double *y, size_t n);
+
 /* For tests: path 0 = the baseline, 1 = AVX2, 2 = AVX-512; returns 0 (doing nothing) when this
  * CPU or build lacks the path. */
 int qc_ln_array_path(int path, const double *x, double *y, size_t n);
 int qc_ln_ratio_array_path(int path, const double *x, const double *d, double *y, size_t n);
+int qc_ln_div_array_path(int path, const double *x, const double *d, double *y, size_t n);
 
 #endif

@@ -411,11 +411,11 @@ IND_STEP ret_step(ret_st *s, const qc_ind_cols *c, size_t i, double *o) {
 }
 IND_STEP logret_step(logret_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double x = c->close[i];
-    o[0] = qc_ln(x / lagbuf_push(&s->l, x));
+    o[0] = qc_ln_div(x, lagbuf_push(&s->l, x));
 }
 IND_GLUE(ret, 1)
 IND_GLUE_STREAM(logret)
-/* The stream's ratios and their logs in one vectorised loop per chunk. */
+/* The stream's logs of ratios (qc_ln_div) in one vectorised loop per chunk. */
 static qc_err logret_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     (void)e;
     size_t h = P(0);
@@ -424,7 +424,7 @@ static qc_err logret_batch(const double *p, const qc_ind_cols *c, size_t len, do
     for (size_t i = 0; i < len && i < h; i++) o[i] = NAN;
     for (size_t i0 = h; i0 < len; i0 += IND_CHUNK) {
         size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
-        qc_ln_ratio_array(x + i0, x + i0 - h, o + i0, m);
+        qc_ln_div_array(x + i0, x + i0 - h, o + i0, m);
     }
     return QC_OK;
 }

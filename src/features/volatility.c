@@ -211,7 +211,7 @@ IND_STEP vol_cc_step(vol_cc_st *s, const qc_ind_cols *c, size_t i, double *o) {
     s->pc = x;
     o[0] = NAN;
     if (s->t++ == 0) return;
-    vol_cc_core(s, qc_ln(x / pc), o);
+    vol_cc_core(s, qc_ln_div(x, pc), o);
 }
 IND_GLUE_STREAM(vol_cc)
 /* vol_cc_core's expression over a chunk's sums (vectorised for the widest path, simd.h). */
@@ -231,7 +231,7 @@ static qc_err vol_cc_batch(const double *p, const qc_ind_cols *c, size_t len, do
         size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
         const double *x = c->close + i0;
         double *r = buf + n;
-        qc_ln_ratio_array(x, x - 1, r, m);
+        qc_ln_div_array(x, x - 1, r, m);
         wmom2_run(&s.w, buf, n, n + m, k, s1, s2);
         cc_roots(o + i0, &s, s1, s2, m);
         memmove(buf, r + m - n, n * sizeof *buf);
@@ -260,33 +260,31 @@ static void vol_parkinson_free(vol_parkinson_st *s) { wsum_free(&s->w); }
 static void vol_gk_free(vol_gk_st *s) { wsum_free(&s->w); }
 static void vol_rs_free(vol_rs_st *s) { wsum_free(&s->w); }
 /* Rogers-Satchell's log(h/c) log(h/o) + log(l/c) log(l/o) from hc = log(h/c), lc = log(l/c) and co
- * = log(c/o): log(h/o) is hc + co and log(l/o) is lc + co. vol_rs takes three logs of ratios (four
- * logs of the prices measured slower: 9.3 vs 8.6 ns/point, a log costs more than a division); vol_yz,
- * which needs four ratios (its overnight log too), takes the logs of the four prices once per bar
- * and differences (ln h - ln c, ...; the overnight log ln o - the previous bar's ln c): four logs and
- * no division. The differences lose a few ulps of ln(price) (relative 1e-13 on a 1% range, far
- * inside the 1e-9 TTR goldens). */
+ * = log(c/o): log(h/o) is hc + co and log(l/o) is lc + co (three logs, not four; co is also
+ * Yang-Zhang's open-to-close log). Every log of a ratio of two prices here (and in vol_cc, logret)
+ * is qc_ln_div (ln.h): one division and a short polynomial per log, without forming the ratio
+ * (within 2 ulps of the exact log, where the log of a rounded ratio near 1 loses relative 1e-14). */
 static inline double rs_term(double hc, double lc, double co) { return hc * (hc + co) + lc * (lc + co); }
 static inline double gk_term(double hl, double co) { return 0.5 * hl * hl - (2 * M_LN2 - 1) * co * co; }
 /* The logs of nk ratios num[k][j] / den[k][j], j < m (pointers at the chunk's first row), into
- * r + k m, by the vectorised log (the batch kernels' first pass; the stream takes qc_ln of the same
- * ratios). */
+ * r + k m, by qc_ln_div_array (the batch kernels' first pass; the stream takes qc_ln_div of the same
+ * pairs). */
 static inline void ln_ratios(double *r, int nk, const double *const *num, const double *const *den, size_t m) {
-    for (int k = 0; k < nk; k++) qc_ln_ratio_array(num[k], den[k], r + (size_t)k * m, m);
+    for (int k = 0; k < nk; k++) qc_ln_div_array(num[k], den[k], r + (size_t)k * m, m);
 }
 IND_STEP vol_ss_core(vol_parkinson_st *s, double term, double *o) {
     o[0] = wsum_push(&s->w, term) ? sqrt(s->mul * s->w.sum) : NAN;
 }
 IND_STEP vol_parkinson_step(vol_parkinson_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    double hl = qc_ln(c->high[i] / c->low[i]);
+    double hl = qc_ln_div(c->high[i], c->low[i]);
     vol_ss_core(s, hl * hl, o);
 }
 IND_STEP vol_gk_step(vol_gk_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    vol_ss_core(s, gk_term(qc_ln(c->high[i] / c->low[i]), qc_ln(c->close[i] / c->open[i])), o);
+    vol_ss_core(s, gk_term(qc_ln_div(c->high[i], c->low[i]), qc_ln_div(c->close[i], c->open[i])), o);
 }
 IND_STEP vol_rs_step(vol_rs_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double cl = c->close[i];
-    vol_ss_core(s, rs_term(qc_ln(c->high[i] / cl), qc_ln(c->low[i] / cl), qc_ln(cl / c->open[i])), o);
+    vol_ss_core(s, rs_term(qc_ln_div(c->high[i], cl), qc_ln_div(c->low[i], cl), qc_ln_div(cl, c->open[i])), o);
 }
 IND_GLUE_STREAM(vol_parkinson)
 IND_GLUE_STREAM(vol_gk)
@@ -331,7 +329,7 @@ VOL_SS_BATCH(vol_rs, 3, VOL_L(c->high + i0, c->low + i0, c->close + i0),
 
 /* ---- vol_yz(n, N): Yang-Zhang: N var(log open/prev close) + k N var(log close/open) + (1-k) RS^2,
  * k = 0.34 / (1.34 + (n + 1) / (n - 1)), sample variances over n bars (TTR) ----------------------- */
-typedef struct { wmom ov, co; wsum rs; double lpc, N, k, scale; size_t t; } vol_yz_st; /* lpc: ln(previous close) */
+typedef struct { wmom ov, co; wsum rs; double pc, N, k, scale; size_t t; } vol_yz_st;
 static qc_err vol_yz_init(vol_yz_st *s, const double *p, qc_error *e) {
     memset(s, 0, sizeof *s);
     s->N = p[1];
@@ -357,10 +355,10 @@ IND_STEP vol_yz_core(vol_yz_st *s, double co, double hc, double lc, double ov, d
     }
 }
 IND_STEP vol_yz_step(vol_yz_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    double lo = qc_ln(c->open[i]), lh = qc_ln(c->high[i]), ll = qc_ln(c->low[i]), lc = qc_ln(c->close[i]);
-    double ov = s->t ? lo - s->lpc : 0;
-    s->lpc = lc;
-    vol_yz_core(s, lc - lo, lh - lc, ll - lc, ov, o);
+    double op = c->open[i], cl = c->close[i], pc = s->pc;
+    s->pc = cl;
+    double ov = s->t ? qc_ln_div(op, pc) : 0;
+    vol_yz_core(s, qc_ln_div(cl, op), qc_ln_div(c->high[i], cl), qc_ln_div(c->low[i], cl), ov, o);
 }
 IND_GLUE_STREAM(vol_yz)
 /* vol_yz_core's expression over a chunk's sums (vectorised for the widest path, simd.h). */
@@ -438,8 +436,8 @@ static inline __attribute__((always_inline)) void yz_sums(vol_yz_st *s, const do
     s->co.k = kc, s->co.s1 = c1, s->co.s2 = c2, s->co.since = sc, s->rs.sum = r, s->rs.since = sr;
     s->ov.k = ko, s->ov.s1 = o1, s->ov.s2 = o2, s->ov.since = so;
 }
-/* Batch: per chunk the logs of the four prices (vectorised), the open-to-close logs, Rogers-Satchell
- * terms and overnight logs into buffers that keep the last n values before the chunk, the three
+/* Batch: per chunk the four logs of ratios (qc_ln_div_array: the open-to-close and overnight ones
+ * straight into the buffers), the Rogers-Satchell terms, all in buffers that keep the last n values before the chunk, the three
  * window sums (yz_sums; the overnight ones from row 1), then the combination (vectorised). */
 static qc_err vol_yz_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     vol_yz_st s;
@@ -451,20 +449,15 @@ static qc_err vol_yz_batch(const double *p, const qc_ind_cols *c, size_t len, do
         vol_yz_free(&s);
         return ind_nomem(e, "vol_yz");
     }
-    double r[4 * IND_CHUNK], a1[IND_CHUNK], b1[IND_CHUNK], rsum[IND_CHUNK], lpc = 0;
+    double r[4 * IND_CHUNK], a1[IND_CHUNK], b1[IND_CHUNK], rsum[IND_CHUNK];
     double a2[IND_CHUNK] = {0}, b2[IND_CHUNK] = {0};
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK, st = i0 == 0; /* row 0 has no overnight log */
-        const double *col[4] = {c->open + i0, c->high + i0, c->low + i0, c->close + i0};
-        for (int k = 0; k < 4; k++) qc_ln_array(col[k], r + (size_t)k * m, m);
-        const double *lo = r, *lh = r + m, *ll = r + 2 * m, *lc = r + 3 * m;
-        for (size_t j = 0; j < m; j++) {
-            double co = lc[j] - lo[j];
-            bco[j] = co, brs[j] = rs_term(lh[j] - lc[j], ll[j] - lc[j], co);
-        }
-        bov[0] = lo[0] - lpc;
-        for (size_t j = 1; j < m; j++) bov[j] = lo[j] - lc[j - 1];
-        lpc = lc[m - 1];
+        const double *op = c->open + i0, *hi = c->high + i0, *lo = c->low + i0, *cl = c->close + i0;
+        qc_ln_div_array(cl, op, bco, m), qc_ln_div_array(hi, cl, r, m), qc_ln_div_array(lo, cl, r + m, m);
+        bov[0] = 0;
+        qc_ln_div_array(op + st, cl + st - 1, bov + st, m - st);
+        for (size_t j = 0; j < m; j++) brs[j] = rs_term(r[j], r[m + j], bco[j]);
         yz_sums(&s, bco, brs, bov, st, m, a1, b1, rsum, a2, b2);
         yz_combine(out[0] + i0, &s, a1, b1, a2, b2, rsum, m);
         memmove(bco - n, bco + m - n, n * sizeof *buf), memmove(brs - n, brs + m - n, n * sizeof *buf);
