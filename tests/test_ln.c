@@ -9,7 +9,9 @@
  *   above;
  * - qc_ln_div (ln(a / b) of nearby numbers without forming a / b): within 2 ulps of the exact value
  *   for near ratios (cancellation region, boundaries, magnitudes to 2^+-1000), qc_ln(a / b)'s bits
- *   for far ones and special values, its array form equal on every path. */
+ *   for far ones and special values, its array form equal on every path;
+ * - qc_ln_divs (2 to 4 such logs sharing one division): within 8 ulps for near rows, qc_ln_div's
+ *   bits for rows with a far pair (or prices beyond 2^+-250), the array form equal on every path. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -220,12 +222,82 @@ static void test_ln_div(void **st) {
     free(a), free(b);
 }
 
+/* ---- qc_ln_divs: 2..4 logs of ratios sharing one division ------------------------------------------ */
+/* Rows of k pairs: near rows within 8 ulps of the exact logs (long double, as check_div), rows with a
+ * far pair give qc_ln_div's bits for every pair; the array form equals the scalar on every path. */
+static void check_divs_rows(int k, double *const *a, double *const *b, size_t n, size_t *worst) {
+    double *y[4], *w[4];
+    for (int j = 0; j < 4; j++) y[j] = malloc((n ? n : 1) * sizeof(double)), w[j] = y[j], assert_non_null(y[j]);
+    for (size_t i = 0; i < n; i++) {
+        double u[4], v[4], o[4];
+        for (int j = 0; j < k; j++) u[j] = a[j][i], v[j] = b[j][i];
+        qc_ln_divs(u, v, k, o);
+        int near = qc_ln_divs_near(u, v, k);
+        for (int j = 0; j < k; j++) {
+            if (!near) {
+                if (!same_bits(o[j], qc_ln_div(u[j], v[j]))) fail_msg("qc_ln_divs far row %zu pair %d: %a", i, j, o[j]);
+                continue;
+            }
+            long double s = (long double)(u[j] - v[j]) / ((long double)u[j] + (long double)v[j]);
+            double ref = (double)(2 * atanhl(s));
+            uint64_t d = ulps(o[j], ref);
+            if (ref == 0 ? o[j] != 0 : d > 8)
+                fail_msg("qc_ln_divs(k %d) %a / %a = %a, exact %a: %llu ulps", k, u[j], v[j], o[j], ref, (unsigned long long)d);
+            if (ref != 0 && d > *worst) *worst = (size_t)d;
+        }
+    }
+    for (int path = 0; path < 3; path++) {
+        if (!qc_ln_divs_array_path(path, k, (const double *const *)a, (const double *const *)b, w, n)) {
+            assert_int_not_equal(path, 0);
+            continue;
+        }
+        for (size_t i = 0; i < n; i++) {
+            double u[4], v[4], o[4];
+            for (int j = 0; j < k; j++) u[j] = a[j][i], v[j] = b[j][i];
+            qc_ln_divs(u, v, k, o);
+            for (int j = 0; j < k; j++)
+                if (!same_bits(y[j][i], o[j])) fail_msg("path %d k %d row %zu pair %d: %a, scalar %a", path, k, i, j, y[j][i], o[j]);
+        }
+    }
+    for (int j = 0; j < 4; j++) free(y[j]);
+}
+static void test_ln_divs(void **st) {
+    (void)st;
+    enum { N = 1 << 17 };
+    double *a[4], *b[4];
+    for (int j = 0; j < 4; j++) a[j] = malloc(N * sizeof(double)), b[j] = malloc(N * sizeof(double));
+    size_t worst = 0;
+    for (int family = 0; family < 3; family++) {
+        for (size_t i = 0; i < N; i++) {
+            uint64_t r = next_u64();
+            double m = ldexp(1 + (double)(r >> 11) * 0x1p-53, (int)(r % 121) - 60); /* one bar's scale */
+            if (family == 2) m = ldexp(1.5, (int)(r % 560) - 280);                   /* to beyond 2^+-250 */
+            for (int j = 0; j < 4; j++) {
+                double u = (double)(next_u64() >> 11) * 0x1p-53;
+                b[j][i] = m * (1 + 0.1 * u);
+                a[j][i] = family == 1 ? from_bits(to_bits(b[j][i]) + (next_u64() >> 50) % 2001 - 1000)
+                                      : b[j][i] * (0.72 + 0.65 * u * u); /* near, and some far rows */
+            }
+        }
+        for (int k = 2; k <= 4; k++) check_divs_rows(k, a, b, N, &worst);
+    }
+    static const double v[] = {0.0, -1.0, 1.0, 1.1, INFINITY, NAN, 0x1p-250, 0x1p250, 0x1.0000000000001p-250, 0.7};
+    enum { V = sizeof v / sizeof v[0] };
+    for (size_t i = 0; i < V * V; i++)
+        for (int j = 0; j < 4; j++) a[j][i] = j % 2 ? 1.0 : v[i / V], b[j][i] = j % 2 ? 1.05 : v[i % V];
+    for (int k = 2; k <= 4; k++)
+        for (size_t n = 0; n <= V * V; n += 7) check_divs_rows(k, a, b, n, &worst);
+    print_message("qc_ln_divs vs exact: worst %zu ulp\n", worst);
+    for (int j = 0; j < 4; j++) free(a[j]), free(b[j]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_special_values),
         cmocka_unit_test(test_within_one_ulp),
         cmocka_unit_test(test_array_lengths),
         cmocka_unit_test(test_ln_div),
+        cmocka_unit_test(test_ln_divs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

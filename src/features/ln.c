@@ -24,6 +24,46 @@ static void ln_base(const double *x, const double *d, double *y, size_t n) { QC_
         y[i] = qc_ln_div_near_value(x[i], d[i]);                                                     \
     }                                                                                                \
     return far;
+/* qc_ln_divs_value over rows, one function per k with restrict columns (so the loops vectorise);
+ * each returns whether some row is far. */
+#define R const double *restrict
+#define W double *restrict
+#define QC_LN_DIVS_FNS(SUF, ATTR)                                                                    \
+    ATTR static int lndivs2_##SUF(R a0, R b0, R a1, R b1, W y0, W y1, size_t n) {                    \
+        int far = 0;                                                                                 \
+        for (size_t i = 0; i < n; i++) {                                                             \
+            far |= !(qc_ln_divs_near1(a0[i], b0[i]) & qc_ln_divs_near1(a1[i], b1[i]));               \
+            qc_ln_divs2v(a0[i], b0[i], a1[i], b1[i], y0 + i, y1 + i);                                \
+        }                                                                                            \
+        return far;                                                                                  \
+    }                                                                                                \
+    ATTR static int lndivs3_##SUF(R a0, R b0, R a1, R b1, R a2, R b2, W y0, W y1, W y2, size_t n) {  \
+        int far = 0;                                                                                 \
+        for (size_t i = 0; i < n; i++) {                                                             \
+            far |= !(qc_ln_divs_near1(a0[i], b0[i]) & qc_ln_divs_near1(a1[i], b1[i]) &               \
+                     qc_ln_divs_near1(a2[i], b2[i]));                                                \
+            qc_ln_divs3v(a0[i], b0[i], a1[i], b1[i], a2[i], b2[i], y0 + i, y1 + i, y2 + i);          \
+        }                                                                                            \
+        return far;                                                                                  \
+    }                                                                                                \
+    ATTR static int lndivs4_##SUF(R a0, R b0, R a1, R b1, R a2, R b2, R a3, R b3, W y0, W y1, W y2,  \
+                                  W y3, size_t n) {                                                  \
+        int far = 0;                                                                                 \
+        for (size_t i = 0; i < n; i++) {                                                             \
+            far |= !(qc_ln_divs_near1(a0[i], b0[i]) & qc_ln_divs_near1(a1[i], b1[i]) &               \
+                     qc_ln_divs_near1(a2[i], b2[i]) & qc_ln_divs_near1(a3[i], b3[i]));               \
+            qc_ln_divs4v(a0[i], b0[i], a1[i], b1[i], a2[i], b2[i], a3[i], b3[i], y0 + i, y1 + i,     \
+                         y2 + i, y3 + i);                                                            \
+        }                                                                                            \
+        return far;                                                                                  \
+    }                                                                                                \
+    static int lndivs_##SUF(int k, const double *const *a, const double *const *b, double *const *y, \
+                            size_t n) {                                                              \
+        if (k == 2) return lndivs2_##SUF(a[0], b[0], a[1], b[1], y[0], y[1], n);                     \
+        if (k == 3) return lndivs3_##SUF(a[0], b[0], a[1], b[1], a[2], b[2], y[0], y[1], y[2], n);   \
+        return lndivs4_##SUF(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], y[0], y[1], y[2], y[3], n); \
+    }
+QC_LN_DIVS_FNS(base, )
 static int lndiv_base(const double *restrict x, const double *restrict d, double *restrict y, size_t n) { QC_LN_DIV_LOOP }
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -34,6 +74,8 @@ __attribute__((target("avx2"))) static void ln_avx2(const double *x, const doubl
 __attribute__((target("avx512f"))) static void ln_avx512(const double *x, const double *d, double *y, size_t n) {
     QC_LN_LOOP
 }
+QC_LN_DIVS_FNS(avx2, __attribute__((target("avx2"))))
+QC_LN_DIVS_FNS(avx512, __attribute__((target("avx512f"))))
 __attribute__((target("avx2"))) static int lndiv_avx2(const double *restrict x, const double *restrict d,
                                                       double *restrict y, size_t n) {
     QC_LN_DIV_LOOP
@@ -91,4 +133,26 @@ int qc_ln_div_array_path(int path, const double *x, const double *d, double *y, 
 }
 void qc_ln_div_array(const double *x, const double *d, double *y, size_t n) {
     qc_ln_div_array_path(qc_feat_simd_path(), x, d, y, n);
+}
+
+int qc_ln_divs_array_path(int path, int k, const double *const *a, const double *const *b, double *const *y,
+                          size_t n) {
+    if (!qc_feat_simd_has(path) || k < 2 || k > 4) return 0;
+    int far;
+#ifdef QC_LN_X86
+    if (path == 2) far = lndivs_avx512(k, a, b, y, n);
+    else if (path == 1) far = lndivs_avx2(k, a, b, y, n);
+    else
+#endif
+        far = lndivs_base(k, a, b, y, n);
+    for (size_t i = 0; far && i < n; i++) { /* rows not near: qc_ln_divs' other branch */
+        double u[4], v[4];
+        for (int j = 0; j < k; j++) u[j] = a[j][i], v[j] = b[j][i];
+        if (!qc_ln_divs_near(u, v, k))
+            for (int j = 0; j < k; j++) y[j][i] = qc_ln_div(u[j], v[j]);
+    }
+    return 1;
+}
+void qc_ln_divs_array(int k, const double *const *a, const double *const *b, double *const *y, size_t n) {
+    qc_ln_divs_array_path(qc_feat_simd_path(), k, a, b, y, n);
 }

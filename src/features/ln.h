@@ -64,17 +64,68 @@ static inline double qc_ln(double x) {
 static inline int qc_ln_div_near(double a, double b) {
     return (b > 0x1p-1000) & (b < 0x1p1000) & (a >= 0.75 * b) & (a <= 0x1.5555555555555p+0 * b);
 }
-static inline double qc_ln_div_near_value(double a, double b) {
-    double s = (a - b) / (a + b), z = s * s;
+/* 2 atanh(s) for |s| <= 1/7: 2 s + s R(s^2). */
+static inline double qc_ln_atanh2(double s) {
+    double z = s * s;
     double r = 0x1.2b584aae78a57p-3; /* qc_ln's R(z) / z */
     r = 0x1.39fe606542ddep-3 + z * r, r = 0x1.7462b4ab2ef6bp-3 + z * r, r = 0x1.c71c62e5800a1p-3 + z * r;
     r = 0x1.2492492df148dp-2 + z * r, r = 0x1.99999999952e2p-2 + z * r;
     r = z * (0x1.5555555555558p-1 + z * r);
     return 2 * s + s * r;
 }
+static inline double qc_ln_div_near_value(double a, double b) { return qc_ln_atanh2((a - b) / (a + b)); }
 static inline double qc_ln_div(double a, double b) {
     return qc_ln_div_near(a, b) ? qc_ln_div_near_value(a, b) : qc_ln(a / b);
 }
+
+/* Several logs of ratios of one bar's prices with one division among them (the divider bounds the
+ * range-volatility kernels): y[j] = ln(a[j] / b[j]), j < k (2 <= k <= 4), by 2 atanh(s_j) with s_j =
+ * (a_j - b_j) / d_j, d_j = a_j + b_j, all from q = 1 / (d_0 ... d_k-1): s_j = (a_j - b_j) (the other
+ * d's) q. When every ratio is within [3/4, 4/3] and every b_j within 2^+-250 (the products of up to
+ * four sums stay normal); otherwise each is qc_ln_div(a_j, b_j). Within 8 ulps of the exact logs
+ * (up to seven roundings before the polynomial, where qc_ln_div has two; relative 1e-15, nothing
+ * next to a volatility estimate; tests/test_ln.c). */
+static inline int qc_ln_divs_near1(double a, double b) {
+    return (b > 0x1p-250) & (b < 0x1p250) & (a >= 0.75 * b) & (a <= 0x1.5555555555555p+0 * b);
+}
+static inline int qc_ln_divs_near(const double *a, const double *b, int k) {
+    int ok = 1;
+    for (int j = 0; j < k; j++) ok &= qc_ln_divs_near1(a[j], b[j]);
+    return ok;
+}
+/* The shared-division values for k = 2, 3, 4 pairs (inputs assumed near), scalar arguments so the
+ * batch loop vectorises. */
+static inline void qc_ln_divs2v(double a0, double b0, double a1, double b1, double *y0, double *y1) {
+    double d0 = a0 + b0, d1 = a1 + b1, q = 1 / (d0 * d1);
+    *y0 = qc_ln_atanh2((a0 - b0) * d1 * q), *y1 = qc_ln_atanh2((a1 - b1) * d0 * q);
+}
+static inline void qc_ln_divs3v(double a0, double b0, double a1, double b1, double a2, double b2, double *y0,
+                                double *y1, double *y2) {
+    double d0 = a0 + b0, d1 = a1 + b1, d2 = a2 + b2, d01 = d0 * d1, q = 1 / (d01 * d2);
+    *y0 = qc_ln_atanh2((a0 - b0) * (d1 * d2) * q), *y1 = qc_ln_atanh2((a1 - b1) * (d0 * d2) * q);
+    *y2 = qc_ln_atanh2((a2 - b2) * d01 * q);
+}
+static inline void qc_ln_divs4v(double a0, double b0, double a1, double b1, double a2, double b2, double a3,
+                                double b3, double *y0, double *y1, double *y2, double *y3) {
+    double d0 = a0 + b0, d1 = a1 + b1, d2 = a2 + b2, d3 = a3 + b3, d01 = d0 * d1, d23 = d2 * d3;
+    double q = 1 / (d01 * d23);
+    *y0 = qc_ln_atanh2((a0 - b0) * (d1 * d23) * q), *y1 = qc_ln_atanh2((a1 - b1) * (d0 * d23) * q);
+    *y2 = qc_ln_atanh2((a2 - b2) * (d01 * d3) * q), *y3 = qc_ln_atanh2((a3 - b3) * (d01 * d2) * q);
+}
+static inline void qc_ln_divs_value(const double *a, const double *b, int k, double *y) {
+    if (k == 2) qc_ln_divs2v(a[0], b[0], a[1], b[1], y, y + 1);
+    else if (k == 3) qc_ln_divs3v(a[0], b[0], a[1], b[1], a[2], b[2], y, y + 1, y + 2);
+    else qc_ln_divs4v(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], y, y + 1, y + 2, y + 3);
+}
+static inline void qc_ln_divs(const double *a, const double *b, int k, double *y) {
+    if (qc_ln_divs_near(a, b, k)) qc_ln_divs_value(a, b, k, y);
+    else
+        for (int j = 0; j < k; j++) y[j] = qc_ln_div(a[j], b[j]);
+}
+/* The batch form: y[j][i] = ln(a[j][i] / b[j][i]) as qc_ln_divs on row i's pairs, bit for bit (one
+ * vectorised pass, then the rows not near by qc_ln_div). y must not overlap a or b. */
+void qc_ln_divs_array(int k, const double *const *a, const double *const *b, double *const *y, size_t n);
+int qc_ln_divs_array_path(int path, int k, const double *const *a, const double *const *b, double *const *y, size_t n);
 
 /* y[i] = qc_ln(x[i]) for i < n, bit for bit, by the fastest path this CPU runs. y may equal x. */
 void qc_ln_array(const double *x, double *y, size_t n);

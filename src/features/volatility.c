@@ -262,15 +262,22 @@ static void vol_rs_free(vol_rs_st *s) { wsum_free(&s->w); }
 /* Rogers-Satchell's log(h/c) log(h/o) + log(l/c) log(l/o) from hc = log(h/c), lc = log(l/c) and co
  * = log(c/o): log(h/o) is hc + co and log(l/o) is lc + co (three logs, not four; co is also
  * Yang-Zhang's open-to-close log). Every log of a ratio of two prices here (and in vol_cc, logret)
- * is qc_ln_div (ln.h): one division and a short polynomial per log, without forming the ratio
- * (within 2 ulps of the exact log, where the log of a rounded ratio near 1 loses relative 1e-14). */
+ * is taken without forming the ratio (ln.h): qc_ln_div for one per bar (one division and a short
+ * polynomial; within 2 ulps of the exact log, where the log of a rounded ratio near 1 loses relative
+ * 1e-14), qc_ln_divs for a bar's two (gk), three (rs) or four (yz) logs with one division among them
+ * (within 8 ulps): the divider (divisions and the final square root) bounds these kernels. */
 static inline double rs_term(double hc, double lc, double co) { return hc * (hc + co) + lc * (lc + co); }
 static inline double gk_term(double hl, double co) { return 0.5 * hl * hl - (2 * M_LN2 - 1) * co * co; }
 /* The logs of nk ratios num[k][j] / den[k][j], j < m (pointers at the chunk's first row), into
- * r + k m, by qc_ln_div_array (the batch kernels' first pass; the stream takes qc_ln_div of the same
- * pairs). */
+ * r + k m: one by qc_ln_div_array, several of a bar by qc_ln_divs_array (one division per bar; the
+ * batch kernels' first pass, the stream takes qc_ln_div / qc_ln_divs of the same pairs). */
 static inline void ln_ratios(double *r, int nk, const double *const *num, const double *const *den, size_t m) {
-    for (int k = 0; k < nk; k++) qc_ln_div_array(num[k], den[k], r + (size_t)k * m, m);
+    if (nk == 1) {
+        qc_ln_div_array(num[0], den[0], r, m);
+        return;
+    }
+    double *y[4] = {r, r + m, r + 2 * m, r + 3 * m};
+    qc_ln_divs_array(nk, num, den, y, m);
 }
 IND_STEP vol_ss_core(vol_parkinson_st *s, double term, double *o) {
     o[0] = wsum_push(&s->w, term) ? sqrt(s->mul * s->w.sum) : NAN;
@@ -280,11 +287,14 @@ IND_STEP vol_parkinson_step(vol_parkinson_st *s, const qc_ind_cols *c, size_t i,
     vol_ss_core(s, hl * hl, o);
 }
 IND_STEP vol_gk_step(vol_gk_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    vol_ss_core(s, gk_term(qc_ln_div(c->high[i], c->low[i]), qc_ln_div(c->close[i], c->open[i])), o);
+    double a[2] = {c->high[i], c->close[i]}, b[2] = {c->low[i], c->open[i]}, y[2];
+    qc_ln_divs(a, b, 2, y);
+    vol_ss_core(s, gk_term(y[0], y[1]), o);
 }
 IND_STEP vol_rs_step(vol_rs_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    double cl = c->close[i];
-    vol_ss_core(s, rs_term(qc_ln_div(c->high[i], cl), qc_ln_div(c->low[i], cl), qc_ln_div(cl, c->open[i])), o);
+    double cl = c->close[i], a[3] = {c->high[i], c->low[i], cl}, b[3] = {cl, cl, c->open[i]}, y[3];
+    qc_ln_divs(a, b, 3, y);
+    vol_ss_core(s, rs_term(y[0], y[1], y[2]), o);
 }
 IND_GLUE_STREAM(vol_parkinson)
 IND_GLUE_STREAM(vol_gk)
@@ -355,10 +365,10 @@ IND_STEP vol_yz_core(vol_yz_st *s, double co, double hc, double lc, double ov, d
     }
 }
 IND_STEP vol_yz_step(vol_yz_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    double op = c->open[i], cl = c->close[i], pc = s->pc;
+    double op = c->open[i], cl = c->close[i], a[4] = {cl, c->high[i], c->low[i], op}, b[4] = {op, cl, cl, s->pc}, y[4];
     s->pc = cl;
-    double ov = s->t ? qc_ln_div(op, pc) : 0;
-    vol_yz_core(s, qc_ln_div(cl, op), qc_ln_div(c->high[i], cl), qc_ln_div(c->low[i], cl), ov, o);
+    qc_ln_divs(a, b, s->t ? 4 : 3, y); /* the first bar has no overnight log */
+    vol_yz_core(s, y[0], y[1], y[2], s->t ? y[3] : 0, o);
 }
 IND_GLUE_STREAM(vol_yz)
 /* vol_yz_core's expression over a chunk's sums (vectorised for the widest path, simd.h). */
@@ -454,9 +464,14 @@ static qc_err vol_yz_batch(const double *p, const qc_ind_cols *c, size_t len, do
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK, st = i0 == 0; /* row 0 has no overnight log */
         const double *op = c->open + i0, *hi = c->high + i0, *lo = c->low + i0, *cl = c->close + i0;
-        qc_ln_div_array(cl, op, bco, m), qc_ln_div_array(hi, cl, r, m), qc_ln_div_array(lo, cl, r + m, m);
-        bov[0] = 0;
-        qc_ln_div_array(op + st, cl + st - 1, bov + st, m - st);
+        if (st) { /* row 0: three logs (vol_yz_step) */
+            double a[3] = {cl[0], hi[0], lo[0]}, b[3] = {op[0], cl[0], cl[0]}, y[3];
+            qc_ln_divs(a, b, 3, y);
+            bco[0] = y[0], r[0] = y[1], r[m] = y[2], bov[0] = 0;
+        }
+        const double *num[4] = {cl + st, hi + st, lo + st, op + st}, *den[4] = {op + st, cl + st, cl + st, cl + st - 1};
+        double *y[4] = {bco + st, r + st, r + m + st, bov + st};
+        qc_ln_divs_array(4, num, den, y, m - st);
         for (size_t j = 0; j < m; j++) brs[j] = rs_term(r[j], r[m + j], bco[j]);
         yz_sums(&s, bco, brs, bov, st, m, a1, b1, rsum, a2, b2);
         yz_combine(out[0] + i0, &s, a1, b1, a2, b2, rsum, m);
