@@ -244,21 +244,89 @@ static qc_err vol_cc_batch(const double *p, const qc_ind_cols *c, size_t len, do
 static const char *n3_check(const double *p) { return p[0] >= 3 ? NULL : "n must be >= 3"; }
 
 /* ---- sum-of-squares estimators: sqrt(N / n x sum over n of a per-bar term) ---------------------- */
-typedef struct { wsum w; double mul; } vol_parkinson_st; /* mul: what multiplies the sum under the root */
+/* Their window sum in two halves: pushes alternate between two running sums (s[0] takes the 1st,
+ * 3rd, ... push, s[1] the 2nd, 4th, ...; each moves by new - leaving term), the window's sum is s[0]
+ * + s[1]. Each chain then waits on an add every other bar, half the latency of one running sum,
+ * which bounds the batch loop once the logs are cheap. Re-summed from the ring every max(n, QC_RESUM)
+ * pushes (s[0] = the window in order, s[1] = 0), as wsum. */
+typedef struct {
+    double *buf;
+    size_t n, pos, count, since, every, par; /* par: the sum the next push moves */
+    double s[2];
+} wsum2;
+static inline int wsum2_init(wsum2 *w, size_t n) {
+    memset(w, 0, sizeof *w);
+    w->n = n;
+    w->every = ind_resum_every(n);
+    w->buf = calloc(n, sizeof *w->buf);
+    return w->buf != NULL;
+}
+static inline void wsum2_free(wsum2 *w) { free(w->buf), w->buf = NULL; }
+static inline double wsum2_sum(const wsum2 *w) { return w->s[0] + w->s[1]; }
+/* Adds x; returns 1 once the window is full. */
+static inline int wsum2_push(wsum2 *w, double x) {
+    double old = w->buf[w->pos];
+    w->buf[w->pos] = x;
+    w->pos = w->pos + 1 == w->n ? 0 : w->pos + 1;
+    size_t p = w->par;
+    w->par ^= 1;
+    if (w->count < w->n) {
+        w->s[p] += x;
+        return ++w->count == w->n;
+    }
+    w->s[p] += x - old;
+    if (++w->since == w->every) {
+        double t = 0;
+        for (size_t j = 0, q = w->pos; j < w->n; j++, q = q + 1 == w->n ? 0 : q + 1) t += w->buf[q];
+        w->s[0] = t, w->s[1] = 0, w->since = 0;
+    }
+    return 1;
+}
+/* The batch form over a buffer x[0, m) with the last n values before it: o[j] = the window's sum
+ * after pushing x[j], wsum2_push's operations (the leaving value read from x[j - n]); the ring is
+ * left stale. */
+static inline __attribute__((always_inline)) void wsum2_run(wsum2 *w, const double *x, size_t m, double *o) {
+    size_t j = 0;
+    for (; j < m && w->count < w->n; j++) wsum2_push(w, x[j]), o[j] = wsum2_sum(w);
+    const size_t n = w->n;
+    const double *old = x - n;
+    double s[2] = {w->s[0], w->s[1]};
+    size_t since = w->since, p = w->par;
+    while (j < m) {
+        size_t plain = w->every - since - 1, end = m - j < plain ? m : j + plain;
+        since += end - j;
+        double a = s[p], b = s[p ^ 1]; /* a moves at j, b at j + 1, ... */
+        for (; j + 2 <= end; j += 2) {
+            a += x[j] - old[j], o[j] = a + b;
+            b += x[j + 1] - old[j + 1], o[j + 1] = a + b;
+        }
+        s[p] = a, s[p ^ 1] = b;
+        if (j < end) s[p] += x[j] - old[j], o[j] = s[0] + s[1], p ^= 1, j++;
+        if (j == m) break;
+        s[p] += x[j] - old[j]; /* this push re-sums */
+        p ^= 1;
+        double t = 0;
+        for (size_t q = 1; q <= n; q++) t += old[j + q];
+        s[0] = t, s[1] = 0, since = 0, o[j] = s[0] + s[1];
+        j++;
+    }
+    w->s[0] = s[0], w->s[1] = s[1], w->since = since, w->par = p;
+}
+typedef struct { wsum2 w; double mul; } vol_parkinson_st; /* mul: what multiplies the sum under the root */
 typedef vol_parkinson_st vol_gk_st;
 typedef vol_parkinson_st vol_rs_st;
 static qc_err vol_ss_init(vol_parkinson_st *s, const double *p, double mul, qc_error *e) {
     s->mul = mul;
-    return wsum_init(&s->w, P(0)) ? QC_OK : ind_nomem(e, "volatility");
+    return wsum2_init(&s->w, P(0)) ? QC_OK : ind_nomem(e, "volatility");
 }
 static qc_err vol_parkinson_init(vol_parkinson_st *s, const double *p, qc_error *e) {
     return vol_ss_init(s, p, p[1] / p[0] / (4 * M_LN2), e);
 }
 static qc_err vol_gk_init(vol_gk_st *s, const double *p, qc_error *e) { return vol_ss_init(s, p, p[1] / p[0], e); }
 static qc_err vol_rs_init(vol_rs_st *s, const double *p, qc_error *e) { return vol_ss_init(s, p, p[1] / p[0], e); }
-static void vol_parkinson_free(vol_parkinson_st *s) { wsum_free(&s->w); }
-static void vol_gk_free(vol_gk_st *s) { wsum_free(&s->w); }
-static void vol_rs_free(vol_rs_st *s) { wsum_free(&s->w); }
+static void vol_parkinson_free(vol_parkinson_st *s) { wsum2_free(&s->w); }
+static void vol_gk_free(vol_gk_st *s) { wsum2_free(&s->w); }
+static void vol_rs_free(vol_rs_st *s) { wsum2_free(&s->w); }
 /* Rogers-Satchell's log(h/c) log(h/o) + log(l/c) log(l/o) from hc = log(h/c), lc = log(l/c) and co
  * = log(c/o): log(h/o) is hc + co and log(l/o) is lc + co (three logs, not four; co is also
  * Yang-Zhang's open-to-close log). Every log of a ratio of two prices here (and in vol_cc, logret)
@@ -280,7 +348,7 @@ static inline void ln_ratios(double *r, int nk, const double *const *num, const 
     qc_ln_divs_array(nk, num, den, y, m);
 }
 IND_STEP vol_ss_core(vol_parkinson_st *s, double term, double *o) {
-    o[0] = wsum_push(&s->w, term) ? sqrt(s->mul * s->w.sum) : NAN;
+    o[0] = wsum2_push(&s->w, term) ? sqrt(s->mul * wsum2_sum(&s->w)) : NAN;
 }
 IND_STEP vol_parkinson_step(vol_parkinson_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double hl = qc_ln_div(c->high[i], c->low[i]);
@@ -322,7 +390,7 @@ IND_SIMD(vol_roots, (double *restrict o, double mul, size_t m), (o, mul, m),
             ln_ratios(r, NK, num, den, m);                                                           \
             for (size_t j = 0; j < m; j++) t[j] = (TERM);                                            \
             double *restrict o = out[0] + i0;                                                        \
-            wsum_run(&s.w, t, m, o);                                                                 \
+            wsum2_run(&s.w, t, m, o);                                                                \
             vol_roots(o, s.mul, m);                                                                  \
             memmove(buf, t + m - n, n * sizeof *buf);                                                \
         }                                                                                            \
