@@ -396,7 +396,7 @@ IND_STEP ultosc_step(ultosc_st *s, const qc_ind_cols *c, size_t i, double *o) {
 IND_GLUE_STREAM(ultosc)
 /* The stream's sums by wsum_run6 over buying pressure and true range kept in a buffer of the last
  * nmax = h values plus a chunk; then the stream's expression over the six sums. The chunk loop is
- * compiled per path (simd.h): the terms, wsum_run6's increments and the divisions vectorise. */
+ * compiled per path (simd.h): the terms and the divisions vectorise wider. */
 IND_SIMD(ultosc_chunks, (ultosc_st *s, const qc_ind_cols *c, size_t len, size_t h, double *buf, double *o),
          (s, c, len, h, buf, o), {
              double sb[6][IND_CHUNK];
