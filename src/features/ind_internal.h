@@ -245,11 +245,12 @@ static inline __attribute__((always_inline)) void wmom2_run(wmom *w, const doubl
     w->k = k, w->s1 = s1, w->s2 = s2, w->since = since;
 }
 
-/* wmom2_run for order-4 sums (skew, kurt): the four sums after each push, the same operations as
- * wmom_push and wmom_resum (every n pushes for order 4) with the leaving value read from x. */
-static inline __attribute__((always_inline)) void wmom4_run(wmom *w, const double *x, size_t i0, size_t i1,
-                                                            double *restrict b1, double *restrict b2,
-                                                            double *restrict b3, double *restrict b4) {
+/* wmom4_run (below); with four == 0 (skew) the fourth-power sum is left alone (b4 unused, s4 stale: s1..s3
+ * do not depend on it, so they keep the stream's bits; the state may then only continue with
+ * wmom34_run(..., 0)). */
+static inline __attribute__((always_inline)) void wmom34_run(wmom *w, const double *x, size_t i0, size_t i1,
+                                                             double *restrict b1, double *restrict b2,
+                                                             double *restrict b3, double *restrict b4, int four) {
     size_t i = i0;
     for (; i < i1 && w->count < w->n; i++) {
         wmom_push(w, x[i]);
@@ -267,23 +268,31 @@ static inline __attribute__((always_inline)) void wmom4_run(wmom *w, const doubl
             s1 += dn - dold;
             s2 += dn2 - dold2;
             s3 += dn2 * dn - dold2 * dold;
-            s4 += dn2 * dn2 - dold2 * dold2;
-            b1[i - i0] = s1, b2[i - i0] = s2, b3[i - i0] = s3, b4[i - i0] = s4;
+            if (four) s4 += dn2 * dn2 - dold2 * dold2, b4[i - i0] = s4;
+            b1[i - i0] = s1, b2[i - i0] = s2, b3[i - i0] = s3;
         }
         if (i == i1) break;
         double nk = x[i], a1 = 0, a2 = 0, a3 = 0, a4 = 0;
         for (size_t q = i + 1 - n; q <= i; q++) {
             double d = x[q] - nk, d2 = d * d;
             a1 += d, a2 += d2;
-            a3 += d2 * d, a4 += d2 * d2;
+            a3 += d2 * d;
+            if (four) a4 += d2 * d2;
         }
         k = nk, s1 = a1, s2 = a2, s3 = a3, s4 = a4, since = 0;
-        b1[i - i0] = s1, b2[i - i0] = s2, b3[i - i0] = s3, b4[i - i0] = s4;
+        b1[i - i0] = s1, b2[i - i0] = s2, b3[i - i0] = s3;
+        if (four) b4[i - i0] = s4;
         i++;
     }
     w->k = k, w->s1 = s1, w->s2 = s2, w->s3 = s3, w->s4 = s4, w->since = since;
 }
-
+/* wmom2_run for order-4 sums (skew, kurt): the four sums after each push, the same operations as
+ * wmom_push and wmom_resum (every n pushes for order 4) with the leaving value read from x. */
+static inline __attribute__((always_inline)) void wmom4_run(wmom *w, const double *x, size_t i0, size_t i1,
+                                                            double *restrict b1, double *restrict b2,
+                                                            double *restrict b3, double *restrict b4) {
+    wmom34_run(w, x, i0, i1, b1, b2, b3, b4, 1);
+}
 /* A batch kernel in two passes per chunk: the moment sums of x, then out[i] = EXPR with k, s1, s2
  * (the shift and sums after pushing x[i]), inv and inv1 (1/n, 1/(n-1)) and xi = x[i] in scope; NaN
  * for the first n - 1 positions. EXPR must be the stream's expression over the same sums. */

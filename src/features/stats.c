@@ -90,8 +90,10 @@ IND_GLUE_STREAM(kurt)
 #define MOM4_PARAMS                                                                                  \
     (const double *b1, const double *b2, const double *b3, const double *b4, const skew_st *s,       \
      double *restrict o, size_t m)
-IND_SIMD(skew_pass, MOM4_PARAMS, (b1, b2, b3, b4, s, o, m),
-         { for (size_t j = 0; j < m; j++) o[j] = skew_of(b1[j], b2[j], b3[j], b4[j], s); })
+IND_SIMD(skew_pass, MOM4_PARAMS, (b1, b2, b3, b4, s, o, m), { /* skew needs no fourth-power sum */
+    (void)b4;
+    for (size_t j = 0; j < m; j++) o[j] = skew_of(b1[j], b2[j], b3[j], 0, s);
+})
 IND_SIMD(kurt_pass, MOM4_PARAMS, (b1, b2, b3, b4, s, o, m),
          { for (size_t j = 0; j < m; j++) o[j] = kurt_of(b1[j], b2[j], b3[j], b4[j], s); })
 static qc_err mom4_batch(const double *p, const qc_ind_cols *c, size_t len, double *out, int kurt, qc_error *e) {
@@ -101,7 +103,7 @@ static qc_err mom4_batch(const double *p, const qc_ind_cols *c, size_t len, doub
     double b1[IND_CHUNK], b2[IND_CHUNK], b3[IND_CHUNK], b4[IND_CHUNK];
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;
-        wmom4_run(&s.w, c->close, i0, i1, b1, b2, b3, b4);
+        wmom34_run(&s.w, c->close, i0, i1, b1, b2, b3, b4, kurt); /* skew: no fourth powers */
         if (kurt) kurt_pass(b1, b2, b3, b4, &s, out + i0, m);
         else skew_pass(b1, b2, b3, b4, &s, out + i0, m);
     }
