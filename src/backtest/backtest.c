@@ -203,6 +203,24 @@ static void bench_after(const bench_state *b, const qc_bars *const *series, size
     }
 }
 
+/* record_quiet's curves for one held symbol of qty shares with closes c: the same operations
+ * (v = 0 + x, g = 0 + |x|), with nothing the stores could change reloaded. */
+static void record_quiet_one(qc_backtest_result *r, double cash, double qty, const double *c, size_t from,
+                             size_t to, run_sums *sums) {
+    double *eq = r->equity, *gross = r->gross, *net = r->net;
+    size_t exposed = 0;
+    for (size_t e = from; e < to; e++) {
+        double x = qty * c[e], v = 0.0 + x, g = 0.0 + fabs(x);
+        eq[e] = cash + v;
+        exposed += g > 0;
+    }
+    for (size_t e = from; gross && e < to; e++) {
+        double x = qty * c[e];
+        gross[e] = 0.0 + fabs(x), net[e] = 0.0 + x;
+    }
+    sums->exposed += exposed;
+}
+
 /* The curves of the quiet events [from, to) the kernel passed: positions and cash are those after
  * event from - 1 and each event marks at its own closes (finite: check_series), so every value is
  * what record() computes there, in the same order of operations (qc_account_snapshot over the held
@@ -218,6 +236,10 @@ static qc_err record_quiet(qc_backtest_result *r, const qc_kernel *k, const qc_b
         for (size_t e = from; e < to; e++) r->equity[e] = a->cash + 0.0;
         if (r->gross)
             for (size_t e = from; e < to; e++) r->gross[e] = 0, r->net[e] = 0;
+    }
+    if (nh == 1) { /* one held symbol (a one-symbol run): the loop below, its values in registers */
+        record_quiet_one(r, a->cash, a->pos[held[0]].qty, series[held[0]]->close, from, to, sums);
+        nh = 0;
     }
     for (size_t e = from; nh && e < to; e++) {
         double g = 0, v = 0;
@@ -259,13 +281,12 @@ static qc_err replay_one_timeline(run_state *st, const qc_bars *const *series, s
             if (q == n) break;
             e = q;
         }
-        for (size_t s = 0; s < n_sym; s++) st->idx[s] = e;
         clk->t = stamps[e];
-        qc_err rc = qc_kernel_event(st->k, stamps[e], series, st->idx, st->has, err);
+        qc_err rc = qc_kernel_event_line(st->k, stamps[e], series, e, err);
         if (rc) return rc;
         record(r, a, e, stamps[e], sums);
         if (record_comparison(r, st->k, e)) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
-        if (e == 0) {
+        if (e == 0) { /* st->idx is all zeros */
             for (size_t s = 0; s < n_sym; s++) st->last[s] = series[s]->close[0];
             r->benchmark[0] = bench_update(&st->bench, series, st->idx, st->has, n_sym, o->kernel.cash, st->last);
         }

@@ -147,12 +147,14 @@ static double fill_ref(sim *v, qc_order *o, const qc_bars *h, size_t i) {
 /* Quantity a cash order buys at exec price: cash / (price * (1 + commission rate)). */
 static double cash_qty(const sim *v, const qc_order *o, double ref, const qc_bars *h, size_t ci) {
     double rate = qc_cost_commission_rate(&v->opt.costs), q = o->req.cash / (ref * (1 + rate)), prev = q;
+    int settles = v->opt.costs.impact_k > 0; /* without impact the price does not depend on the size */
     for (int it = 0; it < 3; it++) { /* impact grows with size: settle the price */
         qc_costs c;
         double px = qc_cost_apply(&v->opt.costs, o->req.side, prev, ref, h, ci, &c);
         q = o->req.cash / (px * (1 + rate));
         if (q > prev) q = prev;
         prev = q;
+        if (!settles && q > 0) break; /* the next steps would give px and q again */
     }
     if (v->opt.integer_shares) q = floor(q);
     /* The account will take q * px + commission from the cash; rounding in the division above can
