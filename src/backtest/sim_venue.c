@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fminmax.h"
+
 typedef struct {
     qc_order **o;
     size_t n, cap;
@@ -182,15 +184,15 @@ static int fill_order(sim *v, qc_order *o, double ref, const qc_bars *h, size_t 
     }
     double want = o->req.qty - o->filled_qty;
     if (o->req.reduce_only) {
-        double allowed = o->req.side == QC_SELL ? fmax(v->pos[s], 0) : fmax(-v->pos[s], 0);
+        double allowed = o->req.side == QC_SELL ? qc_fmax(v->pos[s], 0) : qc_fmax(-v->pos[s], 0);
         if (allowed <= 0) {
             set_status(v, o, QC_OS_CANCELLED, h->ts[i]);
             v->st.cancelled++;
             return 0;
         }
-        want = fmin(want, allowed);
+        want = qc_fmin(want, allowed);
     }
-    double q = fmin(want, *cap);
+    double q = qc_fmin(want, *cap);
     if (!(q > 0)) return 0;
     qc_fill f = {o->id, s, o->req.side, q, 0, ref, h->ts[i], {0, 0, 0, 0}};
     f.price = qc_cost_apply(&v->opt.costs, o->req.side, q, ref, h, ci, &f.costs);
