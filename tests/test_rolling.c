@@ -448,8 +448,7 @@ static void test_pair_scan_equals_push(void **state) {
  * NaN, infinities, windows too large for the line, long exact stretches) and over plain cents with
  * flat stretches, for many window pairs, in calls of many lengths (some across chunk edges), with
  * the pair attached after some calls and left detached across others. */
-static void test_pair_scan_line_equals_push(void **state) {
-    (void)state;
+static void pair_scan_line_equals_push(void) {
     const size_t len = 60000;
     const size_t pairs[][2] = {{1, 2}, {3, 7}, {10, 50}, {49, 50}, {5, 200}, {20, 1500}};
     qc_error err = {0};
@@ -497,6 +496,15 @@ static void test_pair_scan_line_equals_push(void **state) {
         }
         free(x);
     }
+}
+
+/* ... with the SSE2 conversion (where the build has it) and with the scalar steps alone. */
+static void test_pair_scan_line_equals_push(void **state) {
+    (void)state;
+    pair_scan_line_equals_push();
+    qc_sma_line_force_scalar(1);
+    pair_scan_line_equals_push();
+    qc_sma_line_force_scalar(0);
 }
 
 int main(void) {

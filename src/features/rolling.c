@@ -393,11 +393,56 @@ void qc_sma_line_free(qc_sma_line *l) {
     *l = (qc_sma_line){0};
 }
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define LINE_SSE2 1
+#else
+#define LINE_SSE2 0
+#endif
+
+static int g_line_scalar; /* qc_sma_line_force_scalar: tests run the scalar steps alone */
+
+void qc_sma_line_force_scalar(int on) { g_line_scalar = on; }
+
+#if LINE_SSE2
+/* line_sums' test and to_fixed two values at a time (SSE2 is in every x86-64): q[j] for the leading
+ * values that qualify, stopping at the first pair with one that does not; returns how many. The
+ * same correctly rounded operations as the scalar test; the integer is read from the bits of
+ * y + 1.5 * 2^52 (|y| < 1e15 for a qualifying value, so that sum lies in [2^52, 2^53), where its
+ * bits minus the constant's are the integer r). */
+static size_t line_convert2(const double *x, size_t n, int64_t *q, double qmax) {
+    const __m128d scale = _mm_set1_pd(FIXED_SCALE), magic = _mm_set1_pd(ROUND_MAGIC), lim = _mm_set1_pd(FIXED_MAX);
+    const __m128d tiny = _mm_set1_pd(0x1p-50), qm = _mm_set1_pd(qmax);
+    const __m128d abs = _mm_castsi128_pd(_mm_set1_epi64x(INT64_MAX));
+    const __m128i mbits = _mm_castpd_si128(magic);
+    size_t j = 0;
+    for (; j + 2 <= n; j += 2) {
+        __m128d v = _mm_loadu_pd(x + j), y = _mm_mul_pd(v, scale), t = _mm_add_pd(y, magic), r = _mm_sub_pd(t, magic);
+        __m128d ok1 = _mm_cmplt_pd(_mm_and_pd(v, abs), lim);
+        __m128d ok2 = _mm_cmple_pd(_mm_and_pd(_mm_sub_pd(y, r), abs), _mm_mul_pd(_mm_and_pd(y, abs), tiny));
+        __m128d ok3 = _mm_cmple_pd(_mm_and_pd(r, abs), qm);
+        if (_mm_movemask_pd(_mm_and_pd(ok1, _mm_and_pd(ok2, ok3))) != 3) break;
+        _mm_storeu_si128((__m128i *)(void *)(q + j), _mm_sub_epi64(_mm_castpd_si128(t), mbits));
+    }
+    return j;
+}
+#endif
+
 /* Appends prefix sums for x[from..to) after P[k] (k = from's index - 1); returns how many values
  * qualified (stops at the first that does not). */
 static size_t line_sums(int64_t *P, size_t k, const double *x, size_t from, size_t to, double qmax) {
     uint64_t acc = (uint64_t)P[k];
     size_t t = from;
+#if LINE_SSE2
+    if (!g_line_scalar) { /* the values first, then their running sum over them in place */
+        size_t m = line_convert2(x + from, to - from, P + k + 1, qmax);
+        for (size_t j = 1; j <= m; j++) {
+            acc += (uint64_t)P[k + j];
+            P[k + j] = (int64_t)acc;
+        }
+        t += m, k += m;
+    }
+#endif
     for (; t < to; t++) {
         double y = x[t] * FIXED_SCALE, r = (y + ROUND_MAGIC) - ROUND_MAGIC;
         if (!(fabs(x[t]) < FIXED_MAX && fabs(y - r) <= fabs(y) * 0x1p-50 && fabs(r) <= qmax)) break;

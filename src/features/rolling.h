@@ -94,6 +94,9 @@ size_t qc_sma_pair_scan_line(qc_sma_pair *p, qc_sma_line *l, const double *x, si
 /* Attaches the pair when the line holds it (fed x[0..count)): afterwards the pair's state is
  * exactly what pushing x[0..count) one at a time leaves. Call before any other use of the pair. */
 void qc_sma_pair_attach(qc_sma_pair *p, qc_sma_line *l, const double *x, size_t count);
+/* For tests: the line converts values with the scalar steps only (1) or two at a time with SSE2
+ * where the build has it (0, the default); both give the same bits. */
+void qc_sma_line_force_scalar(int on);
 
 /* Batch form over an array: out[i] = mean(x[i-n+1..i]), NaN for i < n-1 (all NaN when n == 0).
  * Bit for bit equal to the stream. */
