@@ -196,8 +196,9 @@ static int one_timeline(const qc_bars *const *series, size_t n_sym) {
 /* The benchmark of events 1.. on one timeline, after the run: every symbol was bought at event 0,
  * so each value is the idle cash plus units x close, summed in symbol order as bench_update does. */
 static void bench_after(const bench_state *b, const qc_bars *const *series, size_t n_sym, double *out, size_t n) {
-    for (size_t e = 1; e < n; e++) out[e] = b->idle;
-    for (size_t s = 0; s < n_sym; s++) {
+    const double idle = b->idle, u0 = b->units[0], *c0 = series[0]->close;
+    for (size_t e = 1; e < n; e++) out[e] = idle + u0 * c0[e]; /* the first symbol with the idle cash: one pass less */
+    for (size_t s = 1; s < n_sym; s++) {
         const double *c = series[s]->close, u = b->units[s];
         for (size_t e = 1; e < n; e++) out[e] += u * c[e];
     }
@@ -233,7 +234,8 @@ static qc_err record_quiet(qc_backtest_result *r, const qc_kernel *k, const qc_b
         if (a->pos[s].qty != 0) held[nh++] = s;
     memcpy(r->ts + from, stamps + from, (to - from) * sizeof *stamps);
     if (nh == 0) { /* flat: the equity is the cash */
-        for (size_t e = from; e < to; e++) r->equity[e] = a->cash + 0.0;
+        const double eq = a->cash + 0.0;
+        for (size_t e = from; e < to; e++) r->equity[e] = eq;
         if (r->gross)
             for (size_t e = from; e < to; e++) r->gross[e] = 0, r->net[e] = 0;
     }
