@@ -498,13 +498,19 @@ static void pair_scan_line_equals_push(void) {
     }
 }
 
-/* ... with the SSE2 conversion (where the build has it) and with the scalar steps alone. */
+/* ... on every conversion path this build and CPU have (scalar, SSE2, AVX2). */
 static void test_pair_scan_line_equals_push(void **state) {
     (void)state;
-    pair_scan_line_equals_push();
-    qc_sma_line_force_scalar(1);
-    pair_scan_line_equals_push();
-    qc_sma_line_force_scalar(0);
+    int ran = 0;
+    for (int path = QC_SMA_LINE_SCALAR; path <= QC_SMA_LINE_AVX2; path++) {
+        if (!qc_sma_line_has(path)) continue;
+        qc_sma_line_force(path);
+        print_message("line conversion path %d\n", path);
+        pair_scan_line_equals_push();
+        ran++;
+    }
+    qc_sma_line_force(-1);
+    assert_true(ran >= 1);
 }
 
 int main(void) {

@@ -399,10 +399,36 @@ void qc_sma_line_free(qc_sma_line *l) {
 #else
 #define LINE_SSE2 0
 #endif
+#if LINE_SSE2 && defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define LINE_AVX2 1
+#else
+#define LINE_AVX2 0
+#endif
 
-static int g_line_scalar; /* qc_sma_line_force_scalar: tests run the scalar steps alone */
+static int g_line_forced = -1; /* qc_sma_line_force */
 
-void qc_sma_line_force_scalar(int on) { g_line_scalar = on; }
+int qc_sma_line_has(int path) {
+    if (path == QC_SMA_LINE_SCALAR) return 1;
+    if (path == QC_SMA_LINE_SSE2) return LINE_SSE2;
+#if LINE_AVX2
+    if (path == QC_SMA_LINE_AVX2) {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") != 0;
+    }
+#endif
+    return 0;
+}
+
+void qc_sma_line_force(int path) { g_line_forced = path >= 0 && qc_sma_line_has(path) ? path : -1; }
+
+/* The conversion path: forced, else the best this CPU has (looked up once). */
+static int line_path(void) {
+    static int best = -1;
+    if (g_line_forced >= 0) return g_line_forced;
+    if (best < 0) best = qc_sma_line_has(QC_SMA_LINE_AVX2) ? QC_SMA_LINE_AVX2 : LINE_SSE2 ? QC_SMA_LINE_SSE2 : 0;
+    return best;
+}
 
 #if LINE_SSE2
 /* line_sums' test and to_fixed two values at a time (SSE2 is in every x86-64): q[j] for the leading
@@ -428,14 +454,41 @@ static size_t line_convert2(const double *x, size_t n, int64_t *q, double qmax) 
 }
 #endif
 
+#if LINE_AVX2
+/* line_convert2 four values at a time (AVX2, when the CPU has it): the same operations. */
+__attribute__((target("avx2"))) static size_t line_convert4(const double *x, size_t n, int64_t *q, double qmax) {
+    const __m256d scale = _mm256_set1_pd(FIXED_SCALE), magic = _mm256_set1_pd(ROUND_MAGIC);
+    const __m256d lim = _mm256_set1_pd(FIXED_MAX), tiny = _mm256_set1_pd(0x1p-50), qm = _mm256_set1_pd(qmax);
+    const __m256d abs = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
+    const __m256i mbits = _mm256_castpd_si256(magic);
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        __m256d v = _mm256_loadu_pd(x + j), y = _mm256_mul_pd(v, scale), t = _mm256_add_pd(y, magic);
+        __m256d r = _mm256_sub_pd(t, magic);
+        __m256d ok1 = _mm256_cmp_pd(_mm256_and_pd(v, abs), lim, _CMP_LT_OQ);
+        __m256d ok2 = _mm256_cmp_pd(_mm256_and_pd(_mm256_sub_pd(y, r), abs), _mm256_mul_pd(_mm256_and_pd(y, abs), tiny),
+                                    _CMP_LE_OQ);
+        __m256d ok3 = _mm256_cmp_pd(_mm256_and_pd(r, abs), qm, _CMP_LE_OQ);
+        if (_mm256_movemask_pd(_mm256_and_pd(ok1, _mm256_and_pd(ok2, ok3))) != 15) break;
+        _mm256_storeu_si256((__m256i *)(void *)(q + j), _mm256_sub_epi64(_mm256_castpd_si256(t), mbits));
+    }
+    return j;
+}
+#endif
+
 /* Appends prefix sums for x[from..to) after P[k] (k = from's index - 1); returns how many values
  * qualified (stops at the first that does not). */
 static size_t line_sums(int64_t *P, size_t k, const double *x, size_t from, size_t to, double qmax) {
     uint64_t acc = (uint64_t)P[k];
     size_t t = from;
 #if LINE_SSE2
-    if (!g_line_scalar) { /* the values first, then their running sum over them in place */
-        size_t m = line_convert2(x + from, to - from, P + k + 1, qmax);
+    int path = line_path();
+    if (path != QC_SMA_LINE_SCALAR) { /* the values first, then their running sum over them in place */
+        size_t m = 0;
+#if LINE_AVX2
+        if (path == QC_SMA_LINE_AVX2) m = line_convert4(x + from, to - from, P + k + 1, qmax);
+#endif
+        m += line_convert2(x + from + m, to - from - m, P + k + 1 + m, qmax);
         for (size_t j = 1; j <= m; j++) {
             acc += (uint64_t)P[k + j];
             P[k + j] = (int64_t)acc;

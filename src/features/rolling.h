@@ -94,9 +94,13 @@ size_t qc_sma_pair_scan_line(qc_sma_pair *p, qc_sma_line *l, const double *x, si
 /* Attaches the pair when the line holds it (fed x[0..count)): afterwards the pair's state is
  * exactly what pushing x[0..count) one at a time leaves. Call before any other use of the pair. */
 void qc_sma_pair_attach(qc_sma_pair *p, qc_sma_line *l, const double *x, size_t count);
-/* For tests: the line converts values with the scalar steps only (1) or two at a time with SSE2
- * where the build has it (0, the default); both give the same bits. */
-void qc_sma_line_force_scalar(int on);
+/* The line's conversion paths (every one gives the same bits): the scalar steps, two values at a
+ * time with SSE2 (every x86-64 build), four with AVX2 (chosen at run time when the CPU has it). */
+enum { QC_SMA_LINE_SCALAR = 0, QC_SMA_LINE_SSE2 = 1, QC_SMA_LINE_AVX2 = 2 };
+/* Whether this build and CPU can run path. */
+int qc_sma_line_has(int path);
+/* For tests: force a path this CPU has, or -1 for the automatic choice. */
+void qc_sma_line_force(int path);
 
 /* Batch form over an array: out[i] = mean(x[i-n+1..i]), NaN for i < n-1 (all NaN when n == 0).
  * Bit for bit equal to the stream. */
