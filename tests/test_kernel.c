@@ -376,8 +376,50 @@ static void test_order_state_machine(void **state) {
     assert_int_equal(qc_order_req_check(&bad, &e), QC_ERR_EXECUTION);
 }
 
+/* The account's sums visit only held symbols (a bit set over words of 64): equity, gross exposure and
+ * the snapshot equal a loop over every symbol in symbol order, bit for bit, with positions across
+ * word edges (63, 64, 127, 128, 199), shorts, marks, a NaN mark and positions closed again. */
+static void test_account_sums_over_held(void **state) {
+    (void)state;
+    enum { N = 200 };
+    qc_account a;
+    qc_error e = {0};
+    assert_int_equal(qc_account_init(&a, N, 1e6, &e), QC_OK);
+    const uint32_t syms[] = {0, 5, 63, 64, 127, 128, 199, 64, 5};
+    for (size_t k = 0; k < sizeof syms / sizeof syms[0]; k++) {
+        int close = k >= 7; /* the last two sell what 64 and 5 bought */
+        qc_fill f = {k + 1, syms[k], close || k == 4 ? QC_SELL : QC_BUY, 10 + (double)k / 3, 0, 0, 0, {0.1, 0, 0, 0}};
+        f.price = 20 + 0.37 * (double)syms[k];
+        f.qty = close ? a.pos[syms[k]].qty : f.qty;
+        assert_int_equal(qc_account_apply_fill(&a, &f, k, &e), QC_OK);
+        if (k % 2) qc_account_mark(&a, syms[k], f.price * 1.013);
+    }
+    a.pos[128].last_price = NAN; /* marked at its average cost */
+    double eq = a.cash, g = 0, v = 0;
+    size_t held = 0;
+    for (size_t s = 0; s < N; s++) {
+        const qc_position *p = &a.pos[s];
+        if (p->qty == 0) continue;
+        double x = p->qty * (isfinite(p->last_price) ? p->last_price : p->avg_cost);
+        eq += x, v += x, g += fabs(x), held++;
+    }
+    assert_int_equal(held, 5);
+    assert_int_equal(a.n_held, 5);
+    double eq2, g2, n2;
+    qc_account_snapshot(&a, &eq2, &g2, &n2);
+    double snap_eq = a.cash + v; /* the snapshot adds the cash last, qc_account_equity first */
+    assert_memory_equal(&snap_eq, &eq2, sizeof eq);
+    assert_memory_equal(&g, &g2, sizeof g);
+    assert_memory_equal(&v, &n2, sizeof v);
+    double eq3 = qc_account_equity(&a), g3 = qc_account_gross_exposure(&a);
+    assert_memory_equal(&eq, &eq3, sizeof eq);
+    assert_memory_equal(&g, &g3, sizeof g);
+    qc_account_free(&a);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_account_sums_over_held),
         cmocka_unit_test(test_next_open_and_close_fills), cmocka_unit_test(test_close_only_falls_back_to_close),
         cmocka_unit_test(test_no_lookahead),              cmocka_unit_test(test_limit_never_better),
         cmocka_unit_test(test_stop_trigger_and_gap),      cmocka_unit_test(test_stop_and_target_pessimistic),

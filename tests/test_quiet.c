@@ -160,6 +160,24 @@ static void one_symbol(qc_bars *b, size_t n) { seeded_symbol(b, n, 0x5EED); }
 static double g_participation = 1.0; /* of each bar's volume: small values make partial fills */
 static qc_backtest_result *g_recycle; /* handed to the next run (qc_backtest_opts.recycle) */
 
+static int g_stepped;       /* run through a session, one qc_kernel_event per event (the merge path) */
+static double g_loss_limit; /* risk.loss.max_daily: > 0 makes the kernel mark the risk engine every bar */
+
+/* The run one event at a time (qc_backtest_session: qc_kernel_event with index and presence
+ * arrays) rather than qc_backtest_run's qc_kernel_event_line. */
+static qc_err run_stepped(const qc_bars *const *series, const char *const *names, size_t n_sym,
+                          const qc_backtest_opts *o, qc_backtest_result *r, qc_error *err) {
+    qc_venue *v = NULL;
+    qc_backtest_session *ses = NULL;
+    qc_err rc = qc_backtest_venue_new(o, n_sym, &v, err);
+    if (!rc) rc = qc_backtest_session_new(series, names, n_sym, o, v, v, NULL, &ses, err);
+    while (!rc && qc_backtest_session_peek(ses) != INT64_MAX) rc = qc_backtest_session_step(ses, err);
+    if (!rc) rc = qc_backtest_session_finish(ses, r, err);
+    qc_backtest_session_free(ses);
+    qc_backtest_venue_free(o->venue.kind, v);
+    return rc;
+}
+
 static qc_backtest_result run(const qc_bars *const *series, const char *const *names, size_t n_sym,
                               const qc_strategy_def *sd, const char *fast, const char *slow, qc_fill_mode fill,
                               const qc_calendar *cal, int64_t interval_s) {
@@ -183,11 +201,13 @@ static qc_backtest_result run(const qc_bars *const *series, const char *const *n
     o.keep_symbol_curves = 1;
     qc_risk_limits lim;
     qc_risk_limits_init(&lim);
+    lim.max_daily_loss = g_loss_limit;
     qc_risk *risk = NULL;
     assert_int_equal(qc_risk_new(&lim, names, n_sym, 1, o.kernel.cash, &risk, &err), QC_OK);
     o.kernel.risk = risk;
     qc_backtest_result r;
-    qc_err rc = qc_backtest_run(series, names, n_sym, &o, &r, &err);
+    qc_err rc = g_stepped ? run_stepped(series, names, n_sym, &o, &r, &err)
+                          : qc_backtest_run(series, names, n_sym, &o, &r, &err);
     qc_risk_free(risk);
     if (rc) fail_msg("backtest: %s", err.msg);
     return r;
@@ -330,6 +350,42 @@ static void test_partial_buys_same_as_per_event(void **state) {
     for (size_t s = 0; s < N_SYM; s++) qc_bars_free(&bars[s]);
 }
 
+/* qc_backtest_run replays a universe on one timeline with qc_kernel_event_line (no index or presence
+ * arrays, the symbols the venue holds no orders for passed in runs); stepped through a session
+ * every event goes through qc_kernel_event: the two give the same run bit for bit, orders resting
+ * at nearly every event, with and without the risk engine's per-bar marks, next-open and close
+ * fills, partial fills, and with sma_cross's hook or on_bar at every event. */
+static void test_line_events_same_as_stepped(void **state) {
+    (void)state;
+    enum { N_SYM = 70 };
+    const qc_bars **series;
+    qc_synth_market *m = universe(N_SYM, 500, &series);
+    const qc_calendar *nyse = qc_calendar_get("NYSE", NULL);
+    const char *const *names = (const char *const *)m->symbols;
+    const qc_strategy_def *strats[2] = {&qc_strategy_sma_cross, &k_per_event};
+    const double limits[2] = {0, 1e9}, parts[2] = {1.0, 1e-5};
+    for (int k = 0; k < 16; k++) { /* the last 8: one symbol (its benchmark is computed as the run goes) */
+        const qc_strategy_def *sd = strats[k & 1];
+        g_loss_limit = limits[(k >> 1) & 1];
+        g_participation = parts[(k >> 2) & 1];
+        qc_fill_mode fill = k & 2 ? QC_FILL_CLOSE : QC_FILL_NEXT_OPEN;
+        size_t n_sym = k < 8 ? N_SYM : 1;
+        qc_backtest_result line = run(series, names, n_sym, sd, "fast=2", "slow=3", fill, nyse, 86400);
+        g_stepped = 1;
+        qc_backtest_result each = run(series, names, n_sym, sd, "fast=2", "slow=3", fill, nyse, 86400);
+        g_stepped = 0;
+        assert_true(line.n_trades > (n_sym > 1 ? 100u : 10u) || g_participation < 1);
+        assert_true(line.n_orders > (n_sym > 1 ? 1000u : 20u));
+        assert_same_run(&line, &each);
+        qc_backtest_result_free(&line);
+        qc_backtest_result_free(&each);
+    }
+    g_loss_limit = 0;
+    g_participation = 1.0;
+    free(series);
+    qc_synth_free(m);
+}
+
 /* A run that takes over an earlier result's arrays (qc_backtest_opts.recycle) gives what a fresh
  * run gives, whether the arrays fit (taken) or are too small (freed), and empties the old result. */
 static void test_recycled_result_arrays(void **state) {
@@ -443,6 +499,7 @@ int main(void) {
         cmocka_unit_test(test_universe_same_as_per_event),
         cmocka_unit_test(test_crowded_universe_same_as_per_event),
         cmocka_unit_test(test_partial_buys_same_as_per_event),
+        cmocka_unit_test(test_line_events_same_as_stepped),
         cmocka_unit_test(test_recycled_result_arrays),
         cmocka_unit_test(test_kernel_quiet_only_when_idle),
     };

@@ -442,6 +442,77 @@ static void test_pair_scan_equals_push(void **state) {
     free(x);
 }
 
+/* qc_sma_pair_scan_line (prefix sums over the whole series, the pair detached while the line holds
+ * the state) consumes the same values and gives the same comparisons as pushing one at a time, and
+ * an attached pair is in the very state the pushes leave: over the mixed stream (inexact values,
+ * NaN, infinities, windows too large for the line, long exact stretches) and over plain cents with
+ * flat stretches, for many window pairs, in calls of many lengths (some across chunk edges), with
+ * the pair attached after some calls and left detached across others. */
+static void pair_scan_line_equals_push(void) {
+    const size_t len = 60000;
+    const size_t pairs[][2] = {{1, 2}, {3, 7}, {10, 50}, {49, 50}, {5, 200}, {20, 1500}};
+    qc_error err = {0};
+    for (int kind = 0; kind < 2; kind++) {
+        double *x = scan_stream(len, 777 + (uint64_t)kind);
+        if (kind == 1) /* cents only, flat stretches */
+            for (size_t i = 0; i < len; i++) x[i] = isfinite(x[i]) && x[i] < 1e5 ? round(x[i] * 100) / 100 : 100.25;
+        uint64_t seed = 11;
+        for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+            qc_sma_pair one, scan;
+            qc_sma_line line = {0};
+            assert_int_equal(qc_sma_pair_init(&one, pairs[k][0], pairs[k][1], &err), QC_OK);
+            assert_int_equal(qc_sma_pair_init(&scan, pairs[k][0], pairs[k][1], &err), QC_OK);
+            int p1 = QC_SMA_UNDEFINED, c1 = QC_SMA_UNDEFINED, p2 = QC_SMA_UNDEFINED, c2 = QC_SMA_UNDEFINED;
+            size_t i = 0, crossings = 0;
+            while (i < len) {
+                size_t chunk = 1 + (size_t)(rng_unif(&seed) * (rng_unif(&seed) < 0.1 ? 3000 : 300));
+                size_t n = chunk < len - i ? chunk : len - i;
+                size_t got = qc_sma_pair_scan_line(&scan, &line, x, i, i + n, &p2, &c2);
+                assert_true(got >= 1 && got <= n);
+                for (size_t j = 0; j < got; j++) {
+                    qc_sma_pair_push(&one, x[i + j]);
+                    p1 = c1;
+                    c1 = qc_sma_pair_cmp(&one);
+                    int crossed = p1 != QC_SMA_UNDEFINED && c1 != QC_SMA_UNDEFINED && c1 != 0 && c1 != p1;
+                    if (j + 1 < got) assert_false(crossed);
+                    else if (got < n) assert_true(crossed);
+                    crossings += (size_t)crossed;
+                }
+                i += got;
+                assert_int_equal(p1, p2);
+                assert_int_equal(c1, c2);
+                if (rng_unif(&seed) < 0.3 || i == len) {
+                    qc_sma_pair_attach(&scan, &line, x, i);
+                    assert_int_equal(c1, qc_sma_pair_cmp(&scan));
+                    assert_same_pair(&one, &scan);
+                }
+            }
+            print_message("line, stream %d, fast %zu slow %zu: %zu crossings\n", kind, pairs[k][0], pairs[k][1],
+                          crossings);
+            assert_true(crossings > (pairs[k][1] < 1000 ? 50u : 0u));
+            qc_sma_line_free(&line);
+            qc_sma_pair_free(&one);
+            qc_sma_pair_free(&scan);
+        }
+        free(x);
+    }
+}
+
+/* ... on every conversion path this build and CPU have (scalar, SSE2, AVX2). */
+static void test_pair_scan_line_equals_push(void **state) {
+    (void)state;
+    int ran = 0;
+    for (int path = QC_SMA_LINE_SCALAR; path <= QC_SMA_LINE_AVX2; path++) {
+        if (!qc_sma_line_has(path)) continue;
+        qc_sma_line_force(path);
+        print_message("line conversion path %d\n", path);
+        pair_scan_line_equals_push();
+        ran++;
+    }
+    qc_sma_line_force(-1);
+    assert_true(ran >= 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init_and_warmup),
@@ -453,6 +524,7 @@ int main(void) {
         cmocka_unit_test(test_pair_equals_two_smas),
         cmocka_unit_test(test_flat_stretches_no_spurious_cross),
         cmocka_unit_test(test_pair_scan_equals_push),
+        cmocka_unit_test(test_pair_scan_line_equals_push),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

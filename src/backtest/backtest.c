@@ -196,11 +196,41 @@ static int one_timeline(const qc_bars *const *series, size_t n_sym) {
 /* The benchmark of events 1.. on one timeline, after the run: every symbol was bought at event 0,
  * so each value is the idle cash plus units x close, summed in symbol order as bench_update does. */
 static void bench_after(const bench_state *b, const qc_bars *const *series, size_t n_sym, double *out, size_t n) {
-    for (size_t e = 1; e < n; e++) out[e] = b->idle;
-    for (size_t s = 0; s < n_sym; s++) {
+    const double idle = b->idle, u0 = b->units[0], *c0 = series[0]->close;
+    for (size_t e = 1; e < n; e++) out[e] = idle + u0 * c0[e]; /* the first symbol with the idle cash: one pass less */
+    for (size_t s = 1; s < n_sym; s++) {
         const double *c = series[s]->close, u = b->units[s];
         for (size_t e = 1; e < n; e++) out[e] += u * c[e];
     }
+}
+
+/* record_quiet's curves for one held symbol of qty shares with closes c: the same operations
+ * (v = 0 + x, g = 0 + |x|), with nothing the stores could change reloaded. With bench (a
+ * one-symbol run) also the benchmark's values from the same closes, as bench_after computes them. */
+static void record_quiet_one(qc_backtest_result *r, double cash, double qty, const double *c, size_t from,
+                             size_t to, const bench_state *bench, run_sums *sums) {
+    double *eq = r->equity, *gross = r->gross, *net = r->net, *bm = bench ? r->benchmark : NULL;
+    const double idle = bench ? bench->idle : 0, u = bench ? bench->units[0] : 0;
+    size_t exposed = 0;
+    if (bm) {
+        for (size_t e = from; e < to; e++) {
+            double x = qty * c[e], v = 0.0 + x, g = 0.0 + fabs(x);
+            eq[e] = cash + v;
+            bm[e] = idle + u * c[e];
+            exposed += g > 0;
+        }
+    } else {
+        for (size_t e = from; e < to; e++) {
+            double x = qty * c[e], v = 0.0 + x, g = 0.0 + fabs(x);
+            eq[e] = cash + v;
+            exposed += g > 0;
+        }
+    }
+    for (size_t e = from; gross && e < to; e++) {
+        double x = qty * c[e];
+        gross[e] = 0.0 + fabs(x), net[e] = 0.0 + x;
+    }
+    sums->exposed += exposed;
 }
 
 /* The curves of the quiet events [from, to) the kernel passed: positions and cash are those after
@@ -208,17 +238,25 @@ static void bench_after(const bench_state *b, const qc_bars *const *series, size
  * what record() computes there, in the same order of operations (qc_account_snapshot over the held
  * symbols; turnover unchanged: nothing traded). */
 static qc_err record_quiet(qc_backtest_result *r, const qc_kernel *k, const qc_bars *const *series, size_t from,
-                           size_t to, const int64_t *stamps, run_sums *sums, size_t *held, qc_error *err) {
+                           size_t to, const int64_t *stamps, const bench_state *bench, run_sums *sums, size_t *held,
+                           qc_error *err) {
     const qc_account *a = qc_kernel_account(k);
     size_t nh = 0;
     for (size_t s = 0; s < r->n_symbols; s++)
         if (a->pos[s].qty != 0) held[nh++] = s;
     memcpy(r->ts + from, stamps + from, (to - from) * sizeof *stamps);
     if (nh == 0) { /* flat: the equity is the cash */
-        for (size_t e = from; e < to; e++) r->equity[e] = a->cash + 0.0;
+        const double eq = a->cash + 0.0;
+        for (size_t e = from; e < to; e++) r->equity[e] = eq;
         if (r->gross)
             for (size_t e = from; e < to; e++) r->gross[e] = 0, r->net[e] = 0;
     }
+    if (nh == 1) { /* one held symbol (a one-symbol run): the loop below, its values in registers */
+        record_quiet_one(r, a->cash, a->pos[held[0]].qty, series[held[0]]->close, from, to, bench, sums);
+        nh = 0;
+        bench = NULL; /* done */
+    }
+    for (size_t e = from; bench && e < to; e++) r->benchmark[e] = bench->idle + bench->units[0] * series[0]->close[e];
     for (size_t e = from; nh && e < to; e++) {
         double g = 0, v = 0;
         for (size_t j = 0; j < nh; j++) {
@@ -249,31 +287,33 @@ static qc_err replay_one_timeline(run_state *st, const qc_bars *const *series, s
     const int64_t *stamps = series[0]->ts;
     size_t n = series[0]->n, total = n * n_sym, every = total / 100 + 1, countdown = every;
     memset(st->has, 1, n_sym);
+    const bench_state *bench = n_sym == 1 ? &st->bench : NULL; /* one symbol: the benchmark as the run goes */
     for (size_t e = 0; e < n; e++) {
         /* quiet events (the strategy's span hook) pass in one call; event 0 starts the benchmark */
         size_t q = e ? qc_kernel_quiet(st->k, stamps, series, e, n) : e;
         if (q > e) {
-            qc_err rc = record_quiet(r, st->k, series, e, q, stamps, sums, st->held, err);
+            qc_err rc = record_quiet(r, st->k, series, e, q, stamps, bench, sums, st->held, err);
             if (rc) return rc;
             progress(o, (q - e) * n_sym, q * n_sym, total, every, &countdown);
             if (q == n) break;
             e = q;
         }
-        for (size_t s = 0; s < n_sym; s++) st->idx[s] = e;
         clk->t = stamps[e];
-        qc_err rc = qc_kernel_event(st->k, stamps[e], series, st->idx, st->has, err);
+        qc_err rc = qc_kernel_event_line(st->k, stamps[e], series, e, err);
         if (rc) return rc;
         record(r, a, e, stamps[e], sums);
         if (record_comparison(r, st->k, e)) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
-        if (e == 0) {
+        if (e == 0) { /* st->idx is all zeros */
             for (size_t s = 0; s < n_sym; s++) st->last[s] = series[s]->close[0];
             r->benchmark[0] = bench_update(&st->bench, series, st->idx, st->has, n_sym, o->kernel.cash, st->last);
+        } else if (bench) {
+            r->benchmark[e] = bench->idle + bench->units[0] * series[0]->close[e];
         }
         progress(o, n_sym, (e + 1) * n_sym, total, every, &countdown);
     }
     r->n = n;
     r->n_bar_events = total;
-    bench_after(&st->bench, series, n_sym, r->benchmark, n);
+    if (!bench) bench_after(&st->bench, series, n_sym, r->benchmark, n);
     return QC_OK;
 }
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fminmax.h"
+
 typedef struct {
     qc_order **o;
     size_t n, cap;
@@ -147,12 +149,14 @@ static double fill_ref(sim *v, qc_order *o, const qc_bars *h, size_t i) {
 /* Quantity a cash order buys at exec price: cash / (price * (1 + commission rate)). */
 static double cash_qty(const sim *v, const qc_order *o, double ref, const qc_bars *h, size_t ci) {
     double rate = qc_cost_commission_rate(&v->opt.costs), q = o->req.cash / (ref * (1 + rate)), prev = q;
+    int settles = v->opt.costs.impact_k > 0; /* without impact the price does not depend on the size */
     for (int it = 0; it < 3; it++) { /* impact grows with size: settle the price */
         qc_costs c;
         double px = qc_cost_apply(&v->opt.costs, o->req.side, prev, ref, h, ci, &c);
         q = o->req.cash / (px * (1 + rate));
         if (q > prev) q = prev;
         prev = q;
+        if (!settles && q > 0) break; /* the next steps would give px and q again */
     }
     if (v->opt.integer_shares) q = floor(q);
     /* The account will take q * px + commission from the cash; rounding in the division above can
@@ -180,15 +184,15 @@ static int fill_order(sim *v, qc_order *o, double ref, const qc_bars *h, size_t 
     }
     double want = o->req.qty - o->filled_qty;
     if (o->req.reduce_only) {
-        double allowed = o->req.side == QC_SELL ? fmax(v->pos[s], 0) : fmax(-v->pos[s], 0);
+        double allowed = o->req.side == QC_SELL ? qc_fmax(v->pos[s], 0) : qc_fmax(-v->pos[s], 0);
         if (allowed <= 0) {
             set_status(v, o, QC_OS_CANCELLED, h->ts[i]);
             v->st.cancelled++;
             return 0;
         }
-        want = fmin(want, allowed);
+        want = qc_fmin(want, allowed);
     }
-    double q = fmin(want, *cap);
+    double q = qc_fmin(want, *cap);
     if (!(q > 0)) return 0;
     qc_fill f = {o->id, s, o->req.side, q, 0, ref, h->ts[i], {0, 0, 0, 0}};
     f.price = qc_cost_apply(&v->opt.costs, o->req.side, q, ref, h, ci, &f.costs);

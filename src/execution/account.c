@@ -11,7 +11,11 @@
 qc_err qc_account_init(qc_account *a, size_t n_symbols, double cash, qc_error *err) {
     memset(a, 0, sizeof *a);
     a->pos = calloc(n_symbols ? n_symbols : 1, sizeof *a->pos);
-    if (!a->pos) return qc_err_set(err, QC_ERR_NOMEM, "out of memory for positions");
+    a->held = calloc(n_symbols / 64 + 1, sizeof *a->held);
+    if (!a->pos || !a->held) {
+        qc_account_free(a);
+        return qc_err_set(err, QC_ERR_NOMEM, "out of memory for positions");
+    }
     a->n_symbols = n_symbols;
     a->initial_cash = a->cash = cash;
     for (size_t s = 0; s < n_symbols; s++) a->pos[s].last_price = NAN;
@@ -20,6 +24,7 @@ qc_err qc_account_init(qc_account *a, size_t n_symbols, double cash, qc_error *e
 
 void qc_account_free(qc_account *a) {
     free(a->pos);
+    free(a->held);
     free(a->trades);
     memset(a, 0, sizeof *a);
 }
@@ -70,9 +75,13 @@ static qc_err apply_fill(qc_account *a, const qc_fill *f, size_t bar, qc_error *
 
 qc_err qc_account_apply_fill(qc_account *a, const qc_fill *f, size_t bar, qc_error *err) {
     if (f->symbol >= a->n_symbols) return apply_fill(a, f, bar, err);
-    int was = a->pos[f->symbol].qty != 0;
+    uint32_t s = f->symbol;
+    int was = a->pos[s].qty != 0;
     qc_err rc = apply_fill(a, f, bar, err);
-    a->n_held += (size_t)(a->pos[f->symbol].qty != 0) - (size_t)was;
+    int now = a->pos[s].qty != 0;
+    a->n_held += (size_t)now - (size_t)was;
+    uint64_t bit = UINT64_C(1) << (s % 64);
+    a->held[s / 64] = now ? a->held[s / 64] | bit : a->held[s / 64] & ~bit;
     return rc;
 }
 
@@ -119,11 +128,20 @@ void qc_account_mark(qc_account *a, uint32_t s, double price) {
 
 static double mark_of(const qc_position *p) { return isfinite(p->last_price) ? p->last_price : p->avg_cost; }
 
+/* The held symbols' words: bit j of word i is symbol 64 i + j, so visiting words and bits in order
+ * visits the held symbols in symbol order (sums add in the order of a loop over every symbol that
+ * skips flat ones). */
+#define HELD_WORDS(a) ((a)->n_symbols / 64 + 1)
+#define HELD_SYM(i, w) ((i) * 64 + (size_t)__builtin_ctzll(w))
+
 void qc_account_accrue_borrow(qc_account *a, double years) {
     if (a->borrow_rate <= 0) return;
     double short_notional = 0;
-    for (size_t s = 0; s < a->n_symbols; s++)
-        if (a->pos[s].qty < 0) short_notional += -a->pos[s].qty * mark_of(&a->pos[s]);
+    for (size_t i = 0; i < HELD_WORDS(a); i++)
+        for (uint64_t w = a->held[i]; w; w &= w - 1) {
+            const qc_position *p = &a->pos[HELD_SYM(i, w)];
+            if (p->qty < 0) short_notional += -p->qty * mark_of(p);
+        }
     double charge = short_notional * a->borrow_rate * years;
     a->cash -= charge;
     a->borrow_paid += charge;
@@ -131,19 +149,23 @@ void qc_account_accrue_borrow(qc_account *a, double years) {
 
 double qc_account_equity(const qc_account *a) {
     double e = a->cash;
-    for (size_t s = 0; s < a->n_symbols; s++)
-        if (a->pos[s].qty != 0) e += a->pos[s].qty * mark_of(&a->pos[s]);
+    for (size_t i = 0; i < HELD_WORDS(a); i++)
+        for (uint64_t w = a->held[i]; w; w &= w - 1) {
+            const qc_position *p = &a->pos[HELD_SYM(i, w)];
+            e += p->qty * mark_of(p);
+        }
     return e;
 }
 
 void qc_account_snapshot(const qc_account *a, double *equity, double *gross, double *net) {
     double g = 0, v = 0;
-    for (size_t s = 0; s < a->n_symbols; s++) {
-        if (a->pos[s].qty == 0) continue;
-        double x = a->pos[s].qty * mark_of(&a->pos[s]);
-        v += x;
-        g += fabs(x);
-    }
+    for (size_t i = 0; i < HELD_WORDS(a); i++)
+        for (uint64_t w = a->held[i]; w; w &= w - 1) {
+            const qc_position *p = &a->pos[HELD_SYM(i, w)];
+            double x = p->qty * mark_of(p);
+            v += x;
+            g += fabs(x);
+        }
     *equity = a->cash + v;
     *gross = g;
     *net = v;
@@ -151,8 +173,11 @@ void qc_account_snapshot(const qc_account *a, double *equity, double *gross, dou
 
 double qc_account_gross_exposure(const qc_account *a) {
     double g = 0;
-    for (size_t s = 0; s < a->n_symbols; s++)
-        if (a->pos[s].qty != 0) g += fabs(a->pos[s].qty * mark_of(&a->pos[s]));
+    for (size_t i = 0; i < HELD_WORDS(a); i++)
+        for (uint64_t w = a->held[i]; w; w &= w - 1) {
+            const qc_position *p = &a->pos[HELD_SYM(i, w)];
+            g += fabs(p->qty * mark_of(p));
+        }
     return g;
 }
 

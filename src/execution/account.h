@@ -49,6 +49,7 @@ typedef struct {
     size_t n_trades, cap_trades;
     double traded_notional; /* cumulative */
     size_t n_held;          /* symbols with a non-zero position */
+    uint64_t *held;         /* bit s set while symbol s has a non-zero position (sums visit only those) */
 } qc_account;
 
 qc_err qc_account_init(qc_account *a, size_t n_symbols, double cash, qc_error *err);

@@ -47,6 +47,7 @@ struct qc_kernel {
     qc_on_span_fn on_span;   /* the strategy's batch hook (qc_ctx_set_on_span), NULL = none */
     int span_always;         /* the hook holds while orders rest (qc_ctx_set_on_span_always) */
     size_t act_at;           /* on_bar runs from this event index on (the hook's answer while orders rest) */
+    int has_all;             /* has[] is all ones (qc_kernel_event_line set it; qc_kernel_event clears) */
     double comparison;      /* qc_ctx_set_comparison */
     const char *comparison_label;
 };
@@ -538,12 +539,8 @@ static void bars_in(qc_kernel *k, int64_t ts, const qc_bars *const *series, cons
     }
 }
 
-qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, const size_t *idx,
-                       const uint8_t *has, qc_error *err) {
-    (void)err; /* nothing here fails while histories are views; kept for venues that can */
-    k->now = ts; /* event time: the close of the bars in this event */
-    if (k->opts.risk) risk_new_day(k, ts);
-    bars_in(k, ts, series, idx, has);
+/* The rest of an event once its bars are in: borrow, on_bar, the queue, the venue's end, kills. */
+static void event_rest(qc_kernel *k, int64_t ts) {
     if (k->opts.borrow_rate > 0 && k->opts.periods_per_year > 0)
         qc_account_accrue_borrow(&k->acct, 1.0 / k->opts.periods_per_year);
     if (k->event_index >= k->act_at) { /* before act_at the span hook consumed this event's bars */
@@ -559,6 +556,78 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
     }
     if (k->opts.risk) risk_actions(k);
     k->event_index++;
+}
+
+qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, const size_t *idx,
+                       const uint8_t *has, qc_error *err) {
+    (void)err; /* nothing here fails while histories are views; kept for venues that can */
+    k->now = ts; /* event time: the close of the bars in this event */
+    if (k->opts.risk) risk_new_day(k, ts);
+    k->has_all = 0;
+    bars_in(k, ts, series, idx, has);
+    event_rest(k, ts);
+    return QC_OK;
+}
+
+/* Symbols s0..s1-1 take bar i (none of them busy at the venue): histories and marks. */
+static void line_marks(qc_kernel *k, int64_t ts, const qc_bars *const *series, size_t i, size_t s0, size_t s1) {
+    qc_bar_view *hist = k->hist;
+    qc_position *pos = k->acct.pos;
+    for (size_t s = s0; s < s1; s++) {
+        const qc_bars *b = series[s];
+        hist[s].src = b;
+        hist[s].n = i + 1;
+        double c = b->close[i];
+        if (isfinite(c)) pos[s].last_price = c;
+    }
+    if (k->risk_marks)
+        for (size_t s = s0; s < s1; s++) qc_risk_on_mark(k->opts.risk, (uint32_t)s, series[s]->close[i], ts);
+}
+
+/* The first symbol at or after s the venue holds orders for (n when none). */
+static size_t next_busy(const uint8_t *busy, size_t s, size_t n) {
+    while (s + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, busy + s, sizeof w);
+        if (w) return s + (size_t)__builtin_ctzll(w) / 8; /* little-endian: the lowest byte first */
+        s += 8;
+    }
+    while (s < n && !busy[s]) s++;
+    return s;
+}
+
+/* bars_in for an event at which every symbol has bar i: the same steps in the same order (for each
+ * symbol the venue's fills, then its marks), with the symbols the venue does not hold orders for
+ * passed in runs. */
+static void bars_in_line(qc_kernel *k, int64_t ts, const qc_bars *const *series, size_t i) {
+    qc_venue *v = k->venue;
+    size_t n = k->n_sym;
+    if (!k->has_all) {
+        memset(k->has, 1, n);
+        k->has_all = 1;
+    }
+    if (!v->active) {
+        line_marks(k, ts, series, i, 0, n);
+        return;
+    }
+    for (size_t s = 0; s < n;) {
+        size_t b = v->busy ? next_busy(v->busy, s, n) : s;
+        line_marks(k, ts, series, i, s, b);
+        if (b == n) break;
+        k->hist[b].src = series[b];
+        k->hist[b].n = i + 1;
+        v->vt->on_bar(v, (uint32_t)b, series[b], i);
+        line_marks(k, ts, series, i, b, b + 1);
+        s = b + 1;
+    }
+}
+
+qc_err qc_kernel_event_line(qc_kernel *k, int64_t ts, const qc_bars *const *series, size_t i, qc_error *err) {
+    (void)err;
+    k->now = ts;
+    if (k->opts.risk) risk_new_day(k, ts);
+    bars_in_line(k, ts, series, i);
+    event_rest(k, ts);
     return QC_OK;
 }
 

@@ -15,6 +15,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define FIXED_SCALE 1e8
 #define FIXED_MAX 1e7 /* |x| bound for the exact path: |x| * 1e8 < 2^51 for the rounding below */
@@ -379,3 +380,225 @@ size_t qc_sma_pair_scan(qc_sma_pair *p, const double *x, size_t n, int *prev, in
     *prev = a, *cmp = b;
     return i;
 }
+
+/* ---- the scan by prefix sums (qc_sma_line) ------------------------------------------------------
+ * P[t] is the sum of the fixed-point values of x[0..t] in wrapping 64-bit arithmetic, from any
+ * origin: only differences of P are used, and a window sum below 2^53 in magnitude comes out
+ * exact. A position qualifies when its value is an exact decimal with |q| <= qmax = (2^53 - 1) / ns:
+ * then every window sum over qualifying values is below 2^53 (the exact path's own limit, so
+ * pair_cmp compares the integer sums) and the products by ns and nf fit in int64. */
+
+void qc_sma_line_free(qc_sma_line *l) {
+    free(l->P);
+    *l = (qc_sma_line){0};
+}
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define LINE_SSE2 1
+#else
+#define LINE_SSE2 0
+#endif
+#if LINE_SSE2 && defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define LINE_AVX2 1
+#else
+#define LINE_AVX2 0
+#endif
+
+static int g_line_forced = -1; /* qc_sma_line_force */
+
+int qc_sma_line_has(int path) {
+    if (path == QC_SMA_LINE_SCALAR) return 1;
+    if (path == QC_SMA_LINE_SSE2) return LINE_SSE2;
+#if LINE_AVX2
+    if (path == QC_SMA_LINE_AVX2) {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") != 0;
+    }
+#endif
+    return 0;
+}
+
+void qc_sma_line_force(int path) { g_line_forced = path >= 0 && qc_sma_line_has(path) ? path : -1; }
+
+/* The conversion path: forced, else the best this CPU has (looked up once). */
+static int line_path(void) {
+    static int best = -1;
+    if (g_line_forced >= 0) return g_line_forced;
+    if (best < 0) best = qc_sma_line_has(QC_SMA_LINE_AVX2) ? QC_SMA_LINE_AVX2 : LINE_SSE2 ? QC_SMA_LINE_SSE2 : 0;
+    return best;
+}
+
+#if LINE_SSE2
+/* line_sums' test and to_fixed two values at a time (SSE2 is in every x86-64): q[j] for the leading
+ * values that qualify, stopping at the first pair with one that does not; returns how many. The
+ * same correctly rounded operations as the scalar test; the integer is read from the bits of
+ * y + 1.5 * 2^52 (|y| < 1e15 for a qualifying value, so that sum lies in [2^52, 2^53), where its
+ * bits minus the constant's are the integer r). */
+static size_t line_convert2(const double *x, size_t n, int64_t *q, double qmax) {
+    const __m128d scale = _mm_set1_pd(FIXED_SCALE), magic = _mm_set1_pd(ROUND_MAGIC), lim = _mm_set1_pd(FIXED_MAX);
+    const __m128d tiny = _mm_set1_pd(0x1p-50), qm = _mm_set1_pd(qmax);
+    const __m128d abs = _mm_castsi128_pd(_mm_set1_epi64x(INT64_MAX));
+    const __m128i mbits = _mm_castpd_si128(magic);
+    size_t j = 0;
+    for (; j + 2 <= n; j += 2) {
+        __m128d v = _mm_loadu_pd(x + j), y = _mm_mul_pd(v, scale), t = _mm_add_pd(y, magic), r = _mm_sub_pd(t, magic);
+        __m128d ok1 = _mm_cmplt_pd(_mm_and_pd(v, abs), lim);
+        __m128d ok2 = _mm_cmple_pd(_mm_and_pd(_mm_sub_pd(y, r), abs), _mm_mul_pd(_mm_and_pd(y, abs), tiny));
+        __m128d ok3 = _mm_cmple_pd(_mm_and_pd(r, abs), qm);
+        if (_mm_movemask_pd(_mm_and_pd(ok1, _mm_and_pd(ok2, ok3))) != 3) break;
+        _mm_storeu_si128((__m128i *)(void *)(q + j), _mm_sub_epi64(_mm_castpd_si128(t), mbits));
+    }
+    return j;
+}
+#endif
+
+#if LINE_AVX2
+/* line_convert2 four values at a time (AVX2, when the CPU has it): the same operations. */
+__attribute__((target("avx2"))) static size_t line_convert4(const double *x, size_t n, int64_t *q, double qmax) {
+    const __m256d scale = _mm256_set1_pd(FIXED_SCALE), magic = _mm256_set1_pd(ROUND_MAGIC);
+    const __m256d lim = _mm256_set1_pd(FIXED_MAX), tiny = _mm256_set1_pd(0x1p-50), qm = _mm256_set1_pd(qmax);
+    const __m256d abs = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
+    const __m256i mbits = _mm256_castpd_si256(magic);
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        __m256d v = _mm256_loadu_pd(x + j), y = _mm256_mul_pd(v, scale), t = _mm256_add_pd(y, magic);
+        __m256d r = _mm256_sub_pd(t, magic);
+        __m256d ok1 = _mm256_cmp_pd(_mm256_and_pd(v, abs), lim, _CMP_LT_OQ);
+        __m256d ok2 = _mm256_cmp_pd(_mm256_and_pd(_mm256_sub_pd(y, r), abs), _mm256_mul_pd(_mm256_and_pd(y, abs), tiny),
+                                    _CMP_LE_OQ);
+        __m256d ok3 = _mm256_cmp_pd(_mm256_and_pd(r, abs), qm, _CMP_LE_OQ);
+        if (_mm256_movemask_pd(_mm256_and_pd(ok1, _mm256_and_pd(ok2, ok3))) != 15) break;
+        _mm256_storeu_si256((__m256i *)(void *)(q + j), _mm256_sub_epi64(_mm256_castpd_si256(t), mbits));
+    }
+    return j;
+}
+#endif
+
+/* Appends prefix sums for x[from..to) after P[k] (k = from's index - 1); returns how many values
+ * qualified (stops at the first that does not). */
+static size_t line_sums(int64_t *P, size_t k, const double *x, size_t from, size_t to, double qmax) {
+    uint64_t acc = (uint64_t)P[k];
+    size_t t = from;
+#if LINE_SSE2
+    int path = line_path();
+    if (path != QC_SMA_LINE_SCALAR) { /* the values first, then their running sum over them in place */
+        size_t m = 0;
+#if LINE_AVX2
+        if (path == QC_SMA_LINE_AVX2) m = line_convert4(x + from, to - from, P + k + 1, qmax);
+#endif
+        m += line_convert2(x + from + m, to - from - m, P + k + 1 + m, qmax);
+        for (size_t j = 1; j <= m; j++) {
+            acc += (uint64_t)P[k + j];
+            P[k + j] = (int64_t)acc;
+        }
+        t += m, k += m;
+    }
+#endif
+    for (; t < to; t++) {
+        double y = x[t] * FIXED_SCALE, r = (y + ROUND_MAGIC) - ROUND_MAGIC;
+        if (!(fabs(x[t]) < FIXED_MAX && fabs(y - r) <= fabs(y) * 0x1p-50 && fabs(r) <= qmax)) break;
+        acc += (uint64_t)(int64_t)r;
+        P[++k] = (int64_t)acc;
+    }
+    return t - from;
+}
+
+static double line_qmax(size_t ns) { return (double)((EXACT_INT_LIM - 1) / (int64_t)ns); }
+
+/* Starts the line at position from when the pair's windows are exact and x[from - ns..from)
+ * qualify; 0 when it cannot (the pair scans). */
+static int line_enter(qc_sma_pair *p, qc_sma_line *l, const double *x, size_t from, int cmp) {
+    const size_t ns = p->ns;
+    if (from < l->retry_at || ns >= 1024 || p->count != from || p->count < ns || p->inexact_s || p->float_s ||
+        p->float_f || cmp == QC_SMA_UNDEFINED)
+        return 0;
+    if (!l->P && !(l->P = malloc((ns + 1 + QC_SMA_LINE_CHUNK) * sizeof *l->P))) return 0;
+    l->P[0] = 0;
+    size_t ok = line_sums(l->P, 0, x, from - ns, from, line_qmax(ns));
+    if (ok < ns) { /* a value too large for the line is in the window: wait until it has left */
+        l->retry_at = from + ok + 1;
+        return 0;
+    }
+    l->base = l->end = from;
+    l->on = 1;
+    return 1;
+}
+
+/* Extends the chunk's sums up to `to` (> l->end), moving to the next chunk when this one is full;
+ * 0 when the value at l->end does not qualify. */
+static int line_extend(const qc_sma_pair *p, qc_sma_line *l, const double *x, size_t to) {
+    const size_t ns = p->ns;
+    if (l->end == l->base + QC_SMA_LINE_CHUNK) { /* keep the last ns + 1 sums, start the next chunk */
+        memmove(l->P, l->P + QC_SMA_LINE_CHUNK, (ns + 1) * sizeof *l->P);
+        l->base = l->end;
+    }
+    size_t stop = l->base + QC_SMA_LINE_CHUNK < to ? l->base + QC_SMA_LINE_CHUNK : to;
+    size_t got = line_sums(l->P, l->end - l->base + ns, x, l->end, stop, line_qmax(ns));
+    l->end += got;
+    return got > 0;
+}
+
+void qc_sma_pair_attach(qc_sma_pair *p, qc_sma_line *l, const double *x, size_t count) {
+    if (!l->on) return;
+    l->on = 0;
+    const size_t ns = p->ns, nf = p->nf;
+    int64_t is = 0, ifa = 0;
+    for (size_t j = count - ns; j < count; j++) { /* every one qualified: exact, small */
+        int ok;
+        int64_t q = to_fixed(x[j], &ok);
+        p->ring[j % ns] = x[j];
+        p->qring[j % ns] = q;
+        p->inexact[j % ns] = 0;
+        is += q;
+        if (j >= count - nf) ifa += q;
+    }
+    /* the float sums stayed off (exact windows), their counters untouched, as pair_push leaves them */
+    p->isum_s = is, p->isum_f = ifa, p->inexact_s = p->inexact_f = 0, p->float_s = p->float_f = 0;
+    p->count = count, p->head = count % ns;
+    p->run = run_after(x, count, 0.0, 0); /* the run back to x[0] at most, as pushes from a zero ring count it */
+}
+
+/* The line's steps from position *at up to `to` (<= l->end): stops right after a crossing
+ * (returns 1). */
+static int line_steps(const qc_sma_pair *p, const qc_sma_line *l, size_t *at, size_t to, int *prev, int *cmp) {
+    const size_t ns = p->ns, nf = p->nf;
+    const int64_t ins = (int64_t)ns, inf = (int64_t)nf;
+    const int64_t *P = l->P + (*at - l->base + ns + 1); /* P[j] = prefix sum at position *at + j */
+    const int64_t *Ps = P - ns, *Pf = P - nf;            /* at positions *at + j - ns, *at + j - nf */
+    const size_t n = to - *at;
+    int b = *cmp, bo = *prev, crossed = 0;
+    size_t j = 0;
+    while (j < n) {
+        uint64_t pt = (uint64_t)P[j];
+        int64_t s = (int64_t)(pt - (uint64_t)Ps[j]), f = (int64_t)(pt - (uint64_t)Pf[j]);
+        j++;
+        int64_t lhs = f * ins, rhs = s * inf;
+        int nb = (lhs > rhs) - (lhs < rhs);
+        bo = b;
+        b = nb;
+        if (nb != 0 && nb != bo) {
+            crossed = 1;
+            break;
+        }
+    }
+    *at += j, *prev = bo, *cmp = b;
+    return crossed;
+}
+
+size_t qc_sma_pair_scan_line(qc_sma_pair *p, qc_sma_line *l, const double *x, size_t from, size_t to, int *prev,
+                             int *cmp) {
+    size_t at = from;
+    if (!l->on && !line_enter(p, l, x, from, *cmp)) return qc_sma_pair_scan(p, x + from, to - from, prev, cmp);
+    while (at < to) {
+        if (at == l->end && !line_extend(p, l, x, to)) { /* x[at] does not qualify: the pair takes over */
+            qc_sma_pair_attach(p, l, x, at);
+            l->retry_at = at + p->ns + 1;
+            return at - from + qc_sma_pair_scan(p, x + at, to - at, prev, cmp);
+        }
+        if (line_steps(p, l, &at, l->end < to ? l->end : to, prev, cmp)) break;
+    }
+    return at - from;
+}
+

@@ -72,6 +72,36 @@ int qc_sma_pair_cmp(const qc_sma_pair *p);
  * (n when no crossing); the same as pushing them one at a time. */
 size_t qc_sma_pair_scan(qc_sma_pair *p, const double *x, size_t n, int *prev, int *cmp);
 
+/* The scan over a whole series by prefix sums (the crossover strategy's quiet stretches). While
+ * the windows hold exact decimals small enough that no window sum can reach 2^53, the comparison at
+ * value t is the sign of (P[t] - P[t-nf]) ns - (P[t] - P[t-ns]) nf over prefix sums P of the
+ * fixed-point values, which the line keeps for a chunk of the series at a time: no ring, and no
+ * per-value test but the crossing's. The pair is then left behind (detached) until
+ * qc_sma_pair_attach brings it to the state the pushes would have left. */
+typedef struct {
+    int64_t *P;         /* prefix sums of positions base - ns - 1 .. base + QC_SMA_LINE_CHUNK - 1 */
+    size_t base, end;   /* P holds positions [base, end) of the chunk (and the ns + 1 before base) */
+    size_t retry_at;    /* no new attempt before this position (a value there did not qualify) */
+    int on;             /* the pair is detached: the line holds the state */
+} qc_sma_line;
+#define QC_SMA_LINE_CHUNK 128
+void qc_sma_line_free(qc_sma_line *l);
+/* qc_sma_pair_scan(p, x + from, to - from, prev, cmp) for a pair that was fed x[0..from) (its
+ * count is from, or the line holds it at from): the same values consumed and comparisons. The pair
+ * may be detached afterwards; QC_ERR_NOMEM is never returned: without memory the pair scans. */
+size_t qc_sma_pair_scan_line(qc_sma_pair *p, qc_sma_line *l, const double *x, size_t from, size_t to, int *prev,
+                             int *cmp);
+/* Attaches the pair when the line holds it (fed x[0..count)): afterwards the pair's state is
+ * exactly what pushing x[0..count) one at a time leaves. Call before any other use of the pair. */
+void qc_sma_pair_attach(qc_sma_pair *p, qc_sma_line *l, const double *x, size_t count);
+/* The line's conversion paths (every one gives the same bits): the scalar steps, two values at a
+ * time with SSE2 (every x86-64 build), four with AVX2 (chosen at run time when the CPU has it). */
+enum { QC_SMA_LINE_SCALAR = 0, QC_SMA_LINE_SSE2 = 1, QC_SMA_LINE_AVX2 = 2 };
+/* Whether this build and CPU can run path. */
+int qc_sma_line_has(int path);
+/* For tests: force a path this CPU has, or -1 for the automatic choice. */
+void qc_sma_line_force(int path);
+
 /* Batch form over an array: out[i] = mean(x[i-n+1..i]), NaN for i < n-1 (all NaN when n == 0).
  * Bit for bit equal to the stream. */
 void qc_sma_batch(const double *x, size_t len, size_t n, double *out);

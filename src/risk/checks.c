@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/fminmax.h"
 #include "risk/risk_int.h"
 
 /* Limits are compared with a relative tolerance of 1e-9, so that a value equal to its limit up to
@@ -82,7 +83,7 @@ static void make_ctx(const qc_risk *r, const qc_risk_order *o, int64_t now, cctx
     c->open_buy = s->open_buy + (o->side == QC_BUY ? o->qty - release : 0);
     c->open_sell = s->open_sell + (o->side == QC_SELL ? o->qty - release : 0);
     double bl = s->qty + c->open_buy, bs = s->qty - c->open_sell;
-    c->wgross = fmax(fabs(bl), fabs(bs)) * c->val;
+    c->wgross = qc_fmax(fabs(bl), fabs(bs)) * c->val;
     c->nlong = bl * c->val;
     c->nshort = bs * c->val;
     c->dup_key = 0;

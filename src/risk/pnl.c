@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/fminmax.h"
 #include "risk/risk_int.h"
 
 void qc_risk__sym_refresh(qc_risk *r, risk_sym *s) {
@@ -15,7 +16,7 @@ void qc_risk__sym_refresh(qc_risk *r, risk_sym *s) {
     double un = s->qty != 0 && s->mark > 0 ? s->qty * (s->mark - s->avg_cost) : 0;
     double g = fabs(s->qty) * v, n = s->qty * v;
     double bl = s->qty + s->open_buy, bs = s->qty - s->open_sell;
-    double w = fmax(fabs(bl), fabs(bs)) * v, nl = bl * v, ns = bs * v;
+    double w = qc_fmax(fabs(bl), fabs(bs)) * v, nl = bl * v, ns = bs * v;
     r->unreal += un - s->unreal;
     r->gross += g - s->gross;
     r->net += n - s->net;
@@ -43,10 +44,10 @@ static double apply_qty(double *qty, double *avg, double sq, double price) {
         *qty = nq;
         return 0;
     }
-    double closed = fmin(fabs(sq), fabs(q));
+    double closed = qc_fmin(fabs(sq), fabs(q));
     double realized = closed * (price - *avg) * (q > 0 ? 1.0 : -1.0);
     double nq = q + sq;
-    if (fabs(nq) <= 1e-12 * fmax(fabs(q), fabs(sq))) nq = 0; /* fractional dust is flat */
+    if (fabs(nq) <= 1e-12 * qc_fmax(fabs(q), fabs(sq))) nq = 0; /* fractional dust is flat */
     if (nq == 0) *avg = 0;
     else if ((nq > 0) != (q > 0)) *avg = price; /* crossed zero: the rest opens here */
     *qty = nq;

@@ -7,8 +7,9 @@
  * together share equally; with one symbol a buy is for all the cash. The SMAs are compensated and
  * re-summed (features/rolling.h), so equal averages on flat prices never fake a crossover.
  * Between crossings nothing happens, so in a replay's quiet stretches (kernel.h, qc_kernel_quiet)
- * each symbol scans ahead to its next crossing in one call (qc_sma_pair_scan) and on_bar runs only
- * at crossings; a symbol's state may then be ahead of the event, which on_bar allows for. */
+ * each symbol scans ahead to its next crossing in one call (qc_sma_pair_scan_line: prefix sums over
+ * the series while its windows are exact decimals) and on_bar runs only at crossings; a symbol's
+ * state may then be ahead of the event, which on_bar allows for. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@ static const qc_param_spec k_params[] = {
 
 typedef struct {
     qc_sma_pair sma;             /* SMA(fast) and SMA(slow) over one ring */
+    qc_sma_line line;            /* the span hook's scan by prefix sums (holds the state while detached) */
+    const double *xs;            /* the closes the line scanned (the span's series) */
     int prev_cmp, cmp;           /* sign of fast - slow at the last two bars pushed, QC_SMA_UNDEFINED until defined */
     size_t seen;                 /* bars pushed: may run ahead of the event in a quiet stretch */
     int pending;                 /* the last bar pushed is a crossing that on_bar has not handled yet */
@@ -52,6 +55,7 @@ static void sc_free(void *state) {
     sc_state *st = state;
     for (size_t s = 0; st->sym && s < st->n_sym; s++) {
         qc_sma_pair_free(&st->sym[s].sma);
+        qc_sma_line_free(&st->sym[s].line);
     }
     free(st->sym);
     free(st->heap);
@@ -129,6 +133,7 @@ static void note_buy(sc_state *st, uint32_t s) {
  * unless a quiet stretch already did; a symbol ahead of the event had no crossing here. */
 static int crossing_now(sym_state *y, const qc_ctx *ctx, uint32_t s, size_t len) {
     if (y->seen + 1 == len) {
+        qc_sma_pair_attach(&y->sma, &y->line, y->xs, y->seen); /* the pair takes over from the line */
         qc_sma_pair_push(&y->sma, qc_ctx_close(ctx, s, 0));
         y->seen = len;
         y->prev_cmp = y->cmp;
@@ -226,8 +231,8 @@ static void sc_on_bar(void *state, qc_ctx *ctx) {
 static void scan_symbol(sc_state *st, uint32_t s, const qc_span *span) {
     sym_state *y = &st->sym[s];
     if (!y->pending && y->seen < span->to) {
-        size_t k = qc_sma_pair_scan(&y->sma, span->series[s]->close + y->seen, span->to - y->seen, &y->prev_cmp,
-                                    &y->cmp);
+        y->xs = span->series[s]->close;
+        size_t k = qc_sma_pair_scan_line(&y->sma, &y->line, y->xs, y->seen, span->to, &y->prev_cmp, &y->cmp);
         y->seen += k;
         y->pending = y->cmp != QC_SMA_UNDEFINED && y->prev_cmp != QC_SMA_UNDEFINED && y->cmp != 0 &&
                      y->cmp != y->prev_cmp;
