@@ -48,6 +48,7 @@ struct qc_kernel {
     int span_always;         /* the hook holds while orders rest (qc_ctx_set_on_span_always) */
     size_t act_at;           /* on_bar runs from this event index on (the hook's answer while orders rest) */
     int has_all;             /* has[] is all ones (qc_kernel_event_line set it; qc_kernel_event clears) */
+    const qc_bars *const *line_src; /* every hist[s].src is line_src[s] (the last line event's series) */
     double comparison;      /* qc_ctx_set_comparison */
     const char *comparison_label;
 };
@@ -564,21 +565,34 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
     k->now = ts; /* event time: the close of the bars in this event */
     if (k->opts.risk) risk_new_day(k, ts);
     k->has_all = 0;
+    k->line_src = NULL;
     bars_in(k, ts, series, idx, has);
     event_rest(k, ts);
     return QC_OK;
 }
 
-/* Symbols s0..s1-1 take bar i (none of them busy at the venue): histories and marks. */
+/* Symbols s0..s1-1 take bar i (none of them busy at the venue): histories and marks. The account
+ * marks only the held symbols: a flat symbol's last_price is read by nothing (equity, exposure and
+ * the open positions visit held symbols; a fill sets the price before the symbol is held), so
+ * leaving it behind changes no result. Histories keep their src while the line's series array
+ * stays the same (k->line_src): only n moves. */
 static void line_marks(qc_kernel *k, int64_t ts, const qc_bars *const *series, size_t i, size_t s0, size_t s1) {
     qc_bar_view *hist = k->hist;
+    if (k->line_src == series)
+        for (size_t s = s0; s < s1; s++) hist[s].n = i + 1;
+    else
+        for (size_t s = s0; s < s1; s++) hist[s].src = series[s], hist[s].n = i + 1;
     qc_position *pos = k->acct.pos;
-    for (size_t s = s0; s < s1; s++) {
-        const qc_bars *b = series[s];
-        hist[s].src = b;
-        hist[s].n = i + 1;
-        double c = b->close[i];
-        if (isfinite(c)) pos[s].last_price = c;
+    const uint64_t *held = k->acct.held;
+    for (size_t wi = s0 / 64; s0 < s1 && wi <= (s1 - 1) / 64; wi++) {
+        uint64_t w = held[wi];
+        if (wi == s0 / 64) w &= ~UINT64_C(0) << (s0 % 64);
+        if (wi == (s1 - 1) / 64 && (s1 % 64)) w &= ~(~UINT64_C(0) << (s1 % 64));
+        for (; w; w &= w - 1) {
+            size_t s = wi * 64 + (size_t)__builtin_ctzll(w);
+            double c = series[s]->close[i];
+            if (isfinite(c)) pos[s].last_price = c;
+        }
     }
     if (k->risk_marks)
         for (size_t s = s0; s < s1; s++) qc_risk_on_mark(k->opts.risk, (uint32_t)s, series[s]->close[i], ts);
@@ -608,6 +622,7 @@ static void bars_in_line(qc_kernel *k, int64_t ts, const qc_bars *const *series,
     }
     if (!v->active) {
         line_marks(k, ts, series, i, 0, n);
+        k->line_src = series;
         return;
     }
     for (size_t s = 0; s < n;) {
@@ -620,6 +635,7 @@ static void bars_in_line(qc_kernel *k, int64_t ts, const qc_bars *const *series,
         line_marks(k, ts, series, i, b, b + 1);
         s = b + 1;
     }
+    k->line_src = series;
 }
 
 qc_err qc_kernel_event_line(qc_kernel *k, int64_t ts, const qc_bars *const *series, size_t i, qc_error *err) {
@@ -669,6 +685,7 @@ size_t qc_kernel_quiet(qc_kernel *k, const int64_t *ts, const qc_bars *const *se
     if (stop <= from) return from;
     if (stop > to) stop = to;
     /* the state qc_kernel_event leaves after event stop - 1: the latest finite close is the mark */
+    k->line_src = NULL;
     for (size_t s = 0; s < k->n_sym; s++) {
         const double *c = series[s]->close;
         k->has[s] = 1;
