@@ -208,6 +208,9 @@ static int fill_order(sim *v, qc_order *o, double ref, const qc_bars *h, size_t 
 
 static int is_stop(const qc_order *o) { return o->req.type == QC_ORD_STOP || o->req.type == QC_ORD_STOP_LIMIT; }
 
+/* The matching pass an order belongs to: 0 market, 1 stop (or stop-limit), 2 limit. */
+static int order_class(const qc_order *o) { return o->req.type == QC_ORD_MARKET ? 0 : is_stop(o) ? 1 : 2; }
+
 /* Counts bars where a stop and a limit of the symbol could both fill (the pessimistic-path case). */
 static void count_both(sim *v, const book *b, const qc_bars *h, size_t i) {
     int stop_hit = 0, limit_hit = 0;
@@ -252,12 +255,15 @@ static void v_on_bar(qc_venue *base, uint32_t s, const qc_bars *h, size_t i) {
     if (b->n == 0) return;
     double vol = h->volume[i];
     double cap = v->opt.participation > 0 && isfinite(vol) && vol > 0 ? v->opt.participation * vol : INFINITY;
-    count_both(v, b, h, i);
+    unsigned kinds = 0; /* bit c: the book holds an order of class c (0 market, 1 stop, 2 limit) */
+    for (size_t k = 0; k < b->n; k++) kinds |= 1u << order_class(b->o[k]);
+    if ((kinds & 6u) == 6u) count_both(v, b, h, i); /* a stop and a limit: both could fill */
     size_t ci = v->opt.fill == QC_FILL_CLOSE || i == 0 ? i : i - 1; /* history known at the fill */
     for (int pass = 0; pass < 3; pass++) { /* market, then stops, then limits: the pessimistic path */
+        if (!(kinds >> pass & 1u)) continue; /* no order of this class (fills add none to the book) */
         for (size_t k = 0; k < b->n; k++) {
             qc_order *o = b->o[k];
-            int cls = o->req.type == QC_ORD_MARKET ? 0 : is_stop(o) ? 1 : 2;
+            int cls = order_class(o);
             if (cls != pass || !qc_order_is_open(o) || o->created_ts >= h->ts[i]) continue;
             double ref = fill_ref(v, o, h, i);
             if (isfinite(ref)) fill_order(v, o, ref, h, i, o->req.type == QC_ORD_MARKET ? ci : i, &cap);

@@ -159,9 +159,10 @@ double qc_account_equity(const qc_account *a) {
 
 void qc_account_snapshot(const qc_account *a, double *equity, double *gross, double *net) {
     double g = 0, v = 0;
-    for (size_t i = 0; i < HELD_WORDS(a); i++)
+    const qc_position *base = a->pos;
+    for (size_t i = 0, nw = HELD_WORDS(a); i < nw; i++, base += 64)
         for (uint64_t w = a->held[i]; w; w &= w - 1) {
-            const qc_position *p = &a->pos[HELD_SYM(i, w)];
+            const qc_position *p = base + __builtin_ctzll(w);
             double x = p->qty * mark_of(p);
             v += x;
             g += fabs(x);

@@ -33,9 +33,13 @@ typedef struct {
 } sym_state;
 
 typedef struct {
-    size_t ev;  /* event index of the crossing */
-    uint32_t s;
+    uint64_t key; /* event index of the crossing << 32 | symbol: orders by (event, symbol) in one compare */
 } cross_at;
+
+/* (event index, symbol) as a heap key; event indices fit in 32 bits (sc_on_span declines longer spans). */
+static cross_at cross_key(size_t ev, uint32_t s) { return (cross_at){(uint64_t)ev << 32 | s}; }
+static size_t cross_ev(cross_at c) { return (size_t)(c.key >> 32); }
+static uint32_t cross_sym(cross_at c) { return (uint32_t)c.key; }
 
 typedef struct {
     size_t n_sym;
@@ -173,7 +177,7 @@ static void act(sc_state *st, qc_ctx *ctx, uint32_t s, double *per_buy) {
 
 /* ---- the pending-crossing heap, least (event, symbol) on top ---- */
 
-static int before(cross_at a, cross_at b) { return a.ev < b.ev || (a.ev == b.ev && a.s < b.s); }
+static int before(cross_at a, cross_at b) { return a.key < b.key; }
 
 static void heap_push(sc_state *st, cross_at c) {
     size_t i = st->n_heap++;
@@ -218,8 +222,8 @@ static void sc_on_bar(void *state, qc_ctx *ctx) {
     }
     /* one timeline, prepared by the hook: only the crossings due now, in symbol order */
     double per_buy = NAN;
-    while (st->n_heap && st->heap[0].ev < len) {
-        uint32_t s = heap_pop(st).s;
+    while (st->n_heap && cross_ev(st->heap[0]) < len) {
+        uint32_t s = cross_sym(heap_pop(st));
         sym_state *y = &st->sym[s];
         if (!crossing_now(y, ctx, s, len)) continue; /* (a crossing of an event on_bar missed: as on_bar_all) */
         st->due[st->n_due++] = s;
@@ -236,7 +240,7 @@ static void scan_symbol(sc_state *st, uint32_t s, const qc_span *span) {
         y->seen += k;
         y->pending = y->cmp != QC_SMA_UNDEFINED && y->prev_cmp != QC_SMA_UNDEFINED && y->cmp != 0 &&
                      y->cmp != y->prev_cmp;
-        if (y->pending) heap_push(st, (cross_at){y->seen - 1, s});
+        if (y->pending) heap_push(st, cross_key(y->seen - 1, s));
     }
 }
 
@@ -247,11 +251,15 @@ static void scan_symbol(sc_state *st, uint32_t s, const qc_span *span) {
 static size_t sc_on_span(void *state, qc_ctx *ctx, const qc_span *span) {
     (void)ctx;
     sc_state *st = state;
+    if (span->to > UINT32_MAX) { /* event indices beyond the heap key's 32 bits: on_bar at every event */
+        st->hooked = 0;
+        return span->from;
+    }
     if (!st->hooked || span->to != st->span_to) {
         st->n_heap = 0;
         for (uint32_t s = 0; s < st->n_sym; s++) {
             sym_state *y = &st->sym[s];
-            if (y->pending) heap_push(st, (cross_at){y->seen - 1, s});
+            if (y->pending) heap_push(st, cross_key(y->seen - 1, s));
             else scan_symbol(st, s, span);
         }
         st->hooked = 1;
@@ -260,7 +268,7 @@ static size_t sc_on_span(void *state, qc_ctx *ctx, const qc_span *span) {
         for (size_t j = 0; j < st->n_due; j++) scan_symbol(st, st->due[j], span);
     }
     st->n_due = 0;
-    return st->n_heap && st->heap[0].ev < span->to ? st->heap[0].ev : span->to;
+    return st->n_heap && cross_ev(st->heap[0]) < span->to ? cross_ev(st->heap[0]) : span->to;
 }
 
 static qc_err sc_init_all(void *state, const qc_params *p, const qc_ctx *ctx, qc_error *err) {
