@@ -636,101 +636,6 @@ static void test_property_no_order_over_a_limit(void **state) {
 #undef RND
 }
 
-/* With every order-wide limit off, qc_risk_check runs only the kill switch and the symbol's own
- * checks: the same verdicts (check, limit, value, scope) as the full suite in qc_risk_explain, and
- * the same reservations and totals as an engine that also has one order-wide limit on (far away, so
- * it never refuses) and so runs the whole chain, over random orders, symbol settings and switches. */
-static void test_symbol_checks_only_agree(void **state) {
-    (void)state;
-    uint64_t x = 777;
-#define RND() urand(&x)
-    for (int rep = 0; rep < 12; rep++) {
-        qc_risk_limits l, far;
-        qc_risk_limits_init(&l);
-        if (rep % 2) l.lot_size = 10, l.tick_size = 0.05;
-        if (rep % 3) l.max_long_qty = 300 + 500 * RND(), l.max_short_qty = 200 + 500 * RND();
-        far = l;
-        far.max_order_qty = 1e12; /* on, never binding: the full chain */
-        qc_risk *r = mk(&l, 1e6), *g = mk(&far, 1e6);
-        qc_error err = {0};
-        for (int i = 0; i < 4000; i++) {
-            int64_t now = (int64_t)i * MS;
-            if (RND() < 0.01) { /* a symbol's settings or a switch change */
-                uint32_t s = (uint32_t)(RND() * 4);
-                qc_risk_symbol_cfg c;
-                qc_risk_symbol_cfg_init(&c);
-                c.restricted = RND() < 0.3;
-                if (RND() < 0.5) c.lot_size = RND() < 0.5 ? 1 : 5;
-                if (RND() < 0.5) c.max_long_qty = 100 + 400 * RND();
-                c.sector = -1;
-                assert_int_equal(qc_risk_set_symbol(r, s, &c, &err), QC_OK);
-                assert_int_equal(qc_risk_set_symbol(g, s, &c, &err), QC_OK);
-                qc_risk_scope sc = RND() < 0.5 ? QC_RISK_SCOPE_SYMBOL : QC_RISK_SCOPE_GLOBAL;
-                if (RND() < 0.5) {
-                    qc_risk_kill(r, sc, s, "test", now, &err);
-                    qc_risk_kill(g, sc, s, "test", now, &err);
-                } else {
-                    qc_risk_release(r, sc, s, &err);
-                    qc_risk_release(g, sc, s, &err);
-                }
-            }
-            uint32_t sym = (uint32_t)(RND() * 4);
-            qc_side side = RND() < 0.5 ? QC_BUY : QC_SELL;
-            qc_risk_order o = ord(sym, side, RND() < 0.5 ? floor(1 + 400 * RND()) : 1 + 400 * RND(), 0);
-            o.reduce_only = RND() < 0.2;
-            qc_risk_position p;
-            qc_risk_position_get(r, o.symbol, &p);
-            double u = RND();
-            if (u < 0.3 && p.mark > 0) {
-                o.type = QC_ORD_LIMIT;
-                o.limit_price = round(p.mark * (0.9 + 0.2 * RND()) * 1000) / 1000;
-            } else if (u < 0.4 && p.mark > 0) {
-                o.type = QC_ORD_STOP;
-                o.stop_price = round(p.mark * (0.9 + 0.2 * RND()) * 100) / 100;
-            }
-            qc_risk_verdict ex[QC_RISK_CHK__COUNT], v, w;
-            qc_risk_explain(r, &o, now, ex);
-            qc_err rc = qc_risk_check(r, &o, now, &v), rg = qc_risk_check(g, &o, now, &w);
-            assert_int_equal(ex[0].check, v.check);
-            assert_int_equal(rc, rg);
-            assert_int_equal(v.check, w.check);
-            assert_int_equal(v.scope, w.scope);
-            assert_true((v.limit == w.limit || (isnan(v.limit) && isnan(w.limit))) &&
-                        (v.value == w.value || (isnan(v.value) && isnan(w.value))));
-            if (!rc && RND() < 0.6) {
-                double q = RND() < 0.5 ? o.qty : floor(o.qty / 2), m = p.mark > 0 ? p.mark : 10;
-                if (q > 0) {
-                    qc_risk_on_fill(r, 0, o.symbol, o.side, q, m, 0, 1, now);
-                    qc_risk_on_fill(g, 0, o.symbol, o.side, q, m, 0, 1, now);
-                }
-                if (q < o.qty) {
-                    qc_risk_order_done(r, o.symbol, o.side, o.qty - q);
-                    qc_risk_order_done(g, o.symbol, o.side, o.qty - q);
-                }
-            }
-            if (RND() < 0.05) {
-                double m = 5 + 200 * RND();
-                qc_risk_on_mark(r, sym, m, now);
-                qc_risk_on_mark(g, sym, m, now);
-            }
-        }
-        for (uint32_t s = 0; s < 4; s++) {
-            qc_risk_position a, b;
-            qc_risk_position_get(r, s, &a);
-            qc_risk_position_get(g, s, &b);
-            assert_true(a.qty == b.qty && a.open_buy == b.open_buy && a.open_sell == b.open_sell);
-        }
-        qc_risk_pnl a, b;
-        qc_risk_pnl_get(r, -1, &a);
-        qc_risk_pnl_get(g, -1, &b);
-        assert_true(a.gross_with_orders == b.gross_with_orders && a.net_long_with_orders == b.net_long_with_orders &&
-                    a.realized == b.realized && a.unrealized == b.unrealized);
-        qc_risk_free(r);
-        qc_risk_free(g);
-    }
-#undef RND
-}
-
 static void test_kill_switch_survives_restart(void **state) {
     (void)state;
     char dir[64], path[128];
@@ -907,7 +812,6 @@ int main(void) {
         cmocka_unit_test(test_pnl),
         cmocka_unit_test(test_pnl_incremental_matches_resync),
         cmocka_unit_test(test_property_no_order_over_a_limit),
-        cmocka_unit_test(test_symbol_checks_only_agree),
         cmocka_unit_test(test_kill_switch_survives_restart),
         cmocka_unit_test(test_order_string),
         cmocka_unit_test(test_state_file),

@@ -324,28 +324,11 @@ static void commit(qc_risk *r, const qc_risk_order *o, const cctx *c) {
     }
 }
 
-/* Whether each order-wide check is off, by the test that check itself makes first (so a check left
- * out below would have passed): qc_risk_check then runs only the checks that can refuse. */
-int qc_risk__symbol_checks_only(const qc_risk_limits *l) {
-    return !(l->max_order_qty > 0) && !(l->max_order_notional > 0) && !(l->min_order_qty > 0) &&
-           l->collar_pct <= 0 && l->collar_ticks <= 0 && !(l->max_gross > 0) && l->max_net <= 0 &&
-           !(l->max_daily_loss > 0) && !(l->strategy_max_daily_loss > 0) && !(l->max_drawdown > 0) &&
-           !(l->strategy_max_drawdown > 0) && l->orders_per_sec <= 0 && l->messages_per_sec <= 0 &&
-           l->duplicate_window_ns <= 0 && l->leverage <= 0;
-}
-
 qc_err qc_risk_check(qc_risk *r, const qc_risk_order *o, int64_t now_ns, qc_risk_verdict *v) {
     verdict_init(o, v);
     if (c_valid(r, o, v)) return finish(v);
     cctx c;
     make_ctx(r, o, now_ns, &c);
-    if (r->lim.enabled && r->symbol_checks_only) { /* the same suite less the checks that are off */
-        if (c_kill(r, &c, v) || c_restricted(r, &c, v) || c_lot(r, &c, v) || c_tick(r, &c, v) ||
-            c_pos_long(r, &c, v) || c_pos_short(r, &c, v))
-            return finish(v);
-        commit(r, o, &c);
-        return QC_OK;
-    }
     if (r->lim.enabled &&
         (c_kill(r, &c, v) || c_restricted(r, &c, v) || c_max_qty(r, &c, v) || c_max_notional(r, &c, v) ||
          c_min_qty(r, &c, v) || c_lot(r, &c, v) || c_tick(r, &c, v) || c_collar(r, &c, v) || c_pos_long(r, &c, v) ||

@@ -184,7 +184,6 @@ qc_err qc_risk_new(const qc_risk_limits *l, const char *const *symbols, size_t n
     if (!r) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     r->lim = *l;
     r->tick_below_1 = l->tick_size_below_1 > 0 ? l->tick_size_below_1 : 0;
-    r->symbol_checks_only = qc_risk__symbol_checks_only(l);
     r->n_sym = n_symbols;
     r->n_strat = n_strategies;
     r->initial_cash = initial_cash;

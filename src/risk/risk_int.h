@@ -59,8 +59,6 @@ typedef struct {
 struct qc_risk {
     qc_risk_limits lim;
     double tick_below_1;
-    int symbol_checks_only;  /* every order-wide limit is off: only the kill switch and the symbol's own
-                                checks (restricted, lot, tick, position) can refuse (qc_risk_new) */
     size_t n_sym, n_strat;
     risk_sym *sym;
     risk_cell *cell;   /* [strategy * n_sym + symbol] */
@@ -87,8 +85,6 @@ struct qc_risk {
 void qc_risk__sym_limits(qc_risk *r, risk_sym *s, const qc_risk_symbol_cfg *c);
 /* Recomputes the symbol's contributions to the totals after its qty, reservations or mark changed. */
 void qc_risk__sym_refresh(qc_risk *r, risk_sym *s);
-/* Whether limits l leave every order-wide check off (checks.c). */
-int qc_risk__symbol_checks_only(const qc_risk_limits *l);
 /* The loss and drawdown limits after a P&L change; engages switches and queues events. */
 void qc_risk__check_loss(qc_risk *r, uint64_t strat_mask, int64_t now_ns);
 void qc_risk__bucket_refill(risk_bucket *b, int64_t now_ns);
