@@ -578,6 +578,18 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
  * stays the same (k->line_src): only n moves. */
 static void line_marks(qc_kernel *k, int64_t ts, const qc_bars *const *series, size_t i, size_t s0, size_t s1) {
     qc_bar_view *hist = k->hist;
+    if (s1 - s0 <= 4) { /* a few symbols (one busy symbol, a one-symbol line): the same steps, one by one */
+        int same = k->line_src == series;
+        for (size_t s = s0; s < s1; s++) {
+            if (!same) hist[s].src = series[s];
+            hist[s].n = i + 1;
+            double c = series[s]->close[i];
+            if ((k->acct.held[s / 64] >> (s % 64) & 1) && isfinite(c)) k->acct.pos[s].last_price = c;
+        }
+        if (k->risk_marks)
+            for (size_t s = s0; s < s1; s++) qc_risk_on_mark(k->opts.risk, (uint32_t)s, series[s]->close[i], ts);
+        return;
+    }
     if (k->line_src == series) {
         size_t s = s0;
         for (; s + 4 <= s1; s += 4) /* four at a time: one store each, the loop's test once */
