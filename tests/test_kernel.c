@@ -296,6 +296,28 @@ static void test_leverage_limit(void **state) {
     qc_backtest_result_free(&r);
 }
 
+/* The leverage check sums equity and exposure once per change of the account: a mark that moves
+ * the price between two checks (no fill between them) must reach the second. */
+static void test_leverage_after_marks(void **state) {
+    (void)state;
+    reset();
+    bar(10, 10, 10, 10, 1e9);
+    bar(10, 10, 10, 10, 1e9);
+    bar(10, 10, 5, 5, 1e9); /* the position halves in value at this close */
+    bar(5, 5, 5, 5, 1e9);
+    size_t first = at(0, QC_BUY, QC_ORD_MARKET, QC_TIF_DAY, 1000, 0, 0, 0);  /* 10,000 at event 1's open */
+    size_t probe = at(1, QC_BUY, QC_ORD_MARKET, QC_TIF_DAY, 1e5, 0, 0, 0);   /* refused: sums at event 1 */
+    size_t late = at(2, QC_BUY, QC_ORD_MARKET, QC_TIF_DAY, 750, 0, 0, 0);    /* (5,000 + 3,750) / 5,000 */
+    qc_backtest_result r = run(QC_FILL_NEXT_OPEN, 0, 0, 1.5); /* 1.75 > 1.5 (at event 1's marks: 1.375) */
+    assert_true(g_script.ids[first] > 0);
+    assert_int_equal(g_script.ids[probe], 0);
+    assert_int_equal(g_script.ids[late], 0);
+    qc_backtest_result_free(&r);
+    r = run(QC_FILL_NEXT_OPEN, 0, 0, 2.0);
+    assert_true(g_script.ids[late] > 0);
+    qc_backtest_result_free(&r);
+}
+
 /* A resting limit is cancelled before it can fill; another is replaced to a marketable price and
  * larger size, keeping its id. */
 static void test_cancel_and_replace(void **state) {
@@ -425,6 +447,7 @@ int main(void) {
         cmocka_unit_test(test_stop_trigger_and_gap),      cmocka_unit_test(test_stop_and_target_pessimistic),
         cmocka_unit_test(test_participation_and_tif),     cmocka_unit_test(test_cash_order_commission),
         cmocka_unit_test(test_short_reversal_and_borrow), cmocka_unit_test(test_leverage_limit),
+        cmocka_unit_test(test_leverage_after_marks),
         cmocka_unit_test(test_cancel_and_replace),        cmocka_unit_test(test_borrow_cost),
         cmocka_unit_test(test_order_state_machine),
     };

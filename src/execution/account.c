@@ -18,6 +18,7 @@ qc_err qc_account_init(qc_account *a, size_t n_symbols, double cash, qc_error *e
     }
     a->n_symbols = n_symbols;
     a->initial_cash = a->cash = cash;
+    a->gen = 1; /* 0 never matches: a zeroed cache is stale */
     for (size_t s = 0; s < n_symbols; s++) a->pos[s].last_price = NAN;
     return QC_OK;
 }
@@ -76,6 +77,7 @@ static qc_err apply_fill(qc_account *a, const qc_fill *f, size_t bar, qc_error *
 qc_err qc_account_apply_fill(qc_account *a, const qc_fill *f, size_t bar, qc_error *err) {
     if (f->symbol >= a->n_symbols) return apply_fill(a, f, bar, err);
     uint32_t s = f->symbol;
+    a->gen++;
     int was = a->pos[s].qty != 0;
     qc_err rc = apply_fill(a, f, bar, err);
     int now = a->pos[s].qty != 0;
@@ -123,7 +125,7 @@ static qc_err apply_fill(qc_account *a, const qc_fill *f, size_t bar, qc_error *
 }
 
 void qc_account_mark(qc_account *a, uint32_t s, double price) {
-    if (s < a->n_symbols && isfinite(price)) a->pos[s].last_price = price;
+    if (s < a->n_symbols && isfinite(price)) a->pos[s].last_price = price, a->gen++;
 }
 
 static double mark_of(const qc_position *p) { return isfinite(p->last_price) ? p->last_price : p->avg_cost; }
@@ -143,6 +145,7 @@ void qc_account_accrue_borrow(qc_account *a, double years) {
             if (p->qty < 0) short_notional += -p->qty * mark_of(p);
         }
     double charge = short_notional * a->borrow_rate * years;
+    a->gen++;
     a->cash -= charge;
     a->borrow_paid += charge;
 }
@@ -170,6 +173,18 @@ void qc_account_snapshot(const qc_account *a, double *equity, double *gross, dou
     *equity = a->cash + v;
     *gross = g;
     *net = v;
+}
+
+void qc_account_equity_gross(const qc_account *a, double *equity, double *gross) {
+    double e = a->cash, g = 0;
+    for (size_t i = 0; i < HELD_WORDS(a); i++)
+        for (uint64_t w = a->held[i]; w; w &= w - 1) {
+            const qc_position *p = &a->pos[HELD_SYM(i, w)];
+            double x = p->qty * mark_of(p);
+            e += x;
+            g += fabs(x);
+        }
+    *equity = e, *gross = g;
 }
 
 double qc_account_gross_exposure(const qc_account *a) {

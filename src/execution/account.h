@@ -50,6 +50,9 @@ typedef struct {
     double traded_notional; /* cumulative */
     size_t n_held;          /* symbols with a non-zero position */
     uint64_t *held;         /* bit s set while symbol s has a non-zero position (sums visit only those) */
+    uint64_t gen;           /* moves with every change of cash, a position or a mark: the qc_account_*
+                             * functions move it, code writing a field directly must too (caches of
+                             * equity and exposure compare it) */
 } qc_account;
 
 qc_err qc_account_init(qc_account *a, size_t n_symbols, double cash, qc_error *err);
@@ -64,6 +67,9 @@ double qc_account_equity(const qc_account *a);
 /* Equity, gross and net exposure in one pass. */
 void qc_account_snapshot(const qc_account *a, double *equity, double *gross, double *net);
 double qc_account_gross_exposure(const qc_account *a);
+/* qc_account_equity and qc_account_gross_exposure in one pass over the held symbols: the same
+ * operations in the same order, so the same bits as the two calls. */
+void qc_account_equity_gross(const qc_account *a, double *equity, double *gross);
 double qc_account_unrealized(const qc_account *a, uint32_t symbol);
 
 #endif

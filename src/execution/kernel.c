@@ -49,6 +49,8 @@ struct qc_kernel {
     size_t act_at;           /* on_bar runs from this event index on (the hook's answer while orders rest) */
     int has_all;             /* has[] is all ones (qc_kernel_event_line set it; qc_kernel_event clears) */
     const qc_bars *const *line_src; /* every hist[s].src is line_src[s] (the last line event's series) */
+    uint64_t lev_gen;        /* the account's gen when lev_equity and lev_gross were summed */
+    double lev_equity, lev_gross;
     double comparison;      /* qc_ctx_set_comparison */
     const char *comparison_label;
 };
@@ -217,15 +219,19 @@ static qc_order *order_at(const qc_kernel *k, uint64_t id) {
 const qc_order *qc_ctx_order(const qc_ctx *c, uint64_t id) { return order_at(c->k, id); }
 
 /* Gross exposure after the order, over equity: the leverage check for orders that add exposure. */
-static int breaches_leverage(const qc_kernel *k, const qc_order_req *r) {
+static int breaches_leverage(qc_kernel *k, const qc_order_req *r) {
     if (k->opts.leverage_limit <= 0 || r->reduce_only) return 0;
+    if (k->lev_gen != k->acct.gen) { /* the sums change only with the account (many orders an event) */
+        qc_account_equity_gross(&k->acct, &k->lev_equity, &k->lev_gross);
+        k->lev_gen = k->acct.gen;
+    }
     const qc_position *p = &k->acct.pos[r->symbol];
     const qc_bar_view *h = &k->hist[r->symbol];
     double px = h->n ? h->src->close[h->n - 1] : p->avg_cost;
     double notional = r->cash > 0 ? r->cash : r->qty * px;
     double signed_after = p->qty * px + (r->side == QC_BUY ? notional : -notional);
-    double gross = qc_account_gross_exposure(&k->acct) - fabs(p->qty * px) + fabs(signed_after);
-    double eq = qc_account_equity(&k->acct);
+    double gross = k->lev_gross - fabs(p->qty * px) + fabs(signed_after);
+    double eq = k->lev_equity;
     return eq <= 0 || gross / eq > k->opts.leverage_limit * (1 + 1e-12);
 }
 
@@ -525,6 +531,7 @@ static void bars_in(qc_kernel *k, int64_t ts, const qc_bars *const *series, cons
     qc_bar_view *hist = k->hist;
     uint8_t *khas = k->has;
     qc_position *pos = k->acct.pos;
+    k->acct.gen++; /* the marks below */
     for (size_t s = 0, n = k->n_sym; s < n; s++) {
         uint8_t h = has[s];
         khas[s] = h;
@@ -578,6 +585,7 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
  * stays the same (k->line_src): only n moves. */
 static void line_marks(qc_kernel *k, int64_t ts, const qc_bars *const *series, size_t i, size_t s0, size_t s1) {
     qc_bar_view *hist = k->hist;
+    k->acct.gen++; /* the marks below */
     if (s1 - s0 <= 4) { /* a few symbols (one busy symbol, a one-symbol line): the same steps, one by one */
         int same = k->line_src == series;
         for (size_t s = s0; s < s1; s++) {
