@@ -5,7 +5,8 @@
  * ratio to the anchors in ../shared/ANCHORS.md (backtrader ~20,400 events/s; vectorbt ~10.5M/s;
  * QuantCLI's goal 50M/s). Medians of --runs runs (default 7) of the replay thread's CPU time, so
  * the figures hold on a loaded machine, and the first (cold) run's rate beside them; --verbose
- * prints each run's trades and final equity. */
+ * prints each run's trades and final equity. Set up as `quantcli backtest` runs: the default risk
+ * engine attached and the kernel's leverage limit 1 (--leverage X changes it, 0 = none). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@ typedef struct {
 
 static const qc_strategy_def *g_strategy = &qc_strategy_sma_cross;
 static int g_verbose; /* --verbose: each run's trade count, final equity and rate */
+static double g_leverage = 1.0; /* --leverage: the kernel's leverage limit, the CLI's default */
 
 /* The previous run's result: the next run of the case takes over its curve arrays (opts.recycle), as
  * a sweep would, so only a case's first run pays the first-touch page faults of fresh arrays. */
@@ -66,6 +68,7 @@ static int run_once(const qc_bars *const *series, const char *const *names, size
     o.cal = cal;
     o.interval_s = interval_s;
     o.sim.costs.commission_bps = 10;
+    o.kernel.leverage_limit = g_leverage;
     qc_risk_limits lim; /* the CLI's path: every order passes the default pre-trade checks */
     qc_risk_limits_init(&lim);
     qc_risk *risk = NULL;
@@ -126,6 +129,7 @@ int main(int argc, char **argv) {
         if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
         else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
         else if (strcmp(argv[i], "--verbose") == 0) g_verbose = 1;
+        else if (strcmp(argv[i], "--leverage") == 0 && i + 1 < argc) g_leverage = atof(argv[++i]);
         else if (strcmp(argv[i], "--strategy") == 0 && i + 1 < argc) {
             g_strategy = qc_strategy_find(argv[++i]);
             if (!g_strategy) return fprintf(stderr, "bench: unknown strategy %s\n", argv[i]), 2;
@@ -133,8 +137,9 @@ int main(int argc, char **argv) {
     }
     if (runs < 1 || runs > 15) runs = 7;
     const qc_calendar *always = qc_calendar_get("24/7", NULL), *nyse = qc_calendar_get("NYSE", NULL);
-    printf("bench_backtest: %s%s, 10 bps commission, next-open fills; median of %d runs\n", g_strategy->name,
-           g_strategy == &qc_strategy_sma_cross ? "(10, 50)" : "", runs);
+    printf("bench_backtest: %s%s, 10 bps commission, next-open fills, risk engine, leverage limit %g; median of %d "
+           "runs\n",
+           g_strategy->name, g_strategy == &qc_strategy_sma_cross ? "(10, 50)" : "", g_leverage, runs);
     printf("anchors: backtrader %.0f events/s, vectorbt %.1fM/s, goal %.0fM/s (../shared/ANCHORS.md)\n\n",
            BACKTRADER_EVENTS_PER_S, VECTORBT_EVENTS_PER_S / 1e6, GOAL_EVENTS_PER_S / 1e6);
     printf("%-30s %9s %8s %8s %8s %8s %10s %8s %8s %8s %8s %8s\n", "case", "events/s", "best", "cold", "wall", "vs goal",
