@@ -23,7 +23,7 @@ IND_STEP mean_step(mean_st *s, const qc_ind_cols *c, size_t i, double *o) {
 }
 IND_GLUE_STREAM(mean)
 static qc_err mean_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
-    return wblk_ma_batch(P(0), 0, 1.0 / p[0], c->close, len, out[0], "mean", e);
+    return wblk_ma_batch(P(0), 0, 1.0 / p[0], c->close, len, out[0], len >= WBLK_NT_MIN, "mean", e);
 }
 
 typedef struct { wmom w; } var_st;

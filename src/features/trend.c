@@ -19,7 +19,7 @@ IND_STEP sma_step(sma_st *s, const qc_ind_cols *c, size_t i, double *o) {
 }
 IND_GLUE_STREAM(sma)
 static qc_err sma_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
-    return wblk_ma_batch(P(0), 0, 1.0 / p[0], c->close, len, out[0], "sma", e);
+    return wblk_ma_batch(P(0), 0, 1.0 / p[0], c->close, len, out[0], len >= WBLK_NT_MIN, "sma", e);
 }
 
 /* ---- ema(n) ------------------------------------------------------------------------------------- */
@@ -63,7 +63,7 @@ IND_STEP wma_step(wma_st *s, const qc_ind_cols *c, size_t i, double *o) {
 }
 IND_GLUE_STREAM(wma)
 static qc_err wma_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
-    return wblk_ma_batch(P(0), 1, 1.0 / (p[0] * (p[0] + 1) / 2), c->close, len, out[0], "wma", e);
+    return wblk_ma_batch(P(0), 1, 1.0 / (p[0] * (p[0] + 1) / 2), c->close, len, out[0], len >= WBLK_NT_MIN, "wma", e);
 }
 
 /* ---- dema(n) = 2 EMA - EMA(EMA); tema(n) = 3 EMA - 3 EMA2 + EMA3 --------------------------------- */
@@ -258,12 +258,17 @@ IND_GLUE(vwma, 1)
 IND_GLUE(vwap, 1)
 
 /* ---- nma(n) = close / SMA(n) - 1 ---------------------------------------------------------------- */
-typedef sma_st nma_st;
-static qc_err nma_init(nma_st *s, const double *p, qc_error *e) { return sma_init(s, p, e); }
-static void nma_free(nma_st *s) { sma_free(s); }
+/* A running sum re-summed at intervals (wsum): its one loop, the division included, measured faster
+ * here than the sma's block sums followed by a pass for the ratio (2.7 vs 1.9 ns/point on 10M). */
+typedef struct { wsum w; double inv; } nma_st;
+static qc_err nma_init(nma_st *s, const double *p, qc_error *e) {
+    s->inv = 1.0 / p[0];
+    return wsum_init(&s->w, P(0)) ? QC_OK : ind_nomem(e, "nma");
+}
+static void nma_free(nma_st *s) { wsum_free(&s->w); }
 IND_STEP nma_step(nma_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double x = c->close[i];
-    o[0] = wblk_push(&s->w, x) ? x / (s->w.sum * s->inv) - 1 : NAN;
+    o[0] = wsum_push(&s->w, x) ? x / (s->w.sum * s->inv) - 1 : NAN;
 }
 IND_GLUE(nma, 1)
 
