@@ -1,5 +1,6 @@
 /* ind_internal.h: building blocks shared by the indicator files (trend.c, momentum.c, ...):
- * windowed sums with periodic exact re-summation (running sums drift; ANCHORS.md), shifted moment
+ * windowed sums with periodic exact re-summation (running sums drift; ANCHORS.md), block-split
+ * window sums for the moving averages (wblk: no running sum at all), shifted moment
  * sums for variances, a weighted (linear) window sum, monotonic deques for rolling min/max, the
  * TTR-seeded EMA, and the macro that turns one per-bar step function into both the streaming
  * update and the batch kernel (so the two agree bit for bit by construction).
