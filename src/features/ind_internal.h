@@ -621,8 +621,8 @@ static inline __attribute__((always_inline)) void wblk_lanes(const double *x, si
 
 /* The batch form of wblk_push over a whole column from its first value: out[i] = (the window sum
  * after pushing x[i]) * inv, NaN for i < n - 1; w is a fresh state (wblk_init) and t holds
- * (2 WBLK_LANES + 1) (n + 1) doubles; nt: the lanes store past the caches (for long outputs
- * nothing reads next: WBLK_NT_MIN). Block 0, the blocks left over by the lanes and the last partial
+ * (2 WBLK_LANES + 1) (n + 1) doubles (unused, may be NULL, unless len / n > the lanes); nt: the
+ * lanes store past the caches (for long outputs nothing reads next: WBLK_NT_MIN). Block 0, the blocks left over by the lanes and the last partial
  * block go through wblk_push; the lanes' first predecessors and the state before the leftovers are
  * set up by wblk_close on copies of the blocks. */
 static inline __attribute__((always_inline)) void wblk_batch(wblk *w, const double *x, size_t len, double inv,
@@ -635,8 +635,8 @@ static inline __attribute__((always_inline)) void wblk_batch(wblk *w, const doub
      * one sequential stream; lanes of nearby blocks, with the predecessors re-summed per chunk,
      * measured slower); the leftovers after them go through wblk_push */
     size_t nb = len / n, b = 1, g = nb > 1 ? (nb - 1) / L : 0;
-    double *ta = t, *tb = t + L * (n + 1), *tmp = t + 2 * L * (n + 1);
     for (; g > 0 && b + L * g <= nb; b += L * g) {
+        double *ta = t, *tb = t + L * (n + 1), *tmp = t + 2 * L * (n + 1);
         for (size_t l = 0; l < L; l++) {
             memcpy(tmp, x + (b - 1 + l * g) * n, n * sizeof *x); /* the block before the lane's first */
             wblk_close(tmp, n, weighted);
@@ -665,8 +665,9 @@ static inline __attribute__((always_inline)) void wblk_batch(wblk *w, const doub
 static inline qc_err wblk_ma_batch(size_t n, int weighted, double inv, const double *x, size_t len, double *out,
                                    int nt, const char *what, qc_error *e) {
     wblk w;
-    double *t = malloc((2 * WBLK_LANES + 1) * (n + 1) * sizeof *t);
-    if (!t || !wblk_init(&w, n, weighted)) {
+    size_t lanes = weighted ? WBLK_WLANES : WBLK_LANES; /* scratch only when the lanes run (wblk_batch) */
+    double *t = len / n > lanes ? malloc((2 * WBLK_LANES + 1) * (n + 1) * sizeof *t) : NULL;
+    if ((len / n > lanes && !t) || !wblk_init(&w, n, weighted)) {
         free(t);
         return ind_nomem(e, what);
     }
