@@ -561,6 +561,61 @@ static void test_spec(void **st) {
     expect_spec_error("sma(nan)", "not a number");
 }
 
+/* sma, mean and wma sum their windows in blocks of n (ind_internal.h, wblk): the batch runs
+ * the chains of several blocks at once in lanes, block 0, the blocks the lanes leave over and a
+ * partial last block through the stream's push. Windows 1 to 1000 on lengths at the block and lane
+ * edges: the stream's bits, and the values within 1e-12 of long-double sums of each window (no
+ * cancellation on positive prices). Then one series longer than WBLK_NT_MIN, where the lanes store
+ * their outputs past the caches: the stream's bits there too. */
+static void check_block_window(const series *s, size_t n) {
+    static const char *names[] = {"sma", "mean", "wma"};
+    double p[1] = {(double)n};
+    double **b[3];
+    for (int k = 0; k < 3; k++) b[k] = check_bits(qc_ind_find(names[k]), p, s);
+    for (size_t i = n - 1; i < s->n; i += 1 + i % 5) {
+        long double sx = 0, swx = 0;
+        for (size_t j = 0; j < n; j++) sx += s->c[i - n + 1 + j], swx += (long double)(j + 1) * s->c[i - n + 1 + j];
+        double mean = (double)(sx / n), wma = (double)(swx / ((long double)n * (n + 1) / 2));
+        if (fabs(b[0][0][i] - mean) > 1e-12 * mean) fail_msg("sma(%zu) row %zu: %.17g vs %.17g", n, i, b[0][0][i], mean);
+        if (!same_bits(b[1][0][i], b[0][0][i])) fail_msg("mean(%zu) row %zu differs from sma", n, i);
+        if (fabs(b[2][0][i] - wma) > 1e-12 * wma) fail_msg("wma(%zu) row %zu: %.17g vs %.17g", n, i, b[2][0][i], wma);
+    }
+    for (int k = 0; k < 3; k++) free_out(b[k]);
+}
+
+static void test_block_sums(void **st) {
+    (void)st;
+    static const size_t ns[] = {1, 2, 3, 4, 5, 7, 20, 64, 97, 300, 1000};
+    series s;
+    random_series(&s, 30000, 50);
+    const size_t full = s.n;
+    for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++) {
+        size_t n = ns[a];
+        size_t lens[] = {n, n + 1, 2 * n - 1, 5 * n, 5 * n + 1, 6 * n - 1, 9 * n + n / 2, 13 * n + 3, full};
+        for (size_t q = 0; q < sizeof lens / sizeof lens[0]; q++) {
+            s.n = lens[q] < full ? lens[q] : full;
+            check_block_window(&s, n);
+        }
+    }
+    s.n = full;
+    series_free(&s);
+    /* past the non-temporal threshold (4M values): close only, a cent-price walk */
+    const size_t len = ((size_t)1 << 22) + 12345;
+    double *c = malloc(len * sizeof *c);
+    assert_non_null(c);
+    double px = 10000;
+    for (size_t i = 0; i < len; i++) px += 0.01 * floor(200 * (urand() - 0.5)), c[i] = px > 100 ? px : 100;
+    series big = {len, c, c, c, c, c, c};
+    static const size_t bn[] = {7, 20};
+    static const char *bnames[] = {"sma", "wma"};
+    for (int a = 0; a < 2; a++)
+        for (int k = 0; k < 2; k++) {
+            double p[1] = {(double)bn[a]};
+            free_out(check_bits(qc_ind_find(bnames[k]), p, &big));
+        }
+    free(c);
+}
+
 /* The library's two SMAs agree: the fast kernel and rolling.h's exact one (used by sma_cross). */
 static void test_two_smas_agree(void **st) {
     (void)st;
@@ -605,7 +660,7 @@ int main(void) {
         cmocka_unit_test(test_golden_trend),     cmocka_unit_test(test_golden_momentum),
         cmocka_unit_test(test_golden_volatility), cmocka_unit_test(test_golden_volume),
         cmocka_unit_test(test_golden_stats),     cmocka_unit_test(test_golden_py),
-        cmocka_unit_test(test_scale_invariance), cmocka_unit_test(test_two_smas_agree),
+        cmocka_unit_test(test_scale_invariance), cmocka_unit_test(test_two_smas_agree), cmocka_unit_test(test_block_sums),
         cmocka_unit_test(test_no_drift),         cmocka_unit_test(test_cumulative_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* ind_internal.h: building blocks shared by the indicator files (trend.c, momentum.c, ...):
- * windowed sums with periodic exact re-summation (running sums drift; ANCHORS.md), shifted moment
+ * windowed sums with periodic exact re-summation (running sums drift; ANCHORS.md), block-split
+ * window sums for the moving averages (wblk: no running sum at all), shifted moment
  * sums for variances, a weighted (linear) window sum, monotonic deques for rolling min/max, the
  * TTR-seeded EMA, and the macro that turns one per-bar step function into both the streaming
  * update and the batch kernel (so the two agree bit for bit by construction).
@@ -495,6 +496,185 @@ static inline __attribute__((always_inline)) void wlin_run(wlin *w, const double
         i++;
     }
     w->k = k, w->s = s, w->w = ww, w->since = since;
+}
+
+/* ---- block-split window sums (sma, mean; wma with weights 1..n) --------------------------------- */
+/* The series is cut into blocks of n values, the first starting with the first push. The window
+ * ending at offset r of block b starts at offset r + 1 of block b - 1 (r = n - 1: the block itself),
+ * so its sum is Suf(r + 1) + P(r): P(r) = x_b[0] + ... + x_b[r] added left to right as the block
+ * arrives, Suf(j) = x_{b-1}[j] + ... + x_{b-1}[n - 1] added right to left once block b - 1 is
+ * complete, Suf(n) = 0. Every window sum is a fresh sum of its n values: nothing drifts and nothing
+ * is re-summed. Weighted (weights 1 oldest .. n newest, wma): with PP(r) = P(0) + ... + P(r) and
+ * SS(j) = Suf(j) + ... + Suf(n - 1) (sums of the sums, no multiplications), the weighted sum is
+ * ((n + 1) P(r) - PP(r)) + SS(r + 1): the first part is the window's values in block b with weights
+ * n - r .. n (their two terms are positive and cancel by at most half), SS(r + 1) those in block
+ * b - 1 with weights 1 .. n - 1 - r. The stream turns a completed block's values into Suf (or SS) in
+ * place (one backward pass per block: O(1) amortised); the batch (wblk_batch) runs the forward and
+ * backward chains of several blocks at once, so it is not bound by one add chain's latency, with the
+ * same operations in the same order (the same bits). */
+typedef struct {
+    double *b; /* n + 1: [0, r) the current block's values, [r + 1, n) the previous block's Suf (SS), [n] = 0 */
+    size_t n, r;
+    int weighted, full;
+    double p, pp, sum; /* sum: the last window's sum (weighted: sum of weights x values) */
+} wblk;
+
+static inline int wblk_init(wblk *w, size_t n, int weighted) {
+    memset(w, 0, sizeof *w);
+    w->n = n, w->weighted = weighted;
+    w->b = calloc(n + 1, sizeof *w->b);
+    return w->b != NULL;
+}
+static inline void wblk_free(wblk *w) { free(w->b); w->b = NULL; }
+
+/* b[1 .. n) holds a block's values: replaces them by Suf (or SS), right to left. */
+static inline void wblk_close(double *b, size_t n, int weighted) {
+    if (n < 2) return;
+    double t = b[n - 1], ss = t;
+    if (weighted) b[n - 1] = ss;
+    for (size_t j = n - 2; j >= 1; j--) {
+        t = b[j] + t;
+        if (weighted) ss = t + ss, b[j] = ss;
+        else b[j] = t;
+    }
+}
+
+/* Adds x; returns 1 once the window is full (w->sum then covers the last n values). */
+static inline int wblk_push(wblk *w, double x) {
+    size_t r = w->r;
+    w->b[r] = x;
+    double p = r ? w->p + x : x;
+    w->p = p;
+    if (w->weighted) {
+        double pp = r ? w->pp + p : p;
+        w->pp = pp;
+        w->sum = ((double)(w->n + 1) * p - pp) + w->b[r + 1];
+    } else {
+        w->sum = w->b[r + 1] + p;
+    }
+    if (r + 1 < w->n) {
+        w->r = r + 1;
+        return w->full;
+    }
+    wblk_close(w->b, w->n, w->weighted);
+    w->r = 0;
+    return w->full = 1;
+}
+
+/* Lanes of whole blocks for wblk_batch: lane l (< WBLK_LANES) runs the m blocks starting at
+ * x + l m n, writing out[i] = sum * inv. The lanes' Suf (SS) of the block before are interleaved,
+ * slot j of lane l at ta[j WBLK_LANES + l] (slot n = 0); each block reads its predecessor's from ta
+ * and writes its own to tb, then the two swap. The forward chains of a block and the backward chains
+ * of the same block (for the next one) run in one loop: 2 (weighted 4) add chains a lane,
+ * independent across lanes. */
+#define WBLK_LANES 4
+#define WBLK_WLANES 3
+#define WBLK_NT_MIN ((size_t)1 << 22) /* from this length on, the lanes' outputs bypass the caches */
+/* *o = v, by a non-temporal store when nt (x86-64: movnti of v's bits; the value is the same). */
+static inline __attribute__((always_inline)) void wblk_store(double *o, double v, int nt) {
+#if defined(__SSE2__) && defined(__x86_64__)
+    if (nt) {
+        long long bits;
+        memcpy(&bits, &v, sizeof bits);
+        _mm_stream_si64((long long *)(void *)o, bits);
+        return;
+    }
+#endif
+    (void)nt;
+    *o = v;
+}
+static inline __attribute__((always_inline)) void wblk_lanes(const double *x, size_t n, size_t m, double inv,
+                                                             int weighted, int nt, double *out, double *ta,
+                                                             double *tb) {
+    enum { LMAX = WBLK_LANES };
+    const int L = weighted ? WBLK_WLANES : WBLK_LANES; /* weighted: 4 chains a lane, 16 registers */
+    const size_t S = m * n; /* lane stride */
+    const double n1 = (double)(n + 1);
+    for (size_t blk = 0; blk < m; blk++, x += n, out += n) {
+        const double *restrict tp = blk & 1 ? tb : ta;
+        double *restrict tc = blk & 1 ? ta : tb;
+        double p[LMAX], pp[LMAX], tt[LMAX], ss[LMAX];
+        for (int l = 0; l < L; l++) {
+            p[l] = pp[l] = x[l * S], tt[l] = ss[l] = x[l * S + n - 1];
+            double v = weighted ? (n1 * p[l] - pp[l]) + tp[L + l] : tp[L + l] + p[l];
+            wblk_store(out + l * S, v * inv, nt);
+            tc[(n - 1) * L + l] = weighted ? ss[l] : tt[l];
+        }
+        for (size_t r = 1; r < n; r++) {
+            size_t q = n - 1 - r;
+            for (int l = 0; l < L; l++) {
+                p[l] = p[l] + x[l * S + r];
+                tt[l] = x[l * S + q] + tt[l];
+                double v;
+                if (weighted) {
+                    pp[l] = pp[l] + p[l], ss[l] = tt[l] + ss[l], tc[q * L + l] = ss[l];
+                    v = (n1 * p[l] - pp[l]) + tp[(r + 1) * L + l];
+                } else {
+                    tc[q * L + l] = tt[l];
+                    v = tp[(r + 1) * L + l] + p[l];
+                }
+                wblk_store(out + l * S + r, v * inv, nt);
+            }
+        }
+    }
+}
+
+/* The batch form of wblk_push over a whole column from its first value: out[i] = (the window sum
+ * after pushing x[i]) * inv, NaN for i < n - 1; w is a fresh state (wblk_init) and t holds
+ * (2 WBLK_LANES + 1) (n + 1) doubles (unused, may be NULL, unless len / n > the lanes); nt: the
+ * lanes store past the caches (for long outputs nothing reads next: WBLK_NT_MIN). Block 0, the blocks left over by the lanes and the last partial
+ * block go through wblk_push; the lanes' first predecessors and the state before the leftovers are
+ * set up by wblk_close on copies of the blocks. */
+static inline __attribute__((always_inline)) void wblk_batch(wblk *w, const double *x, size_t len, double inv,
+                                                             double *out, double *t, int nt) {
+    const size_t n = w->n, L = w->weighted ? WBLK_WLANES : WBLK_LANES;
+    const int weighted = w->weighted;
+    size_t i = 0;
+    for (; i < len && i < n; i++) out[i] = wblk_push(w, x[i]) ? w->sum * inv : NAN;
+    /* the whole blocks after block 0 in L lanes of g blocks (lanes far apart: each reads and writes
+     * one sequential stream; lanes of nearby blocks, with the predecessors re-summed per chunk,
+     * measured slower); the leftovers after them go through wblk_push */
+    size_t nb = len / n, b = 1, g = nb > 1 ? (nb - 1) / L : 0;
+    for (; g > 0 && b + L * g <= nb; b += L * g) {
+        double *ta = t, *tb = t + L * (n + 1), *tmp = t + 2 * L * (n + 1);
+        for (size_t l = 0; l < L; l++) {
+            memcpy(tmp, x + (b - 1 + l * g) * n, n * sizeof *x); /* the block before the lane's first */
+            wblk_close(tmp, n, weighted);
+            for (size_t j = 1; j < n; j++) ta[j * L + l] = tmp[j];
+            ta[n * L + l] = 0, tb[n * L + l] = 0;
+        }
+        if (weighted && nt) wblk_lanes(x + b * n, n, g, inv, 1, 1, out + b * n, ta, tb);
+        else if (weighted) wblk_lanes(x + b * n, n, g, inv, 1, 0, out + b * n, ta, tb);
+        else if (nt) wblk_lanes(x + b * n, n, g, inv, 0, 1, out + b * n, ta, tb);
+        else wblk_lanes(x + b * n, n, g, inv, 0, 0, out + b * n, ta, tb);
+    }
+#if defined(__SSE2__) && defined(__x86_64__)
+    if (nt) _mm_sfence(); /* the streamed stores are ordered before anything after the kernel */
+#endif
+    if (b > 1) { /* the state continues after the lanes' last block */
+        i = b * n;
+        memcpy(w->b, x + i - n, n * sizeof *x);
+        w->b[n] = 0;
+        wblk_close(w->b, n, weighted);
+        w->r = 0, w->full = 1;
+    }
+    for (; i < len; i++) out[i] = wblk_push(w, x[i]) ? w->sum * inv : NAN;
+}
+
+/* A moving average's batch kernel: out = wblk_batch of x times inv (sma, mean, wma, nma). */
+static inline qc_err wblk_ma_batch(size_t n, int weighted, double inv, const double *x, size_t len, double *out,
+                                   int nt, const char *what, qc_error *e) {
+    wblk w;
+    size_t lanes = weighted ? WBLK_WLANES : WBLK_LANES; /* scratch only when the lanes run (wblk_batch) */
+    double *t = len / n > lanes ? malloc((2 * WBLK_LANES + 1) * (n + 1) * sizeof *t) : NULL;
+    if ((len / n > lanes && !t) || !wblk_init(&w, n, weighted)) {
+        free(t);
+        return ind_nomem(e, what);
+    }
+    wblk_batch(&w, x, len, inv, out, t, nt);
+    wblk_free(&w);
+    free(t);
+    return QC_OK;
 }
 
 /* ---- monotonic deque: rolling max (sign +1) or min (sign -1) of the last n values --------------- */

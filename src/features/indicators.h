@@ -7,7 +7,8 @@
  *
  * Two SMAs exist on purpose: features/rolling.h's qc_sma is the exact-decimal average the
  * sma_cross strategy compares (int128 ties, slower); "sma" here is the fast float kernel for
- * feature matrices (running sum re-summed exactly at intervals, within ~1e-14 of the exact mean). */
+ * feature matrices (each window a fresh float sum of its n values, split at a block edge; within
+ * ~1e-14 of the exact mean). */
 #ifndef QC_FEATURES_INDICATORS_H
 #define QC_FEATURES_INDICATORS_H
 

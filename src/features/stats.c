@@ -12,16 +12,19 @@ static size_t lb_n(const double *p, size_t k) { (void)k; return P(0); }
 static const char *n2_check(const double *p) { return p[0] >= 2 ? NULL : "n must be >= 2"; }
 
 /* ---- mean, var, zscore ------------------------------------------------------------------------- */
-typedef struct { wsum w; double inv; } mean_st;
+typedef struct { wblk w; double inv; } mean_st;
 static qc_err mean_init(mean_st *s, const double *p, qc_error *e) {
     s->inv = 1.0 / p[0];
-    return wsum_init(&s->w, P(0)) ? QC_OK : ind_nomem(e, "mean");
+    return wblk_init(&s->w, P(0), 0) ? QC_OK : ind_nomem(e, "mean");
 }
-static void mean_free(mean_st *s) { wsum_free(&s->w); }
+static void mean_free(mean_st *s) { wblk_free(&s->w); }
 IND_STEP mean_step(mean_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    o[0] = wsum_push(&s->w, c->close[i]) ? s->w.sum * s->inv : NAN;
+    o[0] = wblk_push(&s->w, c->close[i]) ? s->w.sum * s->inv : NAN;
 }
-IND_GLUE(mean, 1)
+IND_GLUE_STREAM(mean)
+static qc_err mean_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    return wblk_ma_batch(P(0), 0, 1.0 / p[0], c->close, len, out[0], len >= WBLK_NT_MIN, "mean", e);
+}
 
 typedef struct { wmom w; } var_st;
 typedef var_st zscore_st;

@@ -8,16 +8,19 @@
 static size_t lb_n1(const double *p, size_t k) { (void)k; return P(0) - 1; }
 
 /* ---- sma(n) ------------------------------------------------------------------------------------- */
-typedef struct { wsum w; double inv; } sma_st;
+typedef struct { wblk w; double inv; } sma_st;
 static qc_err sma_init(sma_st *s, const double *p, qc_error *e) {
     s->inv = 1.0 / p[0];
-    return wsum_init(&s->w, P(0)) ? QC_OK : ind_nomem(e, "sma");
+    return wblk_init(&s->w, P(0), 0) ? QC_OK : ind_nomem(e, "sma");
 }
-static void sma_free(sma_st *s) { wsum_free(&s->w); }
+static void sma_free(sma_st *s) { wblk_free(&s->w); }
 IND_STEP sma_step(sma_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    o[0] = wsum_push(&s->w, c->close[i]) ? s->w.sum * s->inv : NAN;
+    o[0] = wblk_push(&s->w, c->close[i]) ? s->w.sum * s->inv : NAN;
 }
-IND_GLUE(sma, 1)
+IND_GLUE_STREAM(sma)
+static qc_err sma_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    return wblk_ma_batch(P(0), 0, 1.0 / p[0], c->close, len, out[0], len >= WBLK_NT_MIN, "sma", e);
+}
 
 /* ---- ema(n) ------------------------------------------------------------------------------------- */
 typedef struct { ema_core e; } ema_st;
@@ -49,15 +52,19 @@ static qc_err ema_batch(const double *p, const qc_ind_cols *c, size_t len, doubl
 }
 
 /* ---- wma(n): weights 1..n, newest heaviest ------------------------------------------------------ */
-typedef struct { wlin w; } wma_st;
+typedef struct { wblk w; double inv; } wma_st; /* inv = 1 / (n (n + 1) / 2), the weights' total */
 static qc_err wma_init(wma_st *s, const double *p, qc_error *e) {
-    return wlin_init(&s->w, P(0)) ? QC_OK : ind_nomem(e, "wma");
+    s->inv = 1.0 / (p[0] * (p[0] + 1) / 2);
+    return wblk_init(&s->w, P(0), 1) ? QC_OK : ind_nomem(e, "wma");
 }
-static void wma_free(wma_st *s) { wlin_free(&s->w); }
+static void wma_free(wma_st *s) { wblk_free(&s->w); }
 IND_STEP wma_step(wma_st *s, const qc_ind_cols *c, size_t i, double *o) {
-    o[0] = wlin_push(&s->w, c->close[i]) ? wlin_wma(&s->w) : NAN;
+    o[0] = wblk_push(&s->w, c->close[i]) ? s->w.sum * s->inv : NAN;
 }
-IND_GLUE(wma, 1)
+IND_GLUE_STREAM(wma)
+static qc_err wma_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    return wblk_ma_batch(P(0), 1, 1.0 / (p[0] * (p[0] + 1) / 2), c->close, len, out[0], len >= WBLK_NT_MIN, "wma", e);
+}
 
 /* ---- dema(n) = 2 EMA - EMA(EMA); tema(n) = 3 EMA - 3 EMA2 + EMA3 --------------------------------- */
 typedef struct { ema_core e1, e2, e3; } dema_st;
@@ -251,9 +258,14 @@ IND_GLUE(vwma, 1)
 IND_GLUE(vwap, 1)
 
 /* ---- nma(n) = close / SMA(n) - 1 ---------------------------------------------------------------- */
-typedef sma_st nma_st;
-static qc_err nma_init(nma_st *s, const double *p, qc_error *e) { return sma_init(s, p, e); }
-static void nma_free(nma_st *s) { sma_free(s); }
+/* A running sum re-summed at intervals (wsum): its one loop, the division included, measured faster
+ * here than the sma's block sums followed by a pass for the ratio (2.7 vs 1.9 ns/point on 10M). */
+typedef struct { wsum w; double inv; } nma_st;
+static qc_err nma_init(nma_st *s, const double *p, qc_error *e) {
+    s->inv = 1.0 / p[0];
+    return wsum_init(&s->w, P(0)) ? QC_OK : ind_nomem(e, "nma");
+}
+static void nma_free(nma_st *s) { wsum_free(&s->w); }
 IND_STEP nma_step(nma_st *s, const qc_ind_cols *c, size_t i, double *o) {
     double x = c->close[i];
     o[0] = wsum_push(&s->w, x) ? x / (s->w.sum * s->inv) - 1 : NAN;
