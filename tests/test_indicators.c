@@ -192,6 +192,23 @@ static void test_batch_equals_stream(void **st) {
     series_free(&s);
 }
 
+/* Every indicator built on the rolling extremes, windows from 1 to longer than a batch chunk
+ * (ichimoku's three windows grow together): batch == stream bit for bit (flat windows may give 0/0,
+ * as vhf does: bits only). */
+static const double k_ext_windows[] = {1, 2, 3, 7, 20, 513, 700};
+static void check_extremes_family(const series *s) {
+    static const char *names[] = {"min", "max", "willr", "donchian", "stoch", "aroon", "ichimoku", "vhf"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        for (size_t j = 0; j < sizeof k_ext_windows / sizeof k_ext_windows[0]; j++) {
+            const qc_ind_def *d = qc_ind_find(names[k]);
+            double p[QC_IND_MAX_PARAMS];
+            for (size_t q = 0; q < d->n_params; q++) p[q] = d->params[q].def;
+            p[0] = k_ext_windows[j];
+            if (strcmp(names[k], "ichimoku") == 0) p[1] = p[0] + 1, p[2] = 2 * p[0];
+            free_out(check_bits(d, p, s));
+        }
+}
+
 /* The batch kernels of the rolling extremes (block maxima, not the stream's deque) on prices full of
  * ties (three levels), with windows from 1 to longer than a batch chunk: the same values and the
  * same ages (aroon counts bars since the newest of equal extremes). */
@@ -204,17 +221,7 @@ static void test_extremes_with_ties(void **st) {
         s.c[i] = 10 + u, s.h[i] = 12 + w, s.l[i] = 8 + floor(urand() * 3);
         s.o[i] = s.c[i];
     }
-    static const char *names[] = {"min", "max", "willr", "donchian", "stoch", "aroon", "ichimoku", "vhf"};
-    static const double ns[] = {1, 2, 3, 7, 20, 513, 700};
-    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
-        for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++) {
-            const qc_ind_def *d = qc_ind_find(names[k]);
-            double p[QC_IND_MAX_PARAMS];
-            for (size_t q = 0; q < d->n_params; q++) p[q] = d->params[q].def;
-            p[0] = ns[j];
-            if (d->n_params == 3 && strcmp(names[k], "ichimoku") == 0) p[1] = ns[j] + 1, p[2] = 2 * ns[j];
-            free_out(check_bits(d, p, &s)); /* flat windows may give 0/0 (vhf): bits only */
-        }
+    check_extremes_family(&s);
     series_free(&s);
 }
 
@@ -252,25 +259,16 @@ static void test_extremes_with_nans(void **st) {
     (void)st;
     series s;
     nan_series(&s);
-    static const char *names[] = {"min", "max", "willr", "donchian", "stoch", "aroon", "ichimoku", "vhf"};
-    static const double ns[] = {1, 2, 3, 7, 20, 513, 700};
     static const double ich[][3] = {{9, 26, 52}, {1, 2, 3}, {9, 26, 65}, {64, 100, 513}};
     for (int path = 0; path < 3; path++) {
         if (!qc_feat_simd_has(path)) continue;
         qc_feat_simd_force(path);
-        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
-            for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++) {
-                const qc_ind_def *d = qc_ind_find(names[k]);
-                double p[QC_IND_MAX_PARAMS];
-                for (size_t q = 0; q < d->n_params; q++) p[q] = d->params[q].def;
-                p[0] = ns[j];
-                if (strcmp(names[k], "ichimoku") == 0) p[1] = ns[j] + 1, p[2] = 2 * ns[j];
-                free_out(check_bits(d, p, &s));
-            }
+        check_extremes_family(&s);
         for (size_t k = 0; k < sizeof ich / sizeof ich[0]; k++) free_out(check_bits(qc_ind_find("ichimoku"), ich[k], &s));
     }
     qc_feat_simd_force(-1);
-    for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++) check_naive_ext(&s, (size_t)ns[j], 0), check_naive_ext(&s, (size_t)ns[j], 1);
+    for (size_t j = 0; j < sizeof k_ext_windows / sizeof k_ext_windows[0]; j++)
+        check_naive_ext(&s, (size_t)k_ext_windows[j], 0), check_naive_ext(&s, (size_t)k_ext_windows[j], 1);
     series_free(&s);
 }
 
