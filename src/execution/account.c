@@ -188,12 +188,8 @@ void qc_account_equity_gross(const qc_account *a, double *equity, double *gross)
 }
 
 double qc_account_gross_exposure(const qc_account *a) {
-    double g = 0;
-    for (size_t i = 0; i < HELD_WORDS(a); i++)
-        for (uint64_t w = a->held[i]; w; w &= w - 1) {
-            const qc_position *p = &a->pos[HELD_SYM(i, w)];
-            g += fabs(p->qty * mark_of(p));
-        }
+    double e, g;
+    qc_account_equity_gross(a, &e, &g);
     return g;
 }
 
