@@ -363,7 +363,7 @@ static void test_bars_synthetic_book(void **st) {
     const qc_exchange_stats *s = qc_exchange_venue_stats(v);
     assert_true(s->taker_fills == 2 && s->maker_fills == 1 && s->expired == 1);
     const qc_account *a = qc_kernel_account(k);
-    assert_true(fabs(a->pos[0].qty - 310) < 1e-9);
+    assert_true(fabs(a->hold[0].qty - 310) < 1e-9);
     double fees = 300 * 0.003 - 10 * 0.002;
     assert_true(fabs(a->cash - (100000 - 200 * 100.01 - 100 * 100.02 - 10 * 98.5 - fees)) < 1e-6);
     qc_kernel_free(k);
@@ -506,7 +506,7 @@ static void test_sma_cross_on_exchange(void **st) {
     }
     const qc_account *acct = qc_kernel_account(kx);
     assert_true(acct->cash > -1e-6);
-    for (size_t s = 0; s < m->n_symbols; s++) assert_true(acct->pos[s].qty >= 0);
+    for (size_t s = 0; s < m->n_symbols; s++) assert_true(acct->hold[s].qty >= 0);
     assert_true(qc_exchange_venue_stats(xv)->taker_fills > 10);
     qc_kernel_free(kb);
     qc_kernel_free(kx);

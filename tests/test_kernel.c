@@ -412,17 +412,17 @@ static void test_account_sums_over_held(void **state) {
         int close = k >= 7; /* the last two sell what 64 and 5 bought */
         qc_fill f = {k + 1, syms[k], close || k == 4 ? QC_SELL : QC_BUY, 10 + (double)k / 3, 0, 0, 0, {0.1, 0, 0, 0}};
         f.price = 20 + 0.37 * (double)syms[k];
-        f.qty = close ? a.pos[syms[k]].qty : f.qty;
+        f.qty = close ? a.hold[syms[k]].qty : f.qty;
         assert_int_equal(qc_account_apply_fill(&a, &f, k, &e), QC_OK);
         if (k % 2) qc_account_mark(&a, syms[k], f.price * 1.013);
     }
-    a.pos[128].last_price = NAN; /* marked at its average cost */
+    a.hold[128].last_price = NAN; /* marked at its average cost */
     double eq = a.cash, g = 0, v = 0;
     size_t held = 0;
     for (size_t s = 0; s < N; s++) {
-        const qc_position *p = &a.pos[s];
-        if (p->qty == 0) continue;
-        double x = p->qty * (isfinite(p->last_price) ? p->last_price : p->avg_cost);
+        const qc_holding *h = &a.hold[s];
+        if (h->qty == 0) continue;
+        double x = h->qty * (isfinite(h->last_price) ? h->last_price : a.pos[s].avg_cost);
         eq += x, v += x, g += fabs(x), held++;
     }
     assert_int_equal(held, 5);

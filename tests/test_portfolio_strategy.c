@@ -196,7 +196,7 @@ static void test_ivp_holdings(void **state) {
         const qc_order *o = qc_kernel_order(r.k, s + 1);
         assert_int_equal(o->status, QC_OS_FILLED);
         assert_true(o->created_ts == ser[0]->ts[e0]);
-        double held = a->pos[s].qty * ser[s]->close[e0] / eq;
+        double held = a->hold[s].qty * ser[s]->close[e0] / eq;
         assert_true(fabs(held - w[s]) < 1e-3); /* 5 bps of costs move the weights by ~5e-4 */
         costs += a->pos[s].costs;
     }

@@ -344,7 +344,7 @@ static void test_sma_cross_exact_bars(void **state) {
     assert_int_equal(qc_kernel_n_orders(r.k), 5);
     for (uint64_t id = 1; id <= 5; id++) assert_int_equal(qc_kernel_order(r.k, id)->status, QC_OS_FILLED);
     const qc_account *a = qc_kernel_account(r.k);
-    CLOSE(a->pos[0].qty, pos, 1e-9);
+    CLOSE(a->hold[0].qty, pos, 1e-9);
     CLOSE(a->cash, ledger_cash(&r, r.n_events), 1e-6);
     CLOSE(a->cash, 0, 1e-6);
     run_free(&r);
@@ -418,7 +418,7 @@ static void test_buy_and_hold(void **state) {
     CLOSE(b->cash, ledger_cash(&r, 9), 1e-6);
     assert_int_equal(r.venue.n_fills, 2);
     const qc_account *acct = qc_kernel_account(r.k);
-    assert_true(acct->pos[0].qty > 0 && acct->pos[1].qty > 0);
+    assert_true(acct->hold[0].qty > 0 && acct->hold[1].qty > 0);
     CLOSE(acct->cash, 0, 1e-6);
     run_free(&r);
 

@@ -538,7 +538,7 @@ static void publish(qc_engine *e) {
     const qc_kernel_risk_stats *rs = qc_kernel_risk(e->k);
     for (int c = 0; c < QC_RISK_CHK__COUNT; c++) e->m.rejects_check[c] = rs->by_check[c];
     e->m.rejects_venue = e->venue_rejects;
-    for (size_t s = 0; s < e->o.n_symbols; s++) e->m.pos[s] = a->pos[s].qty;
+    for (size_t s = 0; s < e->o.n_symbols; s++) e->m.pos[s] = a->hold[s].qty;
     pthread_mutex_lock(&e->mu);
     double *keep = e->shown.pos;
     memcpy(keep, e->m.pos, e->o.n_symbols * sizeof *keep);
@@ -592,7 +592,7 @@ static qc_err recover(qc_engine *e, qc_error *err) {
     if (e->verify_pos >= e->n_jr && fabs(a->cash - e->js.cash) > 1e-6 * fmax(1, fabs(e->js.cash)))
         return qc_err_set(err, QC_ERR_DATA, "recovery: cash %.10g differs from the journal's %.10g", a->cash, e->js.cash);
     for (size_t s = 0; e->verify_pos >= e->n_jr && s < e->o.n_symbols; s++)
-        if (fabs(a->pos[s].qty - e->js.pos_qty[s]) > 1e-9 * fmax(1, fabs(e->js.pos_qty[s])))
+        if (fabs(a->hold[s].qty - e->js.pos_qty[s]) > 1e-9 * fmax(1, fabs(e->js.pos_qty[s])))
             return qc_err_set(err, QC_ERR_DATA, "recovery: position of %s differs from the journal", e->o.symbols[s]);
     if (e->n_jr > 1)
         QC_LOG(QC_LOG_INFO, "trade", "recovered", QC_KI("events", e->js.events), QC_KI("orders", e->js.n_orders),
@@ -713,7 +713,7 @@ void qc_engine_status_get(const qc_engine *e, qc_engine_status *st) {
     st->equity = qc_account_equity(a);
     st->cash = a->cash;
     st->pnl = st->equity - a->initial_cash;
-    for (size_t s = 0; s < e->o.n_symbols; s++) st->open_positions += a->pos[s].qty != 0;
+    for (size_t s = 0; s < e->o.n_symbols; s++) st->open_positions += a->hold[s].qty != 0;
     st->orders = qc_kernel_n_orders(e->k);
     for (uint64_t id = 1; id <= st->orders; id++) st->open_orders += qc_order_is_open(qc_kernel_order(e->k, id));
     st->fills = e->n_fills;
@@ -778,10 +778,10 @@ static void reply_positions(qc_engine *e, char *r, size_t cap) {
     size_t k = 0, shown = 0;
     app(r, cap, &k, "{\"ok\": true, \"cash\": %.10g, \"positions\": [", a->cash);
     for (size_t s = 0; s < e->o.n_symbols; s++) {
-        const qc_position *p = &a->pos[s];
-        if (p->qty == 0) continue;
+        const qc_holding *h = &a->hold[s];
+        if (h->qty == 0) continue;
         app(r, cap, &k, "%s{\"symbol\": \"%s\", \"qty\": %.10g, \"avg_cost\": %.10g, \"last_price\": %.10g}",
-            shown++ ? ", " : "", e->o.symbols[s], p->qty, p->avg_cost, p->last_price);
+            shown++ ? ", " : "", e->o.symbols[s], h->qty, a->pos[s].avg_cost, h->last_price);
     }
     app(r, cap, &k, "]}");
     if (k >= cap) snprintf(r, cap, "{\"ok\": false, \"error\": \"too many positions for one reply\"}");

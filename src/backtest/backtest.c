@@ -243,7 +243,7 @@ static qc_err record_quiet(qc_backtest_result *r, const qc_kernel *k, const qc_b
     const qc_account *a = qc_kernel_account(k);
     size_t nh = 0;
     for (size_t s = 0; s < r->n_symbols; s++)
-        if (a->pos[s].qty != 0) held[nh++] = s;
+        if (a->hold[s].qty != 0) held[nh++] = s;
     memcpy(r->ts + from, stamps + from, (to - from) * sizeof *stamps);
     if (nh == 0) { /* flat: the equity is the cash */
         const double eq = a->cash + 0.0;
@@ -252,7 +252,7 @@ static qc_err record_quiet(qc_backtest_result *r, const qc_kernel *k, const qc_b
             for (size_t e = from; e < to; e++) r->gross[e] = 0, r->net[e] = 0;
     }
     if (nh == 1) { /* one held symbol (a one-symbol run): the loop below, its values in registers */
-        record_quiet_one(r, a->cash, a->pos[held[0]].qty, series[held[0]]->close, from, to, bench, sums);
+        record_quiet_one(r, a->cash, a->hold[held[0]].qty, series[held[0]]->close, from, to, bench, sums);
         nh = 0;
         bench = NULL; /* done */
     }
@@ -260,7 +260,7 @@ static qc_err record_quiet(qc_backtest_result *r, const qc_kernel *k, const qc_b
     for (size_t e = from; nh && e < to; e++) {
         double g = 0, v = 0;
         for (size_t j = 0; j < nh; j++) {
-            double x = a->pos[held[j]].qty * series[held[j]]->close[e];
+            double x = a->hold[held[j]].qty * series[held[j]]->close[e];
             v += x;
             g += fabs(x);
         }
@@ -271,7 +271,7 @@ static qc_err record_quiet(qc_backtest_result *r, const qc_kernel *k, const qc_b
     for (size_t e = from; r->symbol_pnl && e < to; e++)
         for (size_t s = 0; s < r->n_symbols; s++) {
             const qc_position *p = &a->pos[s];
-            double un = p->qty == 0 ? 0 : p->qty * (series[s]->close[e] - p->avg_cost);
+            double q = a->hold[s].qty, un = q == 0 ? 0 : q * (series[s]->close[e] - p->avg_cost);
             r->symbol_pnl[e * r->n_symbols + s] = p->realized + un;
         }
     if (!r->comparison && !qc_kernel_comparison_label(k)) return QC_OK; /* no comparison curve */
@@ -390,8 +390,9 @@ static qc_err collect(const run_state *st, qc_backtest_result *r, qc_error *err)
     for (size_t s = 0; s < r->n_symbols; s++) {
         const qc_position *p = &a->pos[s];
         r->commission_paid += p->costs;
-        if (p->qty == 0) continue;
-        r->open[r->n_open++] = (qc_open_position){(uint32_t)s, p->qty, p->avg_cost, p->last_price,
+        const qc_holding *h = &a->hold[s];
+        if (h->qty == 0) continue;
+        r->open[r->n_open++] = (qc_open_position){(uint32_t)s, h->qty, p->avg_cost, h->last_price,
                                                   qc_account_unrealized(a, (uint32_t)s)};
     }
     return QC_OK;

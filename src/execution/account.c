@@ -11,37 +11,39 @@
 qc_err qc_account_init(qc_account *a, size_t n_symbols, double cash, qc_error *err) {
     memset(a, 0, sizeof *a);
     a->pos = calloc(n_symbols ? n_symbols : 1, sizeof *a->pos);
+    a->hold = calloc(n_symbols ? n_symbols : 1, sizeof *a->hold);
     a->held = calloc(n_symbols / 64 + 1, sizeof *a->held);
-    if (!a->pos || !a->held) {
+    if (!a->pos || !a->hold || !a->held) {
         qc_account_free(a);
         return qc_err_set(err, QC_ERR_NOMEM, "out of memory for positions");
     }
     a->n_symbols = n_symbols;
     a->initial_cash = a->cash = cash;
     a->gen = 1; /* 0 never matches: a zeroed cache is stale */
-    for (size_t s = 0; s < n_symbols; s++) a->pos[s].last_price = NAN;
+    for (size_t s = 0; s < n_symbols; s++) a->hold[s].last_price = NAN;
     return QC_OK;
 }
 
 void qc_account_free(qc_account *a) {
     free(a->pos);
+    free(a->hold);
     free(a->held);
     free(a->trades);
     memset(a, 0, sizeof *a);
 }
 
-static void open_leg(qc_position *p, int sign, double qty, double price, double commission, double costs,
-                     int64_t ts, size_t bar) {
-    if (p->qty == 0) {
+static void open_leg(qc_position *p, qc_holding *h, int sign, double qty, double price, double commission,
+                     double costs, int64_t ts, size_t bar) {
+    if (h->qty == 0) {
         p->entry_ts = ts;
         p->entry_bar = bar;
         p->rt_entry_qty = p->rt_entry_notional = p->rt_exit_qty = p->rt_exit_notional = 0;
         p->rt_gross = p->rt_commission = p->rt_costs = 0;
         p->avg_cost = price;
     } else {
-        p->avg_cost = (fabs(p->qty) * p->avg_cost + qty * price) / (fabs(p->qty) + qty);
+        p->avg_cost = (fabs(h->qty) * p->avg_cost + qty * price) / (fabs(h->qty) + qty);
     }
-    p->qty += sign * qty;
+    h->qty += sign * qty;
     p->rt_entry_qty += qty;
     p->rt_entry_notional += qty * price;
     p->rt_commission += commission;
@@ -78,9 +80,9 @@ qc_err qc_account_apply_fill(qc_account *a, const qc_fill *f, size_t bar, qc_err
     if (f->symbol >= a->n_symbols) return apply_fill(a, f, bar, err);
     uint32_t s = f->symbol;
     a->gen++;
-    int was = a->pos[s].qty != 0;
+    int was = a->hold[s].qty != 0;
     qc_err rc = apply_fill(a, f, bar, err);
-    int now = a->pos[s].qty != 0;
+    int now = a->hold[s].qty != 0;
     a->n_held += (size_t)now - (size_t)was;
     uint64_t bit = UINT64_C(1) << (s % 64);
     a->held[s / 64] = now ? a->held[s / 64] | bit : a->held[s / 64] & ~bit;
@@ -91,20 +93,21 @@ static qc_err apply_fill(qc_account *a, const qc_fill *f, size_t bar, qc_error *
     if (f->symbol >= a->n_symbols || !(f->qty > 0) || !isfinite(f->price))
         return qc_err_set(err, QC_ERR_EXECUTION, "bad fill (symbol %u, qty %g, price %g)", f->symbol, f->qty, f->price);
     qc_position *p = &a->pos[f->symbol];
+    qc_holding *h = &a->hold[f->symbol];
     int sign = f->side == QC_BUY ? 1 : -1;
     double all_costs = f->costs.commission + f->costs.spread + f->costs.slippage + f->costs.impact;
     a->cash -= sign * f->qty * f->price + f->costs.commission;
     a->traded_notional += f->qty * f->price;
     p->costs += all_costs;
     p->realized -= f->costs.commission;
-    p->last_price = f->price;
-    if (p->qty == 0 || (p->qty > 0) == (sign > 0)) {
-        open_leg(p, sign, f->qty, f->price, f->costs.commission, all_costs, f->ts, bar);
+    h->last_price = f->price;
+    if (h->qty == 0 || (h->qty > 0) == (sign > 0)) {
+        open_leg(p, h, sign, f->qty, f->price, f->costs.commission, all_costs, f->ts, bar);
         return QC_OK;
     }
     /* reducing, closing or reversing */
-    double held = fabs(p->qty), closed = f->qty < held ? f->qty : held, share = closed / f->qty;
-    int pos_sign = p->qty > 0 ? 1 : -1;
+    double held = fabs(h->qty), closed = f->qty < held ? f->qty : held, share = closed / f->qty;
+    int pos_sign = h->qty > 0 ? 1 : -1;
     double gross = closed * (f->price - p->avg_cost) * pos_sign;
     p->realized += gross;
     p->rt_gross += gross;
@@ -112,23 +115,27 @@ static qc_err apply_fill(qc_account *a, const qc_fill *f, size_t bar, qc_error *
     p->rt_exit_notional += closed * f->price;
     p->rt_commission += f->costs.commission * share;
     p->rt_costs += all_costs * share;
-    p->qty += sign * closed;
-    if (fabs(p->qty) <= 1e-12 * held) { /* flat: the round trip is complete */
-        p->qty = 0;
+    h->qty += sign * closed;
+    if (fabs(h->qty) <= 1e-12 * held) { /* flat: the round trip is complete */
+        h->qty = 0;
         qc_err rc = push_trade(a, f->symbol, p, pos_sign, f->ts, bar, err);
         if (rc) return rc;
     }
     double rest = f->qty - closed;
     if (rest > 0)
-        open_leg(p, sign, rest, f->price, f->costs.commission * (1 - share), all_costs * (1 - share), f->ts, bar);
+        open_leg(p, h, sign, rest, f->price, f->costs.commission * (1 - share), all_costs * (1 - share), f->ts, bar);
     return QC_OK;
 }
 
 void qc_account_mark(qc_account *a, uint32_t s, double price) {
-    if (s < a->n_symbols && isfinite(price)) a->pos[s].last_price = price, a->gen++;
+    if (s < a->n_symbols && isfinite(price)) a->hold[s].last_price = price, a->gen++;
 }
 
-static double mark_of(const qc_position *p) { return isfinite(p->last_price) ? p->last_price : p->avg_cost; }
+/* A held symbol's mark: its last price, or its average cost before it has one. */
+static double mark_of(const qc_account *a, size_t s) {
+    double px = a->hold[s].last_price;
+    return isfinite(px) ? px : a->pos[s].avg_cost;
+}
 
 /* The held symbols' words: bit j of word i is symbol 64 i + j, so visiting words and bits in order
  * visits the held symbols in symbol order (sums add in the order of a loop over every symbol that
@@ -141,8 +148,8 @@ void qc_account_accrue_borrow(qc_account *a, double years) {
     double short_notional = 0;
     for (size_t i = 0; i < HELD_WORDS(a); i++)
         for (uint64_t w = a->held[i]; w; w &= w - 1) {
-            const qc_position *p = &a->pos[HELD_SYM(i, w)];
-            if (p->qty < 0) short_notional += -p->qty * mark_of(p);
+            size_t s = HELD_SYM(i, w);
+            if (a->hold[s].qty < 0) short_notional += -a->hold[s].qty * mark_of(a, s);
         }
     double charge = short_notional * a->borrow_rate * years;
     a->gen++;
@@ -154,19 +161,18 @@ double qc_account_equity(const qc_account *a) {
     double e = a->cash;
     for (size_t i = 0; i < HELD_WORDS(a); i++)
         for (uint64_t w = a->held[i]; w; w &= w - 1) {
-            const qc_position *p = &a->pos[HELD_SYM(i, w)];
-            e += p->qty * mark_of(p);
+            size_t s = HELD_SYM(i, w);
+            e += a->hold[s].qty * mark_of(a, s);
         }
     return e;
 }
 
 void qc_account_snapshot(const qc_account *a, double *equity, double *gross, double *net) {
     double g = 0, v = 0;
-    const qc_position *base = a->pos;
-    for (size_t i = 0, nw = HELD_WORDS(a); i < nw; i++, base += 64)
+    for (size_t i = 0, nw = HELD_WORDS(a); i < nw; i++)
         for (uint64_t w = a->held[i]; w; w &= w - 1) {
-            const qc_position *p = base + __builtin_ctzll(w);
-            double x = p->qty * mark_of(p);
+            size_t s = HELD_SYM(i, w);
+            double x = a->hold[s].qty * mark_of(a, s);
             v += x;
             g += fabs(x);
         }
@@ -179,8 +185,8 @@ void qc_account_equity_gross(const qc_account *a, double *equity, double *gross)
     double e = a->cash, g = 0;
     for (size_t i = 0; i < HELD_WORDS(a); i++)
         for (uint64_t w = a->held[i]; w; w &= w - 1) {
-            const qc_position *p = &a->pos[HELD_SYM(i, w)];
-            double x = p->qty * mark_of(p);
+            size_t s = HELD_SYM(i, w);
+            double x = a->hold[s].qty * mark_of(a, s);
             e += x;
             g += fabs(x);
         }
@@ -194,7 +200,6 @@ double qc_account_gross_exposure(const qc_account *a) {
 }
 
 double qc_account_unrealized(const qc_account *a, uint32_t s) {
-    if (s >= a->n_symbols || a->pos[s].qty == 0) return 0;
-    const qc_position *p = &a->pos[s];
-    return p->qty * (mark_of(p) - p->avg_cost);
+    if (s >= a->n_symbols || a->hold[s].qty == 0) return 0;
+    return a->hold[s].qty * (mark_of(a, s) - a->pos[s].avg_cost);
 }

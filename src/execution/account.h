@@ -10,12 +10,18 @@
 #include "core/error.h"
 #include "execution/order.h"
 
+/* What every event reads or writes of a symbol (marks, equity, exposure): kept apart from the rest
+ * of its position in a dense array, so a pass over the held symbols touches 16 bytes each. */
 typedef struct {
     double qty;          /* signed: > 0 long, < 0 short */
+    double last_price;   /* latest mark (NaN until the first fill or mark) */
+} qc_holding;
+
+/* The rest of a symbol's position: read and written at its fills. */
+typedef struct {
     double avg_cost;     /* average entry price of the open quantity */
     double realized;     /* realised P&L, net of costs */
     double costs;        /* all costs paid on this symbol */
-    double last_price;   /* latest mark */
     /* the open round trip (flat -> flat) */
     int64_t entry_ts;
     size_t entry_bar;
@@ -44,7 +50,8 @@ typedef struct {
     double cash;
     double borrow_rate;  /* annual rate on short notional */
     double borrow_paid;
-    qc_position *pos;
+    qc_holding *hold;       /* per symbol: quantity and mark */
+    qc_position *pos;       /* per symbol: cost, P&L and the open round trip */
     qc_roundtrip *trades;
     size_t n_trades, cap_trades;
     double traded_notional; /* cumulative */

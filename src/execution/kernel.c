@@ -197,7 +197,7 @@ double qc_ctx_high(const qc_ctx *c, uint32_t s, long lag) { return hist_field(c,
 double qc_ctx_low(const qc_ctx *c, uint32_t s, long lag) { return hist_field(c, s, lag, 2); }
 double qc_ctx_close(const qc_ctx *c, uint32_t s, long lag) { return hist_field(c, s, lag, 3); }
 double qc_ctx_volume(const qc_ctx *c, uint32_t s, long lag) { return hist_field(c, s, lag, 4); }
-double qc_ctx_position(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym ? c->k->acct.pos[s].qty : 0; }
+double qc_ctx_position(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym ? c->k->acct.hold[s].qty : 0; }
 double qc_ctx_cash(const qc_ctx *c) { return c->k->acct.cash; }
 size_t qc_ctx_n_positions(const qc_ctx *c) { return c->k->acct.n_held; }
 double qc_ctx_equity(const qc_ctx *c) { return qc_account_equity(&c->k->acct); }
@@ -225,12 +225,12 @@ static int breaches_leverage(qc_kernel *k, const qc_order_req *r) {
         qc_account_equity_gross(&k->acct, &k->lev_equity, &k->lev_gross);
         k->lev_gen = k->acct.gen;
     }
-    const qc_position *p = &k->acct.pos[r->symbol];
     const qc_bar_view *h = &k->hist[r->symbol];
-    double px = h->n ? h->src->close[h->n - 1] : p->avg_cost;
+    double q = k->acct.hold[r->symbol].qty;
+    double px = h->n ? h->src->close[h->n - 1] : k->acct.pos[r->symbol].avg_cost;
     double notional = r->cash > 0 ? r->cash : r->qty * px;
-    double signed_after = p->qty * px + (r->side == QC_BUY ? notional : -notional);
-    double gross = k->lev_gross - fabs(p->qty * px) + fabs(signed_after);
+    double signed_after = q * px + (r->side == QC_BUY ? notional : -notional);
+    double gross = k->lev_gross - fabs(q * px) + fabs(signed_after);
     double eq = k->lev_equity;
     return eq <= 0 || gross / eq > k->opts.leverage_limit * (1 + 1e-12);
 }
@@ -503,7 +503,7 @@ static void risk_actions(qc_kernel *k) {
         }
         if (ev.action != QC_RISK_ACT_FLATTEN) continue;
         for (uint32_t s = 0; s < k->n_sym; s++) {
-            double q = k->acct.pos[s].qty;
+            double q = k->acct.hold[s].qty;
             if (q == 0) continue;
             qc_order_req r = {.symbol = s, .side = q > 0 ? QC_SELL : QC_BUY, .type = QC_ORD_MARKET,
                               .tif = QC_TIF_DAY, .qty = fabs(q), .reduce_only = 1};
@@ -530,7 +530,7 @@ static void bars_in(qc_kernel *k, int64_t ts, const qc_bars *const *series, cons
     int match = v->active != 0, marks = k->risk_marks; /* resting orders: the venue matches them on the new bars */
     qc_bar_view *hist = k->hist;
     uint8_t *khas = k->has;
-    qc_position *pos = k->acct.pos;
+    qc_holding *pos = k->acct.hold;
     k->acct.gen++; /* the marks below */
     for (size_t s = 0, n = k->n_sym; s < n; s++) {
         uint8_t h = has[s];
@@ -592,7 +592,7 @@ static void line_marks(qc_kernel *k, int64_t ts, const qc_bars *const *series, s
             if (!same) hist[s].src = series[s];
             hist[s].n = i + 1;
             double c = series[s]->close[i];
-            if ((k->acct.held[s / 64] >> (s % 64) & 1) && isfinite(c)) k->acct.pos[s].last_price = c;
+            if ((k->acct.held[s / 64] >> (s % 64) & 1) && isfinite(c)) k->acct.hold[s].last_price = c;
         }
         if (k->risk_marks)
             for (size_t s = s0; s < s1; s++) qc_risk_on_mark(k->opts.risk, (uint32_t)s, series[s]->close[i], ts);
@@ -605,7 +605,7 @@ static void line_marks(qc_kernel *k, int64_t ts, const qc_bars *const *series, s
         for (; s < s1; s++) hist[s].n = i + 1;
     } else
         for (size_t s = s0; s < s1; s++) hist[s].src = series[s], hist[s].n = i + 1;
-    qc_position *pos = k->acct.pos;
+    qc_holding *pos = k->acct.hold;
     const uint64_t *held = k->acct.held;
     for (size_t wi = s0 / 64; s0 < s1 && wi <= (s1 - 1) / 64; wi++) {
         uint64_t w = held[wi];
