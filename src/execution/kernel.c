@@ -49,6 +49,8 @@ struct qc_kernel {
     size_t act_at;           /* on_bar runs from this event index on (the hook's answer while orders rest) */
     int has_all;             /* has[] is all ones (qc_kernel_event_line set it; qc_kernel_event clears) */
     const qc_bars *const *line_src; /* every hist[s].src is line_src[s] (the last line event's series) */
+    const qc_bars *const *close_src; /* line_close[s] is close_src[s]->close */
+    const double **line_close; /* per symbol, its closes in a line replay: one dense array to read marks from */
     uint64_t lev_gen;        /* the account's gen when lev_equity and lev_gross were summed */
     double lev_equity, lev_gross;
     double comparison;      /* qc_ctx_set_comparison */
@@ -434,8 +436,9 @@ qc_err qc_kernel_new(const qc_kernel_opts *o, const char *const *symbols, size_t
     k->symbols = calloc(n_symbols ? n_symbols : 1, sizeof *k->symbols);
     k->hist = calloc(n_symbols ? n_symbols : 1, sizeof *k->hist);
     k->has = calloc(n_symbols ? n_symbols : 1, 1);
+    k->line_close = calloc(n_symbols ? n_symbols : 1, sizeof *k->line_close);
     k->state = calloc(1, strat->state_size ? strat->state_size : 1);
-    qc_err rc = (!k->symbols || !k->hist || !k->has || !k->state) ? qc_err_set(err, QC_ERR_NOMEM, "out of memory")
+    qc_err rc = (!k->symbols || !k->hist || !k->has || !k->line_close || !k->state) ? qc_err_set(err, QC_ERR_NOMEM, "out of memory")
                                                                   : qc_account_init(&k->acct, n_symbols, o->cash, err);
     for (size_t s = 0; !rc && s < n_symbols; s++) {
         k->symbols[s] = qc_strdup(symbols[s]);
@@ -474,6 +477,7 @@ void qc_kernel_free(qc_kernel *k) {
     free(k->symbols);
     free(k->hist);
     free(k->has);
+    free(k->line_close);
     for (size_t b = 0; b < k->n_blocks; b++) free(k->blocks[b]);
     free(k->blocks);
     free(k->queue);
@@ -607,13 +611,14 @@ static void line_marks(qc_kernel *k, int64_t ts, const qc_bars *const *series, s
         for (size_t s = s0; s < s1; s++) hist[s].src = series[s], hist[s].n = i + 1;
     qc_holding *pos = k->acct.hold;
     const uint64_t *held = k->acct.held;
+    const double **close = k->line_close;
     for (size_t wi = s0 / 64; s0 < s1 && wi <= (s1 - 1) / 64; wi++) {
         uint64_t w = held[wi];
         if (wi == s0 / 64) w &= ~UINT64_C(0) << (s0 % 64);
         if (wi == (s1 - 1) / 64 && (s1 % 64)) w &= ~(~UINT64_C(0) << (s1 % 64));
         for (; w; w &= w - 1) {
             size_t s = wi * 64 + (size_t)__builtin_ctzll(w);
-            double c = series[s]->close[i];
+            double c = close[s][i];
             if (isfinite(c)) pos[s].last_price = c;
         }
     }
@@ -639,6 +644,10 @@ static size_t next_busy(const uint8_t *busy, size_t s, size_t n) {
 static void bars_in_line(qc_kernel *k, int64_t ts, const qc_bars *const *series, size_t i) {
     qc_venue *v = k->venue;
     size_t n = k->n_sym;
+    if (k->close_src != series) {
+        for (size_t s = 0; s < n; s++) k->line_close[s] = series[s]->close;
+        k->close_src = series;
+    }
     if (!k->has_all) {
         memset(k->has, 1, n);
         k->has_all = 1;
