@@ -55,24 +55,8 @@ static size_t book_remove_closed(book *b) {
     return n - k;
 }
 
-/* The symbol's next bar is what on_bar will read for a resting order. In a replay of many symbols
- * that bar's fields are far from anything recently touched (each field its own array), and the next
- * event is thousands of cycles away: asking for them now hides the wait. No effect on results. */
-static void warm_next_bar(const sim *v, uint32_t s) {
-    const qc_bar_view *w = v->base.views ? &v->base.views[s] : NULL;
-    if (!w || !w->src || w->n >= w->src->n) return;
-    const qc_bars *h = w->src;
-    size_t i = w->n;
-    __builtin_prefetch(&h->ts[i]);
-    __builtin_prefetch(&h->open[i]);
-    __builtin_prefetch(&h->high[i]);
-    __builtin_prefetch(&h->low[i]);
-    __builtin_prefetch(&h->volume[i]);
-}
-
 /* A symbol book gained an order (or failed to). */
 static qc_err rest(sim *v, uint32_t s, qc_order *o, qc_error *err) {
-    warm_next_bar(v, s);
     qc_err rc = book_push(&v->books[s], o, err);
     v->resting += !rc;
     v->busy[s] = v->books[s].n != 0;
