@@ -438,8 +438,9 @@ qc_err qc_kernel_new(const qc_kernel_opts *o, const char *const *symbols, size_t
     k->has = calloc(n_symbols ? n_symbols : 1, 1);
     k->line_close = calloc(n_symbols ? n_symbols : 1, sizeof *k->line_close);
     k->state = calloc(1, strat->state_size ? strat->state_size : 1);
-    qc_err rc = (!k->symbols || !k->hist || !k->has || !k->line_close || !k->state) ? qc_err_set(err, QC_ERR_NOMEM, "out of memory")
-                                                                  : qc_account_init(&k->acct, n_symbols, o->cash, err);
+    qc_err rc = (!k->symbols || !k->hist || !k->has || !k->line_close || !k->state)
+                    ? qc_err_set(err, QC_ERR_NOMEM, "out of memory")
+                    : qc_account_init(&k->acct, n_symbols, o->cash, err);
     for (size_t s = 0; !rc && s < n_symbols; s++) {
         k->symbols[s] = qc_strdup(symbols[s]);
         if (!k->symbols[s]) rc = qc_err_set(err, QC_ERR_NOMEM, "out of memory");
