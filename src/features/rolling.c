@@ -476,33 +476,37 @@ __attribute__((target("avx2"))) static size_t line_convert4(const double *x, siz
 }
 #endif
 
+/* The fixed-point values of x[from..to) into Q[0..): stops at the first value that does not qualify
+ * (exact in the fixed-point scale, |q| <= qmax); returns how many did. */
+static size_t line_q(int64_t *Q, const double *x, size_t from, size_t to, double qmax) {
+    size_t m = 0;
+#if LINE_SSE2
+    int path = line_path();
+    if (path != QC_SMA_LINE_SCALAR) {
+#if LINE_AVX2
+        if (path == QC_SMA_LINE_AVX2) m = line_convert4(x + from, to - from, Q, qmax);
+#endif
+        m += line_convert2(x + from + m, to - from - m, Q + m, qmax);
+    }
+#endif
+    for (size_t t = from + m; t < to; t++, m++) {
+        double y = x[t] * FIXED_SCALE, r = (y + ROUND_MAGIC) - ROUND_MAGIC;
+        if (!(fabs(x[t]) < FIXED_MAX && fabs(y - r) <= fabs(y) * 0x1p-50 && fabs(r) <= qmax)) break;
+        Q[m] = (int64_t)r;
+    }
+    return m;
+}
+
 /* Appends prefix sums for x[from..to) after P[k] (k = from's index - 1); returns how many values
  * qualified (stops at the first that does not). */
 static size_t line_sums(int64_t *P, size_t k, const double *x, size_t from, size_t to, double qmax) {
+    size_t m = line_q(P + k + 1, x, from, to, qmax);
     uint64_t acc = (uint64_t)P[k];
-    size_t t = from;
-#if LINE_SSE2
-    int path = line_path();
-    if (path != QC_SMA_LINE_SCALAR) { /* the values first, then their running sum over them in place */
-        size_t m = 0;
-#if LINE_AVX2
-        if (path == QC_SMA_LINE_AVX2) m = line_convert4(x + from, to - from, P + k + 1, qmax);
-#endif
-        m += line_convert2(x + from + m, to - from - m, P + k + 1 + m, qmax);
-        for (size_t j = 1; j <= m; j++) {
-            acc += (uint64_t)P[k + j];
-            P[k + j] = (int64_t)acc;
-        }
-        t += m, k += m;
+    for (size_t j = 1; j <= m; j++) {
+        acc += (uint64_t)P[k + j];
+        P[k + j] = (int64_t)acc;
     }
-#endif
-    for (; t < to; t++) {
-        double y = x[t] * FIXED_SCALE, r = (y + ROUND_MAGIC) - ROUND_MAGIC;
-        if (!(fabs(x[t]) < FIXED_MAX && fabs(y - r) <= fabs(y) * 0x1p-50 && fabs(r) <= qmax)) break;
-        acc += (uint64_t)(int64_t)r;
-        P[++k] = (int64_t)acc;
-    }
-    return t - from;
+    return m;
 }
 
 static double line_qmax(size_t ns) { return (double)((EXACT_INT_LIM - 1) / (int64_t)ns); }
@@ -521,22 +525,22 @@ static int line_enter(qc_sma_pair *p, qc_sma_line *l, const double *x, size_t fr
         l->retry_at = from + ok + 1;
         return 0;
     }
-    l->base = l->end = from;
+    l->base = l->end = l->qend = from;
     l->on = 1;
     return 1;
 }
 
-/* Extends the chunk's sums up to `to` (> l->end), moving to the next chunk when this one is full;
- * 0 when the value at l->end does not qualify. */
-static int line_extend(const qc_sma_pair *p, qc_sma_line *l, const double *x, size_t to) {
+/* Converts values from l->qend up to `to` (> l->qend) into the chunk, after its prefix sums,
+ * moving to the next chunk when this one is full; 0 when the value at l->qend does not qualify. */
+static int line_convert(const qc_sma_pair *p, qc_sma_line *l, const double *x, size_t to) {
     const size_t ns = p->ns;
     if (l->end == l->base + QC_SMA_LINE_CHUNK) { /* keep the last ns + 1 sums, start the next chunk */
         memmove(l->P, l->P + QC_SMA_LINE_CHUNK, (ns + 1) * sizeof *l->P);
         l->base = l->end;
     }
     size_t stop = l->base + QC_SMA_LINE_CHUNK < to ? l->base + QC_SMA_LINE_CHUNK : to;
-    size_t got = line_sums(l->P, l->end - l->base + ns, x, l->end, stop, line_qmax(ns));
-    l->end += got;
+    size_t got = line_q(l->P + (l->qend - l->base + ns + 1), x, l->qend, stop, line_qmax(ns));
+    l->qend += got;
     return got > 0;
 }
 
@@ -560,19 +564,21 @@ void qc_sma_pair_attach(qc_sma_pair *p, qc_sma_line *l, const double *x, size_t 
     p->run = run_after(x, count, 0.0, 0); /* the run back to x[0] at most, as pushes from a zero ring count it */
 }
 
-/* The line's steps from position *at up to `to` (<= l->end): stops right after a crossing
- * (returns 1). */
-static int line_steps(const qc_sma_pair *p, const qc_sma_line *l, size_t *at, size_t to, int *prev, int *cmp) {
+/* The line's steps from position *at (= l->end) up to `to` (<= l->qend): each turns the value
+ * there into its prefix sum and compares; stops right after a crossing (returns 1). */
+static int line_steps(const qc_sma_pair *p, qc_sma_line *l, size_t *at, size_t to, int *prev, int *cmp) {
     const size_t ns = p->ns, nf = p->nf;
     const int64_t ins = (int64_t)ns, inf = (int64_t)nf;
-    const int64_t *P = l->P + (*at - l->base + ns + 1); /* P[j] = prefix sum at position *at + j */
-    const int64_t *Ps = P - ns, *Pf = P - nf;            /* at positions *at + j - ns, *at + j - nf */
+    int64_t *P = l->P + (*at - l->base + ns + 1); /* P[j]: the value at position *at + j, then its sum */
+    const int64_t *Ps = P - ns, *Pf = P - nf;      /* sums at positions *at + j - ns, *at + j - nf */
     const size_t n = to - *at;
+    uint64_t acc = (uint64_t)P[-1];
     int b = *cmp, bo = *prev, crossed = 0;
     size_t j = 0;
     while (j < n) {
-        uint64_t pt = (uint64_t)P[j];
-        int64_t s = (int64_t)(pt - (uint64_t)Ps[j]), f = (int64_t)(pt - (uint64_t)Pf[j]);
+        acc += (uint64_t)P[j];
+        P[j] = (int64_t)acc;
+        int64_t s = (int64_t)(acc - (uint64_t)Ps[j]), f = (int64_t)(acc - (uint64_t)Pf[j]);
         j++;
         int64_t lhs = f * ins, rhs = s * inf;
         int nb = (lhs > rhs) - (lhs < rhs);
@@ -584,6 +590,7 @@ static int line_steps(const qc_sma_pair *p, const qc_sma_line *l, size_t *at, si
         }
     }
     *at += j, *prev = bo, *cmp = b;
+    l->end = *at;
     return crossed;
 }
 
@@ -592,12 +599,12 @@ size_t qc_sma_pair_scan_line(qc_sma_pair *p, qc_sma_line *l, const double *x, si
     size_t at = from;
     if (!l->on && !line_enter(p, l, x, from, *cmp)) return qc_sma_pair_scan(p, x + from, to - from, prev, cmp);
     while (at < to) {
-        if (at == l->end && !line_extend(p, l, x, to)) { /* x[at] does not qualify: the pair takes over */
+        if (at == l->qend && !line_convert(p, l, x, to)) { /* x[at] does not qualify: the pair takes over */
             qc_sma_pair_attach(p, l, x, at);
             l->retry_at = at + p->ns + 1;
             return at - from + qc_sma_pair_scan(p, x + at, to - at, prev, cmp);
         }
-        if (line_steps(p, l, &at, l->end < to ? l->end : to, prev, cmp)) break;
+        if (line_steps(p, l, &at, l->qend < to ? l->qend : to, prev, cmp)) break;
     }
     return at - from;
 }

@@ -80,7 +80,8 @@ size_t qc_sma_pair_scan(qc_sma_pair *p, const double *x, size_t n, int *prev, in
  * qc_sma_pair_attach brings it to the state the pushes would have left. */
 typedef struct {
     int64_t *P;         /* prefix sums of positions base - ns - 1 .. base + QC_SMA_LINE_CHUNK - 1 */
-    size_t base, end;   /* P holds positions [base, end) of the chunk (and the ns + 1 before base) */
+    size_t base, end;   /* P holds the sums of positions [base, end) of the chunk (and the ns + 1 before base) */
+    size_t qend;        /* and the fixed-point values of positions [end, qend), converted ahead */
     size_t retry_at;    /* no new attempt before this position (a value there did not qualify) */
     int on;             /* the pair is detached: the line holds the state */
 } qc_sma_line;
