@@ -594,6 +594,14 @@ static int line_steps(const qc_sma_pair *p, qc_sma_line *l, size_t *at, size_t t
     return crossed;
 }
 
+void qc_sma_line_warm(const qc_sma_pair *p, const qc_sma_line *l, const double *x, size_t at, size_t to) {
+    if (!l->on || !l->P || at != l->end) return;
+    const size_t ns = p->ns, cap = ns + 1 + QC_SMA_LINE_CHUNK;
+    size_t first = at - l->base, last = first + ns + 1 + 48; /* the windows' sums behind, 48 steps ahead */
+    for (size_t k = first; k < last && k < cap; k += 8) __builtin_prefetch(l->P + k, 1);
+    for (size_t t = at; t < at + 48 && t < to; t += 8) __builtin_prefetch(x + t);
+}
+
 size_t qc_sma_pair_scan_line(qc_sma_pair *p, qc_sma_line *l, const double *x, size_t from, size_t to, int *prev,
                              int *cmp) {
     size_t at = from;

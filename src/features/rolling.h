@@ -95,6 +95,10 @@ size_t qc_sma_pair_scan_line(qc_sma_pair *p, qc_sma_line *l, const double *x, si
 /* Attaches the pair when the line holds it (fed x[0..count)): afterwards the pair's state is
  * exactly what pushing x[0..count) one at a time leaves. Call before any other use of the pair. */
 void qc_sma_pair_attach(qc_sma_pair *p, qc_sma_line *l, const double *x, size_t count);
+/* Asks the cache for what a scan from position `at` (< to) will read first: the line's recent sums
+ * and the next values. A hint only (no effect on results), for a caller that knows which lines it
+ * will scan a little later. */
+void qc_sma_line_warm(const qc_sma_pair *p, const qc_sma_line *l, const double *x, size_t at, size_t to);
 /* The line's conversion paths (every one gives the same bits): the scalar steps, two values at a
  * time with SSE2 (every x86-64 build), four with AVX2 (chosen at run time when the CPU has it). */
 enum { QC_SMA_LINE_SCALAR = 0, QC_SMA_LINE_SSE2 = 1, QC_SMA_LINE_AVX2 = 2 };

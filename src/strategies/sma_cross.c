@@ -227,6 +227,7 @@ static void sc_on_bar(void *state, qc_ctx *ctx) {
         sym_state *y = &st->sym[s];
         if (!crossing_now(y, ctx, s, len)) continue; /* (a crossing of an event on_bar missed: as on_bar_all) */
         st->due[st->n_due++] = s;
+        qc_sma_line_warm(&y->sma, &y->line, y->xs, y->seen, st->span_to); /* rescanned after on_bar */
         act(st, ctx, s, &per_buy);
     }
 }
