@@ -112,7 +112,7 @@ static void f_on_event_end(qc_venue *b, int64_t ts) {
     f->sim->vt->on_event_end(f->sim, ts);
     b->active = f->sim->active;
 }
-static const qc_venue_vt k_front_vt = {f_submit, f_cancel, f_replace, f_on_bar, f_on_event_end};
+static const qc_venue_vt k_front_vt = {f_submit, f_cancel, f_replace, f_on_bar, f_on_event_end, NULL};
 static void fwd_fill(void *ctx, const qc_fill *x) {
     front *f = ctx;
     f->base.sink.fill(f->base.kernel, x);

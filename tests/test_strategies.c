@@ -200,7 +200,7 @@ static void tv_on_bar(qc_venue *v, uint32_t s, const qc_bars *hist, size_t i) {
 
 static void tv_on_event_end(qc_venue *v, int64_t ts) { (void)v, (void)ts; }
 
-static const qc_venue_vt k_tv_vt = {tv_submit, tv_cancel, tv_replace, tv_on_bar, tv_on_event_end};
+static const qc_venue_vt k_tv_vt = {tv_submit, tv_cancel, tv_replace, tv_on_bar, tv_on_event_end, NULL};
 
 static void tv_init(test_venue *tv, int fills_enabled) {
     memset(tv, 0, sizeof *tv);

@@ -214,7 +214,7 @@ static void rf_on_event_end(qc_venue *b, int64_t ts) {
     v->sim->vt->on_event_end(v->sim, ts);
     b->active = v->sim->active;
 }
-static const qc_venue_vt k_rf_vt = {rf_submit, rf_cancel, rf_replace, rf_on_bar, rf_on_event_end};
+static const qc_venue_vt k_rf_vt = {rf_submit, rf_cancel, rf_replace, rf_on_bar, rf_on_event_end, NULL};
 static qc_venue *rf_wrap(qc_venue *inner, void *ctx) {
     refusing *v = ctx;
     memset(v, 0, sizeof *v);

@@ -253,7 +253,7 @@ static void jv_on_event_end(qc_venue *base, int64_t ts) {
     v->base.active = v->inner->active;
 }
 
-static const qc_venue_vt k_jv_vt = {jv_submit, jv_cancel, jv_replace, jv_on_bar, jv_on_event_end};
+static const qc_venue_vt k_jv_vt = {jv_submit, jv_cancel, jv_replace, jv_on_bar, jv_on_event_end, NULL};
 
 /* The simulated venue reports here; the record goes to the journal before the kernel sees it. */
 static void jv_fill(void *ctx, const qc_fill *f) {

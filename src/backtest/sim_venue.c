@@ -303,7 +303,23 @@ static void v_on_event_end(qc_venue *base, int64_t ts) {
     sync_active(v);
 }
 
-static const qc_venue_vt k_sim_vt = {v_submit, v_cancel, v_replace, v_on_bar, v_on_event_end};
+/* What v_on_bar reads first for symbol s at bar i: its book, the first order in it, the bar. */
+static void v_warm(qc_venue *base, uint32_t s, const qc_bars *h, size_t i) {
+    const sim *v = (const sim *)base;
+    const book *b = &v->books[s];
+    if (b->n) {
+        const char *o = (const char *)b->o[0];
+        __builtin_prefetch(o);
+        __builtin_prefetch(o + 64);
+    }
+    __builtin_prefetch(&h->ts[i]);
+    __builtin_prefetch(&h->open[i]);
+    __builtin_prefetch(&h->high[i]);
+    __builtin_prefetch(&h->low[i]);
+    __builtin_prefetch(&h->volume[i]);
+}
+
+static const qc_venue_vt k_sim_vt = {v_submit, v_cancel, v_replace, v_on_bar, v_on_event_end, v_warm};
 
 qc_err qc_sim_venue_new(const qc_sim_opts *o, size_t n_symbols, qc_venue **out, qc_error *err) {
     *out = NULL;

@@ -566,7 +566,7 @@ static void x_on_event_end(qc_venue *base, int64_t ts) {
     if (ts > v->now) v->now = ts;
 }
 
-static const qc_venue_vt k_exch_vt = {x_submit, x_cancel, x_replace, x_on_bar, x_on_event_end};
+static const qc_venue_vt k_exch_vt = {x_submit, x_cancel, x_replace, x_on_bar, x_on_event_end, NULL};
 
 /* ---- ticks ----------------------------------------------------------------------------------------- */
 

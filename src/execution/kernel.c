@@ -639,6 +639,16 @@ static size_t next_busy(const uint8_t *busy, size_t s, size_t n) {
     return s;
 }
 
+/* Fetch hints for a symbol whose fills come soon: the venue's book and bar, the account's and the
+ * risk engine's records of it. */
+static void warm_symbol(qc_kernel *k, uint32_t s, const qc_bars *h, size_t i) {
+    if (k->venue->vt->warm) k->venue->vt->warm(k->venue, s, h, i);
+    __builtin_prefetch(&k->acct.hold[s], 1);
+    __builtin_prefetch(&k->acct.pos[s], 1);
+    __builtin_prefetch((const char *)&k->acct.pos[s] + 64, 1);
+    if (k->opts.risk) qc_risk_warm(k->opts.risk, k->opts.risk_strategy, s);
+}
+
 /* bars_in for an event at which every symbol has bar i: the same steps in the same order (for each
  * symbol the venue's fills, then its marks), with the symbols the venue does not hold orders for
  * passed in runs. */
@@ -658,15 +668,20 @@ static void bars_in_line(qc_kernel *k, int64_t ts, const qc_bars *const *series,
         k->line_src = series;
         return;
     }
+    size_t b = v->busy ? next_busy(v->busy, 0, n) : 0;
     for (size_t s = 0; s < n;) {
-        size_t b = v->busy ? next_busy(v->busy, s, n) : s;
         line_marks(k, ts, series, i, s, b);
         if (b == n) break;
+        /* the next busy symbol (on_bar of b changes no other symbol's busy flag): its state is
+         * asked for now, so it arrives while b's fills run */
+        size_t nb = v->busy ? next_busy(v->busy, b + 1, n) : b + 1;
+        if (nb < n) warm_symbol(k, (uint32_t)nb, series[nb], i);
         k->hist[b].src = series[b];
         k->hist[b].n = i + 1;
         v->vt->on_bar(v, (uint32_t)b, series[b], i);
         line_marks(k, ts, series, i, b, b + 1);
         s = b + 1;
+        b = nb;
     }
     k->line_src = series;
 }

@@ -176,6 +176,9 @@ typedef struct {
     void (*on_bar)(qc_venue *v, uint32_t s, const qc_bars *hist, size_t i);
     /* The event's strategy calls are done: a simulated venue fills close-mode orders now. */
     void (*on_event_end)(qc_venue *v, int64_t ts);
+    /* Optional (NULL: none): on_bar(v, s, hist, i) comes soon; a hint to start fetching what it
+     * will read (no effect on results). A line replay sends it one busy symbol ahead. */
+    void (*warm)(qc_venue *v, uint32_t s, const qc_bars *hist, size_t i);
 } qc_venue_vt;
 
 struct qc_venue {

@@ -412,7 +412,7 @@ static void r_on_event_end(qc_venue *base, int64_t ts) {
     for (size_t k = 0; k < v->n_x; k++) v->x[k]->vt->on_event_end(v->x[k], ts);
 }
 
-static const qc_venue_vt k_route_vt = {r_submit, r_cancel, r_replace, r_on_bar, r_on_event_end};
+static const qc_venue_vt k_route_vt = {r_submit, r_cancel, r_replace, r_on_bar, r_on_event_end, NULL};
 
 /* ---- lifecycle ------------------------------------------------------------------------------------ */
 

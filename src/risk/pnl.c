@@ -165,6 +165,12 @@ void qc_risk_on_mark(qc_risk *r, uint32_t symbol, double price, int64_t now_ns) 
     qc_risk__check_loss(r, s->strat_mask, now_ns);
 }
 
+void qc_risk_warm(const qc_risk *r, uint32_t strategy, uint32_t symbol) {
+    if (symbol >= r->n_sym || strategy >= r->n_strat) return;
+    __builtin_prefetch(&r->sym[symbol], 1);
+    __builtin_prefetch(&r->cell[(size_t)strategy * r->n_sym + symbol], 1);
+}
+
 void qc_risk_order_done(qc_risk *r, uint32_t symbol, qc_side side, double remaining) {
     if (symbol >= r->n_sym || !(remaining > 0)) return;
     risk_sym *s = &r->sym[symbol];

@@ -187,6 +187,8 @@ void qc_risk_on_fill(qc_risk *r, uint32_t strategy, uint32_t symbol, qc_side sid
                      double fee, int from_open_order, int64_t now_ns);
 /* A new reference price (last trade or mid). */
 void qc_risk_on_mark(qc_risk *r, uint32_t symbol, double price, int64_t now_ns);
+/* A hint that a fill or check of (strategy, symbol) comes soon: starts fetching their records. */
+void qc_risk_warm(const qc_risk *r, uint32_t strategy, uint32_t symbol);
 /* Starts a trading day: today's loss and drawdown are measured from the P&L now. */
 void qc_risk_day_start(qc_risk *r, int64_t now_ns);
 /* Re-sums the incremental totals from the per-symbol tables (removes floating drift). */
