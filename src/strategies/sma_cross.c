@@ -77,7 +77,7 @@ static qc_err sc_init(void *state, const qc_params *p, const qc_ctx *ctx, qc_err
         return qc_err_set(err, QC_ERR_INPUT, "sma_cross: fast (%.0f) must be < slow (%.0f)", fast, slow);
     size_t n = qc_ctx_n_symbols(ctx), c = n ? n : 1;
     st->sym = calloc(c, sizeof *st->sym); /* a zeroed qc_sma_pair frees safely */
-    st->heap = malloc(c * sizeof *st->heap);
+    st->heap = malloc((c + 1) * sizeof *st->heap); /* and a slot for heap_pop's sentinel */
     st->due = malloc(c * sizeof *st->due);
     st->obuy = malloc(c * sizeof *st->obuy);
     st->n_sym = n;
@@ -188,13 +188,17 @@ static void heap_push(sc_state *st, cross_at c) {
     st->heap[i] = c;
 }
 
+/* The smaller child is chosen without a branch (which one is a coin toss the predictor would miss
+ * at every level): a sentinel greater than every key sits right after the heap, so the right child
+ * of the last parent always exists. */
 static cross_at heap_pop(sc_state *st) {
     cross_at top = st->heap[0], last = st->heap[--st->n_heap];
     size_t i = 0, n = st->n_heap;
+    st->heap[n].key = UINT64_MAX;
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= n) break;
-        if (c + 1 < n && before(st->heap[c + 1], st->heap[c])) c++;
+        c += (size_t)before(st->heap[c + 1], st->heap[c]);
         if (!before(st->heap[c], last)) break;
         st->heap[i] = st->heap[c];
         i = c;
