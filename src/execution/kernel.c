@@ -649,6 +649,27 @@ static void warm_symbol(qc_kernel *k, uint32_t s, const qc_bars *h, size_t i) {
     if (k->opts.risk) qc_risk_warm(k->opts.risk, k->opts.risk_strategy, s);
 }
 
+/* bars_in_line's steps in another order, where nothing can tell them apart (no strategy on_fill to
+ * read other symbols' bars or the account during fills, no risk-engine marks whose running sums
+ * depend on their order): every symbol's history and the held marks first, each in one pass, then
+ * the busy symbols' fills, each followed by its own mark. The final state is the same: fills read
+ * no marks (they set their symbol's price) and a fill changes only its own symbol. One pass instead
+ * of a run of marks between every two busy symbols: no loop exits to mispredict per run. */
+static void bars_in_line_split(qc_kernel *k, int64_t ts, const qc_bars *const *series, size_t i) {
+    qc_venue *v = k->venue;
+    size_t n = k->n_sym;
+    line_marks(k, ts, series, i, 0, n);
+    k->line_src = series;
+    for (size_t b = next_busy(v->busy, 0, n); b < n;) {
+        size_t nb = next_busy(v->busy, b + 1, n); /* fetched while b's fills run (see bars_in_line) */
+        if (nb < n) warm_symbol(k, (uint32_t)nb, series[nb], i);
+        v->vt->on_bar(v, (uint32_t)b, series[b], i);
+        double c = k->line_close[b][i];
+        if ((k->acct.held[b / 64] >> (b % 64) & 1) && isfinite(c)) k->acct.hold[b].last_price = c, k->acct.gen++;
+        b = nb;
+    }
+}
+
 /* bars_in for an event at which every symbol has bar i: the same steps in the same order (for each
  * symbol the venue's fills, then its marks), with the symbols the venue does not hold orders for
  * passed in runs. */
@@ -666,6 +687,10 @@ static void bars_in_line(qc_kernel *k, int64_t ts, const qc_bars *const *series,
     if (!v->active) {
         line_marks(k, ts, series, i, 0, n);
         k->line_src = series;
+        return;
+    }
+    if (v->busy && !k->risk_marks && !k->strat->on_fill) {
+        bars_in_line_split(k, ts, series, i);
         return;
     }
     size_t b = v->busy ? next_busy(v->busy, 0, n) : 0;
