@@ -455,17 +455,55 @@ static void ichimoku_nan(const size_t *n, size_t len, double *const *out) {
     }
 }
 /* The NaN rule (ind_ext_nan) on the midpoints of tenkan, kijun and span B over [i0, i1): a window
- * holding a NaN high or low has a NaN midpoint (as the stream's (NaN + low) / 2); before span A. */
-static void ichimoku_nan_windows(const size_t *n, const qc_ind_cols *c, size_t i0, size_t i1, size_t *u,
-                                 double *const *out) {
-    int nh = ind_any_nan(c->high + i0, i1 - i0), nl = ind_any_nan(c->low + i0, i1 - i0);
+ * holding a NaN high or low has a NaN midpoint (as the stream's (NaN + low) / 2). Returns whether it
+ * may have written any (then span A, computed from the midpoints before, is recomputed). out[k] + i0 - at
+ * is row i0 of output k (at = i0: chunk buffers). */
+static int ichimoku_nan_windows(const size_t *n, const qc_ind_cols *c, size_t i0, size_t i1, size_t *u,
+                                double *const *out, size_t at) {
+    int nh = ind_any_nan(c->high + i0, i1 - i0), nl = ind_any_nan(c->low + i0, i1 - i0), any = nh || nl;
     for (int k = 0; k < 3; k++) {
-        double *o = out[k == 2 ? 3 : k] + i0;
+        double *o = out[k == 2 ? 3 : k] + (i0 - at);
+        any |= u[2 * k] > i0 || u[2 * k + 1] > i0;
         ind_ext_nan(c->high, i0, i1, n[k], nh, &u[2 * k], o, NULL);
         ind_ext_nan(c->low, i0, i1, n[k], nl, &u[2 * k + 1], o, NULL);
     }
+    return any;
 }
-/* Windows up to SEXT_MAX: the doubling levels of high and low, shared by the three windows. */
+/* ichimoku's four outputs over m points from the picked level rows into o0..o3:
+ * window k is the max of hb[k][j], ha[k][j] (the older entry first, so the newer wins ties) and the
+ * min of lb[k][j], la[k][j] (restrict parameters, so the loop vectorises after inlining). */
+static inline __attribute__((always_inline)) void ichimoku_mid(
+    const double *restrict h0b, const double *restrict h0, const double *restrict l0b, const double *restrict l0,
+    const double *restrict h1b, const double *restrict h1, const double *restrict l1b, const double *restrict l1,
+    const double *restrict h2b, const double *restrict h2, const double *restrict l2b, const double *restrict l2,
+    size_t m, double *restrict o0, double *restrict o1, double *restrict o2, double *restrict o3) {
+    for (size_t j = 0; j < m; j++) {
+        double a0 = h0b[j] > h0[j] ? h0b[j] : h0[j], c0 = l0b[j] < l0[j] ? l0b[j] : l0[j];
+        double a1 = h1b[j] > h1[j] ? h1b[j] : h1[j], c1 = l1b[j] < l1[j] ? l1b[j] : l1[j];
+        double a2 = h2b[j] > h2[j] ? h2b[j] : h2[j], c2 = l2b[j] < l2[j] ? l2b[j] : l2[j];
+        double t = (a0 + c0) / 2, k = (a1 + c1) / 2;
+        o0[j] = t, o1[j] = k, o2[j] = (t + k) / 2, o3[j] = (a2 + c2) / 2;
+    }
+}
+/* One chunk of m (<= SEXT_CHUNK) values of high h and low l for windows n[0..2] <= SEXT_MAX: the
+ * doubling levels of both, then the four outputs into ob[k][0..m) in one pass. Compiled per vector path
+ * (simd.h): only maxpd / minpd selects, adds and exact halvings, so every path has the same bits. */
+IND_SIMD(ichimoku_chunk, (sext *hi, sext *lo, const size_t *n, const double *h, const double *l, size_t m,
+                          int first, double *const *ob),
+         (hi, lo, n, h, l, m, first, ob), {
+             sext_load(hi, h, m, first);
+             sext_load(lo, l, m, first);
+             size_t b[6];
+             const double *r[6];
+             for (int k = 0; k < 3; k++) r[2 * k] = sext_pick(hi, n[k], &b[2 * k]), r[2 * k + 1] = sext_pick(lo, n[k], &b[2 * k + 1]);
+             ichimoku_mid(r[0] - b[0], r[0], r[1] - b[1], r[1], r[2] - b[2], r[2], r[3] - b[3], r[3], r[4] - b[4], r[4],
+                          r[5] - b[5], r[5], m, ob[0], ob[1], ob[2], ob[3]);
+             sext_next(hi, m), sext_next(lo, m);
+         })
+/* Windows up to SEXT_MAX: the doubling levels of high and low, shared by the three windows, and the
+ * outputs written once, straight from the levels. The chunks start on tenkan's 64-byte lines (the
+ * first one is shorter), so the vector stores do not straddle lines (when the columns share their
+ * alignment, as columns from malloc do): a wide store across two lines measured twice as slow. */
 static qc_err ichimoku_batch_short(const size_t *n, const qc_ind_cols *c, size_t len, double *const *out,
                                    qc_error *e) {
     size_t mx = n[0] > n[1] ? n[0] : n[1];
@@ -477,25 +515,14 @@ static qc_err ichimoku_batch_short(const size_t *n, const qc_ind_cols *c, size_t
         sext_free(&hi), sext_free(&lo);
         return ind_nomem(e, "ichimoku");
     }
-    size_t u[6] = {0};
-    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
-        size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
-        sext_load(&hi, c->high + i0, m);
-        sext_load(&lo, c->low + i0, m);
-        for (int k = 0; k < 3; k++) { /* the windows of high and low, fused with the midpoint */
-            double *restrict o = out[k == 2 ? 3 : k] + i0;
-            size_t bh, bl;
-            const double *h = sext_pick(&hi, n[k], &bh), *l = sext_pick(&lo, n[k], &bl);
-            for (size_t j = 0; j < m; j++) {
-                double a = h[j - bh] > h[j] ? h[j - bh] : h[j], b = l[j - bl] < l[j] ? l[j - bl] : l[j];
-                o[j] = (a + b) / 2;
-            }
-        }
-        ichimoku_nan_windows(n, c, i0, i0 + m, u, out);
-        double *restrict o2 = out[2] + i0;
-        const double *o0 = out[0] + i0, *o1 = out[1] + i0;
-        for (size_t j = 0; j < m; j++) o2[j] = (o0[j] + o1[j]) / 2;
-        sext_next(&hi, m), sext_next(&lo, m);
+    size_t u[6] = {0}, m = ((64 - ((uintptr_t)out[0] & 63)) & 63) / sizeof(double);
+    m = m ? m : SEXT_CHUNK;
+    for (size_t i0 = 0; i0 < len; i0 += m, m = SEXT_CHUNK) {
+        m = len - i0 < m ? len - i0 : m;
+        double *o[4] = {out[0] + i0, out[1] + i0, out[2] + i0, out[3] + i0};
+        ichimoku_chunk(&hi, &lo, n, c->high + i0, c->low + i0, m, i0 == 0, o);
+        if (ichimoku_nan_windows(n, c, i0, i0 + m, u, out, 0))
+            for (size_t j = 0; j < m; j++) o[2][j] = (o[0][j] + o[1][j]) / 2;
     }
     sext_free(&hi), sext_free(&lo);
     return QC_OK;
@@ -525,7 +552,7 @@ static qc_err ichimoku_batch(const double *p, const qc_ind_cols *c, size_t len, 
             rext_min_run(&r[2 * k + 1], c->low, i0, i1, lb, NULL);
             for (size_t j = 0; j < m; j++) o[j] = (hb[j] + lb[j]) / 2;
         }
-        ichimoku_nan_windows(n, c, i0, i1, u, out);
+        ichimoku_nan_windows(n, c, i0, i1, u, out, 0);
         for (size_t i = i0; i < i1; i++) out[2][i] = (out[0][i] + out[1][i]) / 2;
     }
     ichimoku_nan(n, len, out);
