@@ -12,10 +12,12 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "features/indicators.h"
+#include "features/simd.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -982,6 +984,8 @@ typedef struct {
     double *mem;
     double *row[SEXT_LEVELS]; /* row l's chunk; its hist[l] values of history just before it */
     const double *r0;         /* level 0 of this chunk: row[0], or the input column itself */
+    double *imem, *irow[SEXT_LEVELS]; /* with indices (sext_init_idx): where each extreme is, relative to
+                                       * the chunk's start (exact doubles; irow[0][j] = j) */
     size_t hist[SEXT_LEVELS];
     size_t nl; /* levels in use */
     int is_min;
@@ -1001,7 +1005,24 @@ static inline int sext_init(sext *x, size_t max_n, int is_min) {
     x->r0 = x->row[0];
     return 1;
 }
-static inline void sext_free(sext *x) { free(x->mem); x->mem = NULL; }
+static inline void sext_free(sext *x) {
+    free(x->mem), free(x->imem);
+    x->mem = x->imem = NULL;
+}
+/* sext_init plus index rows (aroon's ages): level l's extreme of the window ending at chunk position j
+ * sits at chunk position irow[l][j] (negative: an earlier chunk), the newest among equals. */
+static inline int sext_init_idx(sext *x, size_t max_n, int is_min) {
+    if (!sext_init(x, max_n, is_min)) return 0;
+    size_t total = 0;
+    for (size_t l = 0; l < x->nl; l++) total += x->hist[l] + SEXT_CHUNK;
+    x->imem = aligned_alloc(64, total * sizeof *x->imem);
+    if (!x->imem) return sext_free(x), 0;
+    for (size_t l = 0, at = 0; l < x->nl; at += x->hist[l] + SEXT_CHUNK, l++) {
+        x->irow[l] = x->imem + at + x->hist[l];
+        for (size_t k = 0; k < x->hist[l] + SEXT_CHUNK; k++) x->irow[l][(ptrdiff_t)k - (ptrdiff_t)x->hist[l]] = (double)k - (double)x->hist[l];
+    }
+    return 1;
+}
 static inline const double *sext_row(const sext *x, size_t l) { return l ? x->row[l] : x->r0; }
 
 /* Loads v[0..m) (m <= SEXT_CHUNK) as the next chunk and builds its levels. first: v is the column's
@@ -1038,33 +1059,44 @@ static inline void sext_next(sext *x, size_t m) {
         double *r = x->row[l];
         size_t h = x->hist[l];
         memmove(r - h, r + m - h, h * sizeof *r); /* m < h: the history shifts by m */
+        if (!x->imem) continue;
+        double *q = x->irow[l] - h, dm = (double)m; /* positions move by -m; forward: the source is ahead */
+        for (size_t k = 0; k < h; k++) q[k] = q[k + m] - dm;
+    }
+}
+/* sext_load for a state with indices (sext_init_idx): the levels' values and where each extreme is. */
+static inline __attribute__((always_inline)) void sext_load_idx(sext *x, const double *v, size_t m, int first) {
+    if (first) {
+        for (size_t j = 0; j < m; j++) x->row[0][j] = v[j];
+        x->r0 = x->row[0];
+    } else {
+        x->r0 = v;
+    }
+    for (size_t l = 1; l < x->nl; l++) {
+        const double *restrict a = sext_row(x, l - 1), *restrict ai = x->irow[l - 1];
+        double *restrict b = __builtin_assume_aligned(x->row[l], 64), *restrict bi = __builtin_assume_aligned(x->irow[l], 64);
+        size_t h = (size_t)1 << (l - 1);
+        const double *restrict ah = a - h, *restrict aih = ai - h;
+        if (x->is_min)
+            for (size_t j = 0; j < m; j++) {
+                int c = ah[j] < a[j]; /* the older only if strictly beyond: the newer on ties */
+                b[j] = ah[j] < a[j] ? ah[j] : a[j], bi[j] = ind_pick(c, aih[j], ai[j]);
+            }
+        else
+            for (size_t j = 0; j < m; j++) {
+                int c = ah[j] > a[j];
+                b[j] = ah[j] > a[j] ? ah[j] : a[j], bi[j] = ind_pick(c, aih[j], ai[j]);
+            }
     }
 }
 
-/* dst[0..m) = src[0..m); with nt (long outputs nothing reads next) by non-temporal stores, which
- * skip reading the destination's lines into the caches (the same bits; a later _mm_sfence orders
- * them). src must be 16-byte aligned. */
-static inline void ind_put(double *restrict dst, const double *restrict src, size_t m, int nt) {
-#if defined(__SSE2__) && defined(__x86_64__)
-    if (nt && ((uintptr_t)dst & 7) == 0) {
-        size_t j = 0;
-        if (((uintptr_t)dst & 15) && m) { /* one scalar store to reach a 16-byte boundary */
-            long long bits;
-            memcpy(&bits, src, sizeof bits);
-            _mm_stream_si64((long long *)(void *)dst, bits);
-            j = 1;
-        }
-        for (; j + 2 <= m; j += 2) _mm_stream_pd(dst + j, _mm_loadu_pd(src + j));
-        if (j < m) {
-            long long bits;
-            memcpy(&bits, src + j, sizeof bits);
-            _mm_stream_si64((long long *)(void *)(dst + j), bits);
-        }
-        return;
-    }
-#endif
-    (void)nt;
-    for (size_t j = 0; j < m; j++) dst[j] = src[j]; /* a loop: memcpy of a few KB measured slower */
+/* The first chunk's length for a kernel writing column o in chunks of `chunk` values: up to o's
+ * next 64-byte line (or a whole chunk when o starts on one), so that the later chunks start on
+ * lines and wide vector stores do not straddle two (measured twice as slow for AVX-512 stores);
+ * columns from malloc share their alignment, so one column decides for all. */
+static inline size_t ind_first_chunk(const double *o, size_t chunk) {
+    size_t m = ((64 - ((uintptr_t)o & 63)) & 63) / sizeof(double);
+    return m ? m : chunk;
 }
 
 /* ---- a branch-free ratio over arrays ---------------------------------------------------------- */

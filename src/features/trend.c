@@ -337,7 +337,62 @@ IND_SIMD(aroon_chunks, (rext2 *x, double n, const qc_ind_cols *c, size_t len, do
                  for (size_t i = i0; i < i1; i++) aroon_of(n, up[i], dn[i], up + i, dn + i, osc + i);
              }
          })
+/* One window N <= SEXT_MAX from a sext with indices: the age of the window's extreme (bars since it)
+ * at every position of the chunk, into ages[0..m). */
+static inline __attribute__((always_inline)) void aroon_ages(const sext *x, size_t N, size_t m, double *restrict ages) {
+    size_t back, q = 0;
+    const double *v = sext_pick(x, N, &back);
+    while (((size_t)1 << (q + 1)) <= N) q++;
+    const double *restrict vb = v - back, *restrict vn = v, *restrict ib = x->irow[q] - back, *restrict in = x->irow[q];
+    const double *restrict J = x->irow[0];
+    if (x->is_min)
+        for (size_t j = 0; j < m; j++) ages[j] = J[j] - ind_pick(vb[j] < vn[j], ib[j], in[j]);
+    else
+        for (size_t j = 0; j < m; j++) ages[j] = J[j] - ind_pick(vb[j] > vn[j], ib[j], in[j]);
+}
+/* Windows of N = n + 1 <= SEXT_MAX on the AVX-512 path: one chunk by the doubling levels with
+ * indices (vectorised, no serial chain; 5.8 vs rext2's 7.5 ns/point in cache): the ages of high's
+ * max and low's min, the NaN rule, then aroon_of. The next chunk's output lines are fetched first
+ * (the outputs are written in one burst at the end: 9.0 -> 7.4 ns/point on 2M points). The AVX2
+ * (10.4 vs 8.3) and SSE2 paths (17: its index selects do not vectorise) keep rext2. */
+IND_SIMD(aroon_chunk_lv, (sext *hi, sext *lo, size_t N, double n, const qc_ind_cols *c, size_t i0, size_t m,
+                          size_t *u, double *const *out),
+         (hi, lo, N, n, c, i0, m, u, out), {
+             _Alignas(64) double ah[SEXT_CHUNK], al[SEXT_CHUNK];
+             for (size_t j = 0; j < m; j += 8) /* the next chunk's output lines, fetched while this one computes */
+                 for (int k = 0; k < 3; k++) __builtin_prefetch(out[k] + i0 + m + j, 1, 3);
+             sext_load_idx(hi, c->high + i0, m, i0 == 0);
+             sext_load_idx(lo, c->low + i0, m, i0 == 0);
+             aroon_ages(hi, N, m, ah);
+             aroon_ages(lo, N, m, al);
+             sext_next(hi, m), sext_next(lo, m);
+             ind_ext_nan(c->high, i0, i0 + m, N, ind_any_nan(c->high + i0, m), &u[0], ah, NULL);
+             ind_ext_nan(c->low, i0, i0 + m, N, ind_any_nan(c->low + i0, m), &u[1], al, NULL);
+             double *restrict up = out[0] + i0, *restrict dn = out[1] + i0, *restrict osc = out[2] + i0;
+             for (size_t j = 0; j < m; j++) aroon_of(n, ah[j], al[j], up + j, dn + j, osc + j);
+         })
+static qc_err aroon_batch_short(size_t N, double n, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    sext hi, lo;
+    int ok = sext_init_idx(&hi, N, 0);
+    ok = ok && sext_init_idx(&lo, N, 1);
+    if (!ok) {
+        sext_free(&hi);
+        return ind_nomem(e, "aroon");
+    }
+    size_t u[2] = {0}, m = ind_first_chunk(out[0], SEXT_CHUNK);
+    for (size_t i0 = 0; i0 < len; i0 += m, m = SEXT_CHUNK) {
+        m = len - i0 < m ? len - i0 : m;
+        aroon_chunk_lv(&hi, &lo, N, n, c, i0, m, u, out);
+    }
+    sext_free(&hi), sext_free(&lo);
+    return QC_OK;
+}
 static qc_err aroon_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
+    if (P(0) + 1 <= SEXT_MAX && qc_feat_simd_path() == QC_SIMD_AVX512) {
+        qc_err rc = aroon_batch_short(P(0) + 1, p[0], c, len, out, e);
+        for (size_t i = 0; !rc && i < len && i + 1 < P(0); i++) out[0][i] = out[1][i] = out[2][i] = NAN;
+        return rc;
+    }
     rext2 x;
     qc_err rc = rext2_init(&x, P(0) + 1, len, 1, "aroon", e);
     if (rc) return rc;
@@ -515,8 +570,7 @@ static qc_err ichimoku_batch_short(const size_t *n, const qc_ind_cols *c, size_t
         sext_free(&hi), sext_free(&lo);
         return ind_nomem(e, "ichimoku");
     }
-    size_t u[6] = {0}, m = ((64 - ((uintptr_t)out[0] & 63)) & 63) / sizeof(double);
-    m = m ? m : SEXT_CHUNK;
+    size_t u[6] = {0}, m = ind_first_chunk(out[0], SEXT_CHUNK);
     for (size_t i0 = 0; i0 < len; i0 += m, m = SEXT_CHUNK) {
         m = len - i0 < m ? len - i0 : m;
         double *o[4] = {out[0] + i0, out[1] + i0, out[2] + i0, out[3] + i0};
