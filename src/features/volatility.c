@@ -521,26 +521,32 @@ static qc_err vol_yz_batch(const double *p, const qc_ind_cols *c, size_t len, do
     vol_yz_st s;
     qc_err rc = vol_yz_init(&s, p, e);
     if (rc) return rc;
-    size_t n = s.co.n, w = n + IND_CHUNK;
-    double *buf = calloc(3 * w, sizeof *buf), *bco = buf + n, *brs = buf + w + n, *bov = buf + 2 * w + n;
+    /* the buffers' chunk parts start on 64-byte lines (the history before them rounded up to whole
+     * lines), and the chunks on the output's lines: wide vector stores straddling two lines are slow */
+    size_t n = s.co.n, hn = (n + 7) & ~(size_t)7, w = hn + IND_CHUNK;
+    double *buf = aligned_alloc(64, 3 * w * sizeof *buf), *bco = buf + hn, *brs = buf + w + hn, *bov = buf + 2 * w + hn;
     if (!buf) {
         vol_yz_free(&s);
         return ind_nomem(e, "vol_yz");
     }
-    double r[4 * IND_CHUNK], a1[IND_CHUNK], b1[IND_CHUNK], rsum[IND_CHUNK];
-    double a2[IND_CHUNK] = {0}, b2[IND_CHUNK] = {0};
-    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
-        size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK, st = i0 == 0; /* row 0 has no overnight log */
+    memset(buf, 0, 3 * w * sizeof *buf);
+    _Alignas(64) double r[2 * IND_CHUNK], a1[IND_CHUNK], b1[IND_CHUNK], rsum[IND_CHUNK];
+    _Alignas(64) double a2[IND_CHUNK] = {0}, b2[IND_CHUNK] = {0};
+    double *r2 = r + IND_CHUNK;
+    size_t m = ind_first_chunk(out[0], IND_CHUNK);
+    for (size_t i0 = 0; i0 < len; i0 += m, m = IND_CHUNK) {
+        m = len - i0 < m ? len - i0 : m;
+        size_t st = i0 == 0; /* row 0 has no overnight log */
         const double *op = c->open + i0, *hi = c->high + i0, *lo = c->low + i0, *cl = c->close + i0;
         if (st) { /* row 0: three logs (vol_yz_step) */
             double a[3] = {cl[0], hi[0], lo[0]}, b[3] = {op[0], cl[0], cl[0]}, y[3];
             qc_ln_divs(a, b, 3, y);
-            bco[0] = y[0], r[0] = y[1], r[m] = y[2], bov[0] = 0;
+            bco[0] = y[0], r[0] = y[1], r2[0] = y[2], bov[0] = 0;
         }
         const double *num[4] = {cl + st, hi + st, lo + st, op + st}, *den[4] = {op + st, cl + st, cl + st, cl + st - 1};
-        double *y[4] = {bco + st, r + st, r + m + st, bov + st};
+        double *y[4] = {bco + st, r + st, r2 + st, bov + st};
         qc_ln_divs_array(4, num, den, y, m - st);
-        for (size_t j = 0; j < m; j++) brs[j] = rs_term(r[j], r[m + j], bco[j]);
+        for (size_t j = 0; j < m; j++) brs[j] = rs_term(r[j], r2[j], bco[j]);
         yz_sums(&s, bco, brs, bov, st, m, a1, b1, rsum, a2, b2);
         yz_combine(out[0] + i0, &s, a1, b1, a2, b2, rsum, m);
         memmove(bco - n, bco + m - n, n * sizeof *buf), memmove(brs - n, brs + m - n, n * sizeof *buf);
