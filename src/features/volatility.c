@@ -538,8 +538,8 @@ static qc_err vol_yz_batch(const double *p, const qc_ind_cols *c, size_t len, do
     _Alignas(64) double r[2 * IND_CHUNK], a1[IND_CHUNK], b1[IND_CHUNK], rsum[IND_CHUNK];
     _Alignas(64) double a2[IND_CHUNK] = {0}, b2[IND_CHUNK] = {0};
     double *r2 = r + IND_CHUNK;
-    size_t m = ind_first_chunk(out[0], IND_CHUNK);
-    for (size_t i0 = 0; i0 < len; i0 += m, m = IND_CHUNK) {
+    size_t m = ind_first_chunk(out[0], IND_CHUNK / 2); /* chunks of half the buffers: 8.2 -> 7.4-7.8 */
+    for (size_t i0 = 0; i0 < len; i0 += m, m = IND_CHUNK / 2) {
         m = len - i0 < m ? len - i0 : m;
         size_t st = i0 == 0; /* row 0 has no overnight log */
         const double *op = c->open + i0, *hi = c->high + i0, *lo = c->low + i0, *cl = c->close + i0;
