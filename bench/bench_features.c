@@ -13,7 +13,8 @@
  * exits 1. Then the panel: the built-in "default" feature set (src/features/sets.c, 30 columns) over
  * 500 symbols x 2,520 days (1.26M rows) on 2 threads, outputs preallocated, against the seed's
  * feature-calculation target of 100 ms.
- * Usage: bench_features [--points N] [--runs K] [--only NAME,...] [--no-panel] [--panel-only] */
+ * --path base|avx2|avx512 forces the vector path of the kernels that have several (features/simd.h).
+ * Usage: bench_features [--points N] [--runs K] [--only NAME,...] [--path P] [--no-panel] [--panel-only] */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 
 #include "features/indicators.h"
 #include "features/sets.h"
+#include "features/simd.h"
 
 /* ANCHORS.md, "Indicators: ns per input point": TA-Lib -O2, Tulip -O2, QuantCLI goal. */
 static const struct {
@@ -184,7 +186,7 @@ static int listed(const char *list, const char *name) {
 int main(int argc, char **argv) {
     size_t n = 10000000, runs = 5;
     const char *only = NULL;
-    int panel = 1, indicators = 1;
+    int panel = 1, indicators = 1, path = -1, bad_path = 0;
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--no-panel") == 0) panel = 0;
         else if (strcmp(argv[i], "--panel-only") == 0) indicators = 0;
@@ -196,12 +198,19 @@ int main(int argc, char **argv) {
         if (strcmp(argv[i], "--points") == 0) n = strtoull(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--runs") == 0) runs = strtoull(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--only") == 0) only = argv[i + 1];
+        else if (strcmp(argv[i], "--path") == 0) {
+            const char *a = argv[i + 1];
+            path = strcmp(a, "base") == 0 ? QC_SIMD_BASE : strcmp(a, "avx2") == 0 ? QC_SIMD_AVX2
+                 : strcmp(a, "avx512") == 0 ? QC_SIMD_AVX512 : -1;
+            bad_path = path < 0 || !qc_feat_simd_has(path);
+        }
     }
-    if (n < 1000 || runs < 1 || runs > 50) {
-        fprintf(stderr, "usage: bench_features [--points N>=1000] [--runs 1..50] [--only NAME,...] [--no-panel] "
-                        "[--panel-only]\n");
+    if (n < 1000 || runs < 1 || runs > 50 || bad_path) {
+        fprintf(stderr, "usage: bench_features [--points N>=1000] [--runs 1..50] [--only NAME,...] "
+                        "[--path base|avx2|avx512 (one this CPU has)] [--no-panel] [--panel-only]\n");
         return 2;
     }
+    if (path >= 0) qc_feat_simd_force(path);
     if (!indicators) return bench_panel(runs);
     if (only) panel = 0;
     double *o = alloc_or_die(n), *h = alloc_or_die(n), *l = alloc_or_die(n), *c = alloc_or_die(n);

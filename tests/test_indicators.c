@@ -307,6 +307,56 @@ static void test_kernel_paths(void **st) {
     series_free(&z), series_free(&s);
 }
 
+/* Kernels that cut their chunks at the output column's cache lines (so wide stores do not straddle
+ * them): outputs starting at every offset of a 64-byte line, alone and with the columns at different
+ * offsets, lengths shorter and longer than the first (partial) chunk, every vector path: the stream's
+ * bits. */
+static void check_bits_at(const qc_ind_def *d, const double *p, const series *s, size_t off, int mixed) {
+    double *mem[QC_IND_MAX_OUTPUTS] = {0}, *out[QC_IND_MAX_OUTPUTS] = {0};
+    for (size_t k = 0; k < d->n_outputs; k++) {
+        mem[k] = aligned_alloc(64, (s->n + 16) * sizeof(double) + 64 - ((s->n + 16) * sizeof(double)) % 64);
+        out[k] = mem[k] + (mixed ? (off + 3 * k) % 8 : off);
+    }
+    qc_ind_cols c = cols_of(s);
+    qc_error err = {0};
+    assert_int_equal(qc_ind_batch(d, p, &c, s->n, out, &err), QC_OK);
+    qc_ind *ind;
+    assert_int_equal(qc_ind_new(d, p, &ind, &err), QC_OK);
+    double o[QC_IND_MAX_OUTPUTS];
+    for (size_t i = 0; i < s->n; i++) {
+        qc_ind_bar bar = {s->o[i], s->h[i], s->l[i], s->c[i], s->v[i], s->x[i]};
+        qc_ind_update(ind, &bar, o);
+        for (size_t k = 0; k < d->n_outputs; k++)
+            if (!same_bits(o[k], out[k][i]))
+                fail_msg("%s output %s row %zu (offset %zu%s): stream %.17g batch %.17g", d->name, d->outputs[k], i,
+                         off, mixed ? ", mixed" : "", o[k], out[k][i]);
+    }
+    qc_ind_free(ind);
+    for (size_t k = 0; k < d->n_outputs; k++) free(mem[k]);
+}
+static void test_output_alignment(void **st) {
+    (void)st;
+    static const char *names[] = {"ichimoku", "aroon", "corr", "autocorr", "ultosc", "vol_yz", "vol_rs", "vol_gk", "vol_parkinson"};
+    static const size_t lens[] = {3, 7, 300, 2000};
+    for (int path = 0; path < 3; path++) {
+        if (!qc_feat_simd_has(path)) continue;
+        qc_feat_simd_force(path);
+        for (size_t q = 0; q < sizeof lens / sizeof lens[0]; q++) {
+            series s;
+            random_series(&s, lens[q], 50);
+            if (q == 3) s.h[700] = NAN, s.l[1300] = NAN; /* the NaN rule across the shifted chunks */
+            for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+                const qc_ind_def *d = qc_ind_find(names[k]);
+                double p[QC_IND_MAX_PARAMS];
+                for (size_t j = 0; j < d->n_params; j++) p[j] = d->params[j].def;
+                for (size_t off = 0; off < 8; off++) check_bits_at(d, p, &s, off, 0), check_bits_at(d, p, &s, off, 1);
+            }
+            series_free(&s);
+        }
+    }
+    qc_feat_simd_force(-1);
+}
+
 /* ---- goldens ------------------------------------------------------------------------------------- */
 /* Splits one CSV line into cells (RFC 4180 quotes, no embedded quotes needed here). */
 static size_t split_csv(char *line, char **cells, size_t max) {
@@ -654,7 +704,7 @@ int main(void) {
         cmocka_unit_test(test_registry),         cmocka_unit_test(test_spec),
         cmocka_unit_test(test_bad_inputs),       cmocka_unit_test(test_batch_equals_stream), cmocka_unit_test(test_extremes_with_ties),
         cmocka_unit_test(test_extremes_with_nans),
-        cmocka_unit_test(test_kernel_paths),
+        cmocka_unit_test(test_kernel_paths),     cmocka_unit_test(test_output_alignment),
         cmocka_unit_test(test_golden_trend),     cmocka_unit_test(test_golden_momentum),
         cmocka_unit_test(test_golden_volatility), cmocka_unit_test(test_golden_volume),
         cmocka_unit_test(test_golden_stats),     cmocka_unit_test(test_golden_py),

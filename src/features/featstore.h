@@ -15,7 +15,7 @@
 #include "data/store.h"
 #include "features/indicators.h"
 
-#define QC_FEATSTORE_KERNELS "k1"
+#define QC_FEATSTORE_KERNELS "k2" /* k2: sar's step is one fma */
 
 typedef enum {
     QC_FEATSTORE_HIT = 0,      /* reused: the same bars, spec and code */

@@ -12,9 +12,12 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "features/indicators.h"
+#include "features/simd.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -968,39 +971,79 @@ static inline __attribute__((always_inline)) void rext2_run(rext2 *r, const doub
  * 2^q <= n the largest power of two. Every step is one compare of two arrays (no branch, no
  * dependency between points: vectorised), and the levels are shared by all the windows, where a
  * deque or van Herk's blocks pay per window. ext(older, newer) keeps the newer of equal values,
- * like the deque, so the values agree bit for bit (zeros of either sign included). Each level keeps
- * SEXT_MAX values of history before the chunk (the identity before the first input). */
+ * like the deque, so the values agree bit for bit (zeros of either sign included). The levels are
+ * built per chunk of SEXT_CHUNK values, small enough that the rows of a high and a low column stay
+ * in L1 and the outputs leave in short bursts between the level passes; row l >= 1 keeps the 2^l values before the chunk (rounded
+ * up to whole cache lines; the identity before the first input), all a later level or window reads,
+ * and each row's chunk starts on a 64-byte line; level 0 is the input column itself (a copy with the
+ * identity before it for the first chunk). */
 #define SEXT_MAX 64
 #define SEXT_LEVELS 7 /* 2^0 .. 2^6 = SEXT_MAX */
+#define SEXT_CHUNK 64 /* 2M points, AVX-512: ichimoku 5.3 / 5.0 / 4.8 with 256 / 128 / 64 (32: 5.5), aroon 6.8 / 4.5 / 4.5 */
 typedef struct {
-    double *lv; /* SEXT_LEVELS rows of SEXT_MAX + IND_CHUNK */
-    size_t nl;  /* levels in use */
+    double *mem;
+    double *row[SEXT_LEVELS]; /* row l's chunk; its hist[l] values of history just before it */
+    const double *r0;         /* level 0 of this chunk: row[0], or the input column itself */
+    double *imem, *irow[SEXT_LEVELS]; /* with indices (sext_init_idx): where each extreme is, relative to
+                                       * the chunk's start (exact doubles; irow[0][j] = j) */
+    size_t hist[SEXT_LEVELS];
+    size_t nl; /* levels in use */
     int is_min;
 } sext;
 
 static inline int sext_init(sext *x, size_t max_n, int is_min) {
+    memset(x, 0, sizeof *x);
     x->nl = 1;
     while (((size_t)1 << (x->nl - 1)) * 2 <= max_n) x->nl++;
     x->is_min = is_min;
-    x->lv = malloc(SEXT_LEVELS * (SEXT_MAX + IND_CHUNK) * sizeof *x->lv);
-    if (!x->lv) return 0;
-    for (size_t k = 0; k < SEXT_LEVELS * (SEXT_MAX + IND_CHUNK); k++) x->lv[k] = is_min ? INFINITY : -INFINITY;
+    size_t total = 0;
+    for (size_t l = 0; l < x->nl; l++) x->hist[l] = (((size_t)1 << l) + 7) & ~(size_t)7, total += x->hist[l] + SEXT_CHUNK;
+    x->mem = aligned_alloc(64, total * sizeof *x->mem); /* total is a multiple of 8 doubles */
+    if (!x->mem) return 0;
+    for (size_t k = 0; k < total; k++) x->mem[k] = is_min ? INFINITY : -INFINITY;
+    for (size_t l = 0, at = 0; l < x->nl; at += x->hist[l] + SEXT_CHUNK, l++) x->row[l] = x->mem + at + x->hist[l];
+    x->r0 = x->row[0];
     return 1;
 }
-static inline void sext_free(sext *x) { free(x->lv); x->lv = NULL; }
-static inline double *sext_row(const sext *x, size_t l) { return x->lv + l * (SEXT_MAX + IND_CHUNK) + SEXT_MAX; }
+static inline void sext_free(sext *x) {
+    free(x->mem), free(x->imem);
+    x->mem = x->imem = NULL;
+}
+/* sext_init plus index rows (aroon's ages): level l's extreme of the window ending at chunk position j
+ * sits at chunk position irow[l][j] (negative: an earlier chunk), the newest among equals. */
+static inline int sext_init_idx(sext *x, size_t max_n, int is_min) {
+    if (!sext_init(x, max_n, is_min)) return 0;
+    size_t total = 0;
+    for (size_t l = 0; l < x->nl; l++) total += x->hist[l] + SEXT_CHUNK;
+    x->imem = aligned_alloc(64, total * sizeof *x->imem);
+    if (!x->imem) return sext_free(x), 0;
+    for (size_t l = 0, at = 0; l < x->nl; at += x->hist[l] + SEXT_CHUNK, l++) {
+        x->irow[l] = x->imem + at + x->hist[l];
+        for (size_t k = 0; k < x->hist[l] + SEXT_CHUNK; k++) x->irow[l][(ptrdiff_t)k - (ptrdiff_t)x->hist[l]] = (double)k - (double)x->hist[l];
+    }
+    return 1;
+}
+static inline const double *sext_row(const sext *x, size_t l) { return l ? x->row[l] : x->r0; }
 
-/* Loads x[0..m) (m <= IND_CHUNK) as the next chunk and builds its levels. */
-static inline void sext_load(sext *x, const double *v, size_t m) {
-    memcpy(sext_row(x, 0), v, m * sizeof *v);
+/* Loads v[0..m) (m <= SEXT_CHUNK) as the next chunk and builds its levels. first: v is the column's
+ * start (level 0 then needs the identity before it: a copy); otherwise level 0 is v itself, whose
+ * value before it is the history level 1 reads. */
+static inline __attribute__((always_inline)) void sext_load(sext *x, const double *v, size_t m, int first) {
+    if (first) {
+        for (size_t j = 0; j < m; j++) x->row[0][j] = v[j];
+        x->r0 = x->row[0];
+    } else {
+        x->r0 = v;
+    }
     for (size_t l = 1; l < x->nl; l++) {
         const double *restrict a = sext_row(x, l - 1);
-        double *restrict b = sext_row(x, l);
+        double *restrict b = __builtin_assume_aligned(x->row[l], 64);
         size_t h = (size_t)1 << (l - 1);
+        const double *restrict ah = a - h;
         if (x->is_min)
-            for (size_t j = 0; j < m; j++) b[j] = a[j - h] < a[j] ? a[j - h] : a[j];
+            for (size_t j = 0; j < m; j++) b[j] = ah[j] < a[j] ? ah[j] : a[j];
         else
-            for (size_t j = 0; j < m; j++) b[j] = a[j - h] > a[j] ? a[j - h] : a[j];
+            for (size_t j = 0; j < m; j++) b[j] = ah[j] > a[j] ? ah[j] : a[j];
     }
 }
 /* Window n (<= SEXT_MAX) ending at chunk position j is ext(row[j - back], row[j]) of the returned row. */
@@ -1010,12 +1053,50 @@ static inline const double *sext_pick(const sext *x, size_t n, size_t *back) {
     *back = n - ((size_t)1 << q);
     return sext_row(x, q);
 }
-/* After a chunk of m values: its last SEXT_MAX values of every level become the history. */
+/* After a chunk of m values: the last values of every level become its history. */
 static inline void sext_next(sext *x, size_t m) {
-    for (size_t l = 0; l < x->nl; l++) {
-        double *r = sext_row(x, l);
-        memmove(r - SEXT_MAX, r + m - SEXT_MAX, SEXT_MAX * sizeof *r);
+    for (size_t l = 1; l < x->nl; l++) { /* level 0 of the next chunk is the input column */
+        double *r = x->row[l];
+        size_t h = x->hist[l];
+        memmove(r - h, r + m - h, h * sizeof *r); /* m < h: the history shifts by m */
+        if (!x->imem) continue;
+        double *q = x->irow[l] - h, dm = (double)m; /* positions move by -m; forward: the source is ahead */
+        for (size_t k = 0; k < h; k++) q[k] = q[k + m] - dm;
     }
+}
+/* sext_load for a state with indices (sext_init_idx): the levels' values and where each extreme is. */
+static inline __attribute__((always_inline)) void sext_load_idx(sext *x, const double *v, size_t m, int first) {
+    if (first) {
+        for (size_t j = 0; j < m; j++) x->row[0][j] = v[j];
+        x->r0 = x->row[0];
+    } else {
+        x->r0 = v;
+    }
+    for (size_t l = 1; l < x->nl; l++) {
+        const double *restrict a = sext_row(x, l - 1), *restrict ai = x->irow[l - 1];
+        double *restrict b = __builtin_assume_aligned(x->row[l], 64), *restrict bi = __builtin_assume_aligned(x->irow[l], 64);
+        size_t h = (size_t)1 << (l - 1);
+        const double *restrict ah = a - h, *restrict aih = ai - h;
+        if (x->is_min)
+            for (size_t j = 0; j < m; j++) {
+                int c = ah[j] < a[j]; /* the older only if strictly beyond: the newer on ties */
+                b[j] = ah[j] < a[j] ? ah[j] : a[j], bi[j] = ind_pick(c, aih[j], ai[j]);
+            }
+        else
+            for (size_t j = 0; j < m; j++) {
+                int c = ah[j] > a[j];
+                b[j] = ah[j] > a[j] ? ah[j] : a[j], bi[j] = ind_pick(c, aih[j], ai[j]);
+            }
+    }
+}
+
+/* The first chunk's length for a kernel writing column o in chunks of `chunk` values: up to o's
+ * next 64-byte line (or a whole chunk when o starts on one), so that the later chunks start on
+ * lines and wide vector stores do not straddle two (measured twice as slow for AVX-512 stores);
+ * columns from malloc share their alignment, so one column decides for all. */
+static inline size_t ind_first_chunk(const double *o, size_t chunk) {
+    size_t m = ((64 - ((uintptr_t)o & 63)) & 63) / sizeof(double);
+    return m ? m : chunk;
 }
 
 /* ---- a branch-free ratio over arrays ---------------------------------------------------------- */

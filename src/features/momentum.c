@@ -134,18 +134,46 @@ static inline __attribute__((always_inline)) void stoch_sums(stoch_st *s, const 
     }
     s->d.sum = a, s->sd.sum = b, s->d.since = c1, s->sd.since = c2;
 }
+/* The window extreme of n <= SEXT_MAX ending at each position of a chunk: ext(row[j - back], row[j])
+ * of the doubling levels' row (the newer on ties, as the deque). */
+static inline __attribute__((always_inline)) void sext_window(const sext *x, size_t n, size_t m, double *restrict o) {
+    size_t back;
+    const double *restrict v = sext_pick(x, n, &back), *restrict vb = v - back;
+    if (x->is_min)
+        for (size_t j = 0; j < m; j++) o[j] = vb[j] < v[j] ? vb[j] : v[j];
+    else
+        for (size_t j = 0; j < m; j++) o[j] = vb[j] > v[j] ? vb[j] : v[j];
+}
+/* stoch's highest high and lowest low of a chunk by the doubling levels (n <= SEXT_MAX), compiled
+ * per path: vectorised, no serial chain (rext2's blocks run four compare chains). */
+IND_SIMD(stoch_levels, (sext *hi, sext *lo, size_t n, const qc_ind_cols *c, size_t i0, size_t m, double *hb, double *lb),
+         (hi, lo, n, c, i0, m, hb, lb), {
+             sext_load(hi, c->high + i0, m, i0 == 0);
+             sext_load(lo, c->low + i0, m, i0 == 0);
+             sext_window(hi, n, m, hb);
+             sext_window(lo, n, m, lb);
+             sext_next(hi, m), sext_next(lo, m);
+         })
 static qc_err stoch_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     stoch_st s0;
-    rext2 x;
+    rext2 x = {0};
+    sext sh = {0}, sl = {0};
+    int lv = P(0) <= SEXT_MAX && qc_feat_simd_path() != QC_SIMD_BASE; /* the levels; SSE2 keeps rext2 */
     qc_err rc = stoch_init(&s0, p, e);
-    if (!rc && (rc = rext2_init(&x, P(0), len, 0, "stoch", e))) stoch_free(&s0);
+    if (!rc && lv && !(sext_init(&sh, P(0), 0) && sext_init(&sl, P(0), 1))) {
+        sext_free(&sh), sext_free(&sl), stoch_free(&s0);
+        return ind_nomem(e, "stoch");
+    }
+    if (!rc && !lv && (rc = rext2_init(&x, P(0), len, 0, "stoch", e))) stoch_free(&s0);
     if (rc) return rc;
     stoch_st s = s0;
-    double hb[IND_CHUNK], lb[IND_CHUNK], *o0 = out[0], *o1 = out[1], *o2 = out[2];
-    size_t uh = 0, ul = 0;
-    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
-        size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
-        rext2_run(&x, c->high, c->low, i0, i1, hb, lb, NULL, NULL);
+    _Alignas(64) double hb[IND_CHUNK], lb[IND_CHUNK];
+    double *o0 = out[0], *o1 = out[1], *o2 = out[2];
+    size_t uh = 0, ul = 0, m = lv ? SEXT_CHUNK : IND_CHUNK;
+    for (size_t i0 = 0; i0 < len; i0 += m) {
+        size_t i1 = len - i0 < m ? len : i0 + m;
+        if (lv) stoch_levels(&sh, &sl, P(0), c, i0, i1 - i0, hb, lb);
+        else rext2_run(&x, c->high, c->low, i0, i1, hb, lb, NULL, NULL);
         ind_ext_nan(c->high, i0, i1, P(0), ind_any_nan(c->high + i0, i1 - i0), &uh, hb, NULL);
         ind_ext_nan(c->low, i0, i1, P(0), ind_any_nan(c->low + i0, i1 - i0), &ul, lb, NULL);
         size_t i = i0; /* the stream's steps until both window sums are full (the first chunk) */
@@ -156,7 +184,7 @@ static qc_err stoch_batch(const double *p, const qc_ind_cols *c, size_t len, dou
         stoch_sums(&s, o0, o1, o2, i, i1);
     }
     s0 = s;
-    stoch_free(&s0), rext2_free(&x);
+    stoch_free(&s0), rext2_free(&x), sext_free(&sh), sext_free(&sl);
     return QC_OK;
 }
 static size_t lb_stoch(const double *p, size_t k) {
@@ -403,8 +431,10 @@ IND_SIMD(ultosc_chunks, (ultosc_st *s, const qc_ind_cols *c, size_t len, size_t 
              double *bp = buf + h, *tr = buf + 2 * h + IND_CHUNK; /* chunk values at [0, m), history before */
              wsum *w[6] = {&s->bp[0], &s->tr[0], &s->bp[1], &s->tr[1], &s->bp[2], &s->tr[2]};
              const double *x[6] = {bp, tr, bp, tr, bp, tr};
-             for (size_t i0 = 1; i0 < len; i0 += IND_CHUNK) { /* row 0 has no previous close: no push */
-                 size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;
+             /* chunks of half the buffers (5.7 -> 5.05 ns/point on 2M points), starting on o's lines */
+             size_t m = ind_first_chunk(o + 1, IND_CHUNK / 2);
+             for (size_t i0 = 1; i0 < len; i0 += m, m = IND_CHUNK / 2) { /* row 0 has no previous close: no push */
+                 m = len - i0 < m ? len - i0 : m;
                  const double *hi = c->high + i0, *lo = c->low + i0, *cl = c->close + i0, *pc = c->close + i0 - 1;
                  for (size_t j = 0; j < m; j++) { /* ultosc_step's expressions */
                      double tl = dmin(lo[j], pc[j]);

@@ -230,8 +230,9 @@ IND_SIMD(corr_pass,
  * until n pairs): per chunk the sums by wcov_run, then corr_pass. */
 IND_SIMD(corr_chunks, (wcov *w, const double *x, const double *y, size_t len, double *o), (w, x, y, len, o), {
     double bx[IND_CHUNK], by[IND_CHUNK], bxx[IND_CHUNK], byy[IND_CHUNK], bxy[IND_CHUNK];
-    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
-        size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK;
+    size_t m = ind_first_chunk(o, IND_CHUNK); /* later chunks start on o's lines */
+    for (size_t i0 = 0; i0 < len; i0 += m, m = IND_CHUNK) {
+        size_t i1 = len - i0 < m ? len : i0 + m;
         wcov_run(w, x, y, i0, i1, bx, by, bxx, byy, bxy);
         corr_pass(o + i0, bx, by, bxx, byy, bxy, w->inv, i1 - i0);
     }

@@ -337,14 +337,15 @@ static void vol_rs_free(vol_rs_st *s) { wsum2_free(&s->w); }
 static inline double rs_term(double hc, double lc, double co) { return hc * (hc + co) + lc * (lc + co); }
 static inline double gk_term(double hl, double co) { return 0.5 * hl * hl - (2 * M_LN2 - 1) * co * co; }
 /* The logs of nk ratios num[k][j] / den[k][j], j < m (pointers at the chunk's first row), into
- * r + k m: one by qc_ln_div_array, several of a bar by qc_ln_divs_array (one division per bar; the
- * batch kernels' first pass, the stream takes qc_ln_div / qc_ln_divs of the same pairs). */
+ * r + k IND_CHUNK (each on a 64-byte line when r is): one by qc_ln_div_array, several of a bar by
+ * qc_ln_divs_array (one division per bar; the batch kernels' first pass, the stream takes qc_ln_div /
+ * qc_ln_divs of the same pairs). */
 static inline void ln_ratios(double *r, int nk, const double *const *num, const double *const *den, size_t m) {
     if (nk == 1) {
         qc_ln_div_array(num[0], den[0], r, m);
         return;
     }
-    double *y[4] = {r, r + m, r + 2 * m, r + 3 * m};
+    double *y[4] = {r, r + IND_CHUNK, r + 2 * IND_CHUNK, r + 3 * IND_CHUNK};
     qc_ln_divs_array(nk, num, den, y, m);
 }
 IND_STEP vol_ss_core(vol_parkinson_st *s, double term, double *o) {
@@ -378,21 +379,24 @@ IND_SIMD(vol_roots, (double *restrict o, double mul, size_t m), (o, mul, m),
         NAME##_st s;                                                                                 \
         qc_err rc = NAME##_init(&s, p, e);                                                           \
         if (rc) return rc;                                                                           \
-        size_t n = s.w.n;                                                                            \
-        double *buf = calloc(n + IND_CHUNK, sizeof *buf), *t = buf + n, r[(NK) * IND_CHUNK];         \
+        size_t n = s.w.n, hn = (n + 7) & ~(size_t)7; /* the terms' chunk on a 64-byte line */        \
+        double *buf = aligned_alloc(64, (hn + IND_CHUNK) * sizeof *buf), *t = buf + hn;             \
+        _Alignas(64) double r[(NK) * IND_CHUNK];                                                    \
         if (!buf) {                                                                                  \
             NAME##_free(&s);                                                                         \
             return ind_nomem(e, #NAME);                                                              \
         }                                                                                            \
-        for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {                                             \
-            size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK;                                  \
+        memset(buf, 0, (hn + IND_CHUNK) * sizeof *buf);                                              \
+        size_t m = ind_first_chunk(out[0], IND_CHUNK); /* later chunks start on the output's lines */ \
+        for (size_t i0 = 0; i0 < len; i0 += m, m = IND_CHUNK) {                                      \
+            m = len - i0 < m ? len - i0 : m;                                                         \
             const double *num[] = NUM, *den[] = DEN;                                                 \
             ln_ratios(r, NK, num, den, m);                                                           \
             for (size_t j = 0; j < m; j++) t[j] = (TERM);                                            \
             double *restrict o = out[0] + i0;                                                        \
             wsum2_run(&s.w, t, m, o);                                                                \
             vol_roots(o, s.mul, m);                                                                  \
-            memmove(buf, t + m - n, n * sizeof *buf);                                                \
+            memmove(t - n, t + m - n, n * sizeof *buf);                                              \
         }                                                                                            \
         for (size_t i = 0; i + 1 < n && i < len; i++) out[0][i] = NAN;                               \
         free(buf);                                                                                   \
@@ -401,9 +405,10 @@ IND_SIMD(vol_roots, (double *restrict o, double mul, size_t m), (o, mul, m),
     }
 #define VOL_L(...) {__VA_ARGS__}
 VOL_SS_BATCH(vol_parkinson, 1, VOL_L(c->high + i0), VOL_L(c->low + i0), r[j] * r[j])
-VOL_SS_BATCH(vol_gk, 2, VOL_L(c->high + i0, c->close + i0), VOL_L(c->low + i0, c->open + i0), gk_term(r[j], r[m + j]))
+VOL_SS_BATCH(vol_gk, 2, VOL_L(c->high + i0, c->close + i0), VOL_L(c->low + i0, c->open + i0),
+             gk_term(r[j], r[IND_CHUNK + j]))
 VOL_SS_BATCH(vol_rs, 3, VOL_L(c->high + i0, c->low + i0, c->close + i0),
-             VOL_L(c->close + i0, c->close + i0, c->open + i0), rs_term(r[j], r[m + j], r[2 * m + j]))
+             VOL_L(c->close + i0, c->close + i0, c->open + i0), rs_term(r[j], r[IND_CHUNK + j], r[2 * IND_CHUNK + j]))
 
 /* ---- vol_yz(n, N): Yang-Zhang: N var(log open/prev close) + k N var(log close/open) + (1-k) RS^2,
  * k = 0.34 / (1.34 + (n + 1) / (n - 1)), sample variances over n bars (TTR) ----------------------- */
@@ -521,26 +526,32 @@ static qc_err vol_yz_batch(const double *p, const qc_ind_cols *c, size_t len, do
     vol_yz_st s;
     qc_err rc = vol_yz_init(&s, p, e);
     if (rc) return rc;
-    size_t n = s.co.n, w = n + IND_CHUNK;
-    double *buf = calloc(3 * w, sizeof *buf), *bco = buf + n, *brs = buf + w + n, *bov = buf + 2 * w + n;
+    /* the buffers' chunk parts start on 64-byte lines (the history before them rounded up to whole
+     * lines), and the chunks on the output's lines: wide vector stores straddling two lines are slow */
+    size_t n = s.co.n, hn = (n + 7) & ~(size_t)7, w = hn + IND_CHUNK;
+    double *buf = aligned_alloc(64, 3 * w * sizeof *buf), *bco = buf + hn, *brs = buf + w + hn, *bov = buf + 2 * w + hn;
     if (!buf) {
         vol_yz_free(&s);
         return ind_nomem(e, "vol_yz");
     }
-    double r[4 * IND_CHUNK], a1[IND_CHUNK], b1[IND_CHUNK], rsum[IND_CHUNK];
-    double a2[IND_CHUNK] = {0}, b2[IND_CHUNK] = {0};
-    for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
-        size_t m = len - i0 < IND_CHUNK ? len - i0 : IND_CHUNK, st = i0 == 0; /* row 0 has no overnight log */
+    memset(buf, 0, 3 * w * sizeof *buf);
+    _Alignas(64) double r[2 * IND_CHUNK], a1[IND_CHUNK], b1[IND_CHUNK], rsum[IND_CHUNK];
+    _Alignas(64) double a2[IND_CHUNK] = {0}, b2[IND_CHUNK] = {0};
+    double *r2 = r + IND_CHUNK;
+    size_t m = ind_first_chunk(out[0], IND_CHUNK / 2); /* chunks of half the buffers: 8.2 -> 7.4-7.8 */
+    for (size_t i0 = 0; i0 < len; i0 += m, m = IND_CHUNK / 2) {
+        m = len - i0 < m ? len - i0 : m;
+        size_t st = i0 == 0; /* row 0 has no overnight log */
         const double *op = c->open + i0, *hi = c->high + i0, *lo = c->low + i0, *cl = c->close + i0;
         if (st) { /* row 0: three logs (vol_yz_step) */
             double a[3] = {cl[0], hi[0], lo[0]}, b[3] = {op[0], cl[0], cl[0]}, y[3];
             qc_ln_divs(a, b, 3, y);
-            bco[0] = y[0], r[0] = y[1], r[m] = y[2], bov[0] = 0;
+            bco[0] = y[0], r[0] = y[1], r2[0] = y[2], bov[0] = 0;
         }
         const double *num[4] = {cl + st, hi + st, lo + st, op + st}, *den[4] = {op + st, cl + st, cl + st, cl + st - 1};
-        double *y[4] = {bco + st, r + st, r + m + st, bov + st};
+        double *y[4] = {bco + st, r + st, r2 + st, bov + st};
         qc_ln_divs_array(4, num, den, y, m - st);
-        for (size_t j = 0; j < m; j++) brs[j] = rs_term(r[j], r[m + j], bco[j]);
+        for (size_t j = 0; j < m; j++) brs[j] = rs_term(r[j], r2[j], bco[j]);
         yz_sums(&s, bco, brs, bov, st, m, a1, b1, rsum, a2, b2);
         yz_combine(out[0] + i0, &s, a1, b1, a2, b2, rsum, m);
         memmove(bco - n, bco + m - n, n * sizeof *buf), memmove(brs - n, brs + m - n, n * sizeof *buf);
