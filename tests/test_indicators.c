@@ -139,9 +139,10 @@ static int alt_params(const qc_ind_def *d, double *p) {
     return qc_ind_check_params(d, p, &err) == QC_OK;
 }
 
-/* Batch == stream bit for bit; returns the batch outputs (caller frees). */
-static double **check_bits(const qc_ind_def *d, const double *p, const series *s) {
-    double **b = run_batch(d, p, s);
+/* The stream over s gives the bits of the batch outputs b, row by row (`how` names the batch's
+ * setting in the failure message). */
+static void assert_stream_bits(const qc_ind_def *d, const double *p, const series *s, double *const *b,
+                               const char *how) {
     qc_ind *ind;
     qc_error err = {0};
     assert_int_equal(qc_ind_new(d, p, &ind, &err), QC_OK);
@@ -151,9 +152,16 @@ static double **check_bits(const qc_ind_def *d, const double *p, const series *s
         qc_ind_update(ind, &bar, o);
         for (size_t k = 0; k < d->n_outputs; k++)
             if (!same_bits(o[k], b[k][i]))
-                fail_msg("%s output %s row %zu: stream %.17g batch %.17g", d->name, d->outputs[k], i, o[k], b[k][i]);
+                fail_msg("%s output %s row %zu%s: stream %.17g batch %.17g", d->name, d->outputs[k], i, how, o[k],
+                         b[k][i]);
     }
     qc_ind_free(ind);
+}
+
+/* Batch == stream bit for bit; returns the batch outputs (caller frees). */
+static double **check_bits(const qc_ind_def *d, const double *p, const series *s) {
+    double **b = run_batch(d, p, s);
+    assert_stream_bits(d, p, s, b, "");
     return b;
 }
 
@@ -320,18 +328,9 @@ static void check_bits_at(const qc_ind_def *d, const double *p, const series *s,
     qc_ind_cols c = cols_of(s);
     qc_error err = {0};
     assert_int_equal(qc_ind_batch(d, p, &c, s->n, out, &err), QC_OK);
-    qc_ind *ind;
-    assert_int_equal(qc_ind_new(d, p, &ind, &err), QC_OK);
-    double o[QC_IND_MAX_OUTPUTS];
-    for (size_t i = 0; i < s->n; i++) {
-        qc_ind_bar bar = {s->o[i], s->h[i], s->l[i], s->c[i], s->v[i], s->x[i]};
-        qc_ind_update(ind, &bar, o);
-        for (size_t k = 0; k < d->n_outputs; k++)
-            if (!same_bits(o[k], out[k][i]))
-                fail_msg("%s output %s row %zu (offset %zu%s): stream %.17g batch %.17g", d->name, d->outputs[k], i,
-                         off, mixed ? ", mixed" : "", o[k], out[k][i]);
-    }
-    qc_ind_free(ind);
+    char how[48];
+    snprintf(how, sizeof how, " (offset %zu%s)", off, mixed ? ", mixed" : "");
+    assert_stream_bits(d, p, s, out, how);
     for (size_t k = 0; k < d->n_outputs; k++) free(mem[k]);
 }
 static void test_output_alignment(void **st) {

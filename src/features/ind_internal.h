@@ -1028,13 +1028,16 @@ static inline const double *sext_row(const sext *x, size_t l) { return l ? x->ro
 /* Loads v[0..m) (m <= SEXT_CHUNK) as the next chunk and builds its levels. first: v is the column's
  * start (level 0 then needs the identity before it: a copy); otherwise level 0 is v itself, whose
  * value before it is the history level 1 reads. */
-static inline __attribute__((always_inline)) void sext_load(sext *x, const double *v, size_t m, int first) {
+static inline __attribute__((always_inline)) void sext_level0(sext *x, const double *v, size_t m, int first) {
     if (first) {
         for (size_t j = 0; j < m; j++) x->row[0][j] = v[j];
         x->r0 = x->row[0];
     } else {
         x->r0 = v;
     }
+}
+static inline __attribute__((always_inline)) void sext_load(sext *x, const double *v, size_t m, int first) {
+    sext_level0(x, v, m, first);
     for (size_t l = 1; l < x->nl; l++) {
         const double *restrict a = sext_row(x, l - 1);
         double *restrict b = __builtin_assume_aligned(x->row[l], 64);
@@ -1066,12 +1069,7 @@ static inline void sext_next(sext *x, size_t m) {
 }
 /* sext_load for a state with indices (sext_init_idx): the levels' values and where each extreme is. */
 static inline __attribute__((always_inline)) void sext_load_idx(sext *x, const double *v, size_t m, int first) {
-    if (first) {
-        for (size_t j = 0; j < m; j++) x->row[0][j] = v[j];
-        x->r0 = x->row[0];
-    } else {
-        x->r0 = v;
-    }
+    sext_level0(x, v, m, first);
     for (size_t l = 1; l < x->nl; l++) {
         const double *restrict a = sext_row(x, l - 1), *restrict ai = x->irow[l - 1];
         double *restrict b = __builtin_assume_aligned(x->row[l], 64), *restrict bi = __builtin_assume_aligned(x->irow[l], 64);
