@@ -664,8 +664,7 @@ static void bars_in_line_split(qc_kernel *k, int64_t ts, const qc_bars *const *s
         size_t nb = next_busy(v->busy, b + 1, n); /* fetched while b's fills run (see bars_in_line) */
         if (nb < n) warm_symbol(k, (uint32_t)nb, series[nb], i);
         v->vt->on_bar(v, (uint32_t)b, series[b], i);
-        double c = k->line_close[b][i];
-        if ((k->acct.held[b / 64] >> (b % 64) & 1) && isfinite(c)) k->acct.hold[b].last_price = c, k->acct.gen++;
+        line_marks(k, ts, series, i, b, b + 1);
         b = nb;
     }
 }
