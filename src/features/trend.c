@@ -435,41 +435,40 @@ static inline double ind_max1(double a, double b) {
 }
 /* The step's prev (1 - af) + xpt af as one correctly rounded fused multiply-add (C's fma: one
  * rounding, the same bits on every machine; glibc runs the FMA instruction where there is one). */
-#define SAR_FMA(a, b, c) fma(a, b, c)
-#define SAR_STEP_BODY                                                                                \
-    double hi = c->high[i], lo = c->low[i];                                                          \
-    if (s->t++ == 0) {                                                                               \
-        s->sig = 1, s->xpt = hi, s->af = s->af0;                                                     \
-        s->sar = lo - (hi - lo);                                                                     \
-    } else {                                                                                         \
-        double lmin = dmin(s->plo, lo), lmax = dmax(s->phi, hi);                                     \
-        int sig1 = s->sig;                                                                           \
-        double xpt1 = s->xpt, af1 = s->af, prev = s->sar;                                            \
-        if (sig1 == 1) {                                                                             \
-            s->sig = lo > prev ? 1 : -1;                                                             \
-            s->xpt = dmax(lmax, xpt1);                                                               \
-        } else {                                                                                     \
-            s->sig = hi < prev ? -1 : 1;                                                             \
-            s->xpt = dmin(lmin, xpt1);                                                               \
-        }                                                                                            \
-        if (s->sig == sig1) {                                                                        \
-            s->sar = SAR_FMA(prev, 1 - af1, xpt1 * af1); /* chain: one fma and a min */              \
-            double af = af1 == s->afmax ? s->afmax : s->af0 + af1;                                   \
-            if (s->sig == 1) {                                                                       \
-                s->af = ind_pick(s->xpt > xpt1, af, af1);                                            \
-                s->sar = ind_min1(s->sar, lmin);                                                     \
-            } else {                                                                                 \
-                s->af = ind_pick(s->xpt < xpt1, af, af1);                                            \
-                s->sar = ind_max1(s->sar, lmax);                                                     \
-            }                                                                                        \
-        } else {                                                                                     \
-            s->af = s->af0;                                                                          \
-            s->sar = s->xpt;                                                                         \
-        }                                                                                            \
-    }                                                                                                \
-    s->phi = hi, s->plo = lo;                                                                        \
+IND_STEP sar_step(sar_st *s, const qc_ind_cols *c, size_t i, double *o) {
+    double hi = c->high[i], lo = c->low[i];
+    if (s->t++ == 0) {
+        s->sig = 1, s->xpt = hi, s->af = s->af0;
+        s->sar = lo - (hi - lo);
+    } else {
+        double lmin = dmin(s->plo, lo), lmax = dmax(s->phi, hi);
+        int sig1 = s->sig;
+        double xpt1 = s->xpt, af1 = s->af, prev = s->sar;
+        if (sig1 == 1) {
+            s->sig = lo > prev ? 1 : -1;
+            s->xpt = dmax(lmax, xpt1);
+        } else {
+            s->sig = hi < prev ? -1 : 1;
+            s->xpt = dmin(lmin, xpt1);
+        }
+        if (s->sig == sig1) {
+            s->sar = fma(prev, 1 - af1, xpt1 * af1); /* chain: one fma and a min */
+            double af = af1 == s->afmax ? s->afmax : s->af0 + af1;
+            if (s->sig == 1) {
+                s->af = ind_pick(s->xpt > xpt1, af, af1);
+                s->sar = ind_min1(s->sar, lmin);
+            } else {
+                s->af = ind_pick(s->xpt < xpt1, af, af1);
+                s->sar = ind_max1(s->sar, lmax);
+            }
+        } else {
+            s->af = s->af0;
+            s->sar = s->xpt;
+        }
+    }
+    s->phi = hi, s->plo = lo;
     o[0] = s->sar;
-IND_STEP sar_step(sar_st *s, const qc_ind_cols *c, size_t i, double *o) { SAR_STEP_BODY }
+}
 IND_GLUE_STREAM(sar)
 /* The batch: the stream's step over the column. On the AVX2 and AVX-512 paths of a CPU with FMA the
  * loop is compiled with the FMA instruction for fma() (no call; the same correctly rounded result),
@@ -544,13 +543,12 @@ static void ichimoku_nan(const size_t *n, size_t len, double *const *out) {
 }
 /* The NaN rule (ind_ext_nan) on the midpoints of tenkan, kijun and span B over [i0, i1): a window
  * holding a NaN high or low has a NaN midpoint (as the stream's (NaN + low) / 2). Returns whether it
- * may have written any (then span A, computed from the midpoints before, is recomputed). out[k] + i0 - at
- * is row i0 of output k (at = i0: chunk buffers). */
+ * may have written any (then span A, computed from the midpoints before, is recomputed). */
 static int ichimoku_nan_windows(const size_t *n, const qc_ind_cols *c, size_t i0, size_t i1, size_t *u,
-                                double *const *out, size_t at) {
+                                double *const *out) {
     int nh = ind_any_nan(c->high + i0, i1 - i0), nl = ind_any_nan(c->low + i0, i1 - i0), any = nh || nl;
     for (int k = 0; k < 3; k++) {
-        double *o = out[k == 2 ? 3 : k] + (i0 - at);
+        double *o = out[k == 2 ? 3 : k] + i0;
         any |= u[2 * k] > i0 || u[2 * k + 1] > i0;
         ind_ext_nan(c->high, i0, i1, n[k], nh, &u[2 * k], o, NULL);
         ind_ext_nan(c->low, i0, i1, n[k], nl, &u[2 * k + 1], o, NULL);
@@ -608,7 +606,7 @@ static qc_err ichimoku_batch_short(const size_t *n, const qc_ind_cols *c, size_t
         m = len - i0 < m ? len - i0 : m;
         double *o[4] = {out[0] + i0, out[1] + i0, out[2] + i0, out[3] + i0};
         ichimoku_chunk(&hi, &lo, n, c->high + i0, c->low + i0, m, i0 == 0, o);
-        if (ichimoku_nan_windows(n, c, i0, i0 + m, u, out, 0))
+        if (ichimoku_nan_windows(n, c, i0, i0 + m, u, out))
             for (size_t j = 0; j < m; j++) o[2][j] = (o[0][j] + o[1][j]) / 2;
     }
     sext_free(&hi), sext_free(&lo);
@@ -639,7 +637,7 @@ static qc_err ichimoku_batch(const double *p, const qc_ind_cols *c, size_t len, 
             rext_min_run(&r[2 * k + 1], c->low, i0, i1, lb, NULL);
             for (size_t j = 0; j < m; j++) o[j] = (hb[j] + lb[j]) / 2;
         }
-        ichimoku_nan_windows(n, c, i0, i1, u, out, 0);
+        ichimoku_nan_windows(n, c, i0, i1, u, out);
         for (size_t i = i0; i < i1; i++) out[2][i] = (out[0][i] + out[1][i]) / 2;
     }
     ichimoku_nan(n, len, out);
