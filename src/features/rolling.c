@@ -566,6 +566,17 @@ void qc_sma_pair_attach(qc_sma_pair *p, qc_sma_line *l, const double *x, size_t 
 
 /* The line's steps from position *at (= l->end) up to `to` (<= l->qend): each turns the value
  * there into its prefix sum and compares; stops right after a crossing (returns 1). */
+/* One step of line_steps: the sums at position j (its value already in acc), compared as fast vs slow. */
+static inline int line_sign(int64_t acc, const int64_t *Ps, const int64_t *Pf, size_t j, int64_t ins, int64_t inf) {
+    int64_t s = (int64_t)((uint64_t)acc - (uint64_t)Ps[j]), f = (int64_t)((uint64_t)acc - (uint64_t)Pf[j]);
+    int64_t lhs = f * ins, rhs = s * inf;
+    return (lhs > rhs) - (lhs < rhs);
+}
+
+/* Steps the line from *at to `to` (converted positions) until a crossing: a comparison that is not 0
+ * and differs from the one before. While the last comparison is +1 or -1, a step only asks whether
+ * the next one keeps that sign (one product comparison with the sign folded into the window lengths:
+ * |sums| < 2^53 and windows < 1024, so the products fit); a step that does not is then classified. */
 static int line_steps(const qc_sma_pair *p, qc_sma_line *l, size_t *at, size_t to, int *prev, int *cmp) {
     const size_t ns = p->ns, nf = p->nf;
     const int64_t ins = (int64_t)ns, inf = (int64_t)nf;
@@ -576,12 +587,23 @@ static int line_steps(const qc_sma_pair *p, qc_sma_line *l, size_t *at, size_t t
     int b = *cmp, bo = *prev, crossed = 0;
     size_t j = 0;
     while (j < n) {
-        acc += (uint64_t)P[j];
-        P[j] = (int64_t)acc;
-        int64_t s = (int64_t)(acc - (uint64_t)Ps[j]), f = (int64_t)(acc - (uint64_t)Pf[j]);
+        if (b != 0) { /* a run that keeps sign b */
+            const int64_t si = b * ins, sf = b * inf;
+            size_t j0 = j;
+            for (; j < n; j++) {
+                acc += (uint64_t)P[j];
+                P[j] = (int64_t)acc;
+                int64_t s = (int64_t)(acc - (uint64_t)Ps[j]), f = (int64_t)(acc - (uint64_t)Pf[j]);
+                if (f * si <= s * sf) break;
+            }
+            if (j > j0) bo = b;
+            if (j == n) break;
+        } else { /* after an equality every non-zero comparison crosses */
+            acc += (uint64_t)P[j];
+            P[j] = (int64_t)acc;
+        }
+        int nb = line_sign((int64_t)acc, Ps, Pf, j, ins, inf);
         j++;
-        int64_t lhs = f * ins, rhs = s * inf;
-        int nb = (lhs > rhs) - (lhs < rhs);
         bo = b;
         b = nb;
         if (nb != 0 && nb != bo) {
