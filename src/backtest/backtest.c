@@ -145,9 +145,10 @@ typedef struct {
 } run_sums;
 
 /* The curves of event e, after the kernel handled it. */
-static inline void record(qc_backtest_result *r, const qc_account *a, size_t e, int64_t ts, run_sums *sums) {
+static inline void record(qc_backtest_result *r, qc_kernel *k, size_t e, int64_t ts, run_sums *sums) {
+    const qc_account *a = qc_kernel_account(k);
     double eq, gross, net;
-    qc_account_snapshot(a, &eq, &gross, &net);
+    qc_kernel_snapshot(k, &eq, &gross, &net); /* often summed already, for the event's leverage checks */
     r->ts[e] = ts;
     r->equity[e] = eq;
     if (r->gross) r->gross[e] = gross, r->net[e] = net;
@@ -283,7 +284,6 @@ static qc_err record_quiet(qc_backtest_result *r, const qc_kernel *k, const qc_b
 static qc_err replay_one_timeline(run_state *st, const qc_bars *const *series, size_t n_sym,
                                   const qc_backtest_opts *o, replay_clock *clk, qc_backtest_result *r,
                                   run_sums *sums, qc_error *err) {
-    const qc_account *a = qc_kernel_account(st->k);
     const int64_t *stamps = series[0]->ts;
     size_t n = series[0]->n, total = n * n_sym, every = total / 100 + 1, countdown = every;
     memset(st->has, 1, n_sym);
@@ -301,7 +301,7 @@ static qc_err replay_one_timeline(run_state *st, const qc_bars *const *series, s
         clk->t = stamps[e];
         qc_err rc = qc_kernel_event_line(st->k, stamps[e], series, e, err);
         if (rc) return rc;
-        record(r, a, e, stamps[e], sums);
+        record(r, st->k, e, stamps[e], sums);
         if (record_comparison(r, st->k, e)) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
         if (e == 0) { /* st->idx is all zeros */
             for (size_t s = 0; s < n_sym; s++) st->last[s] = series[s]->close[0];
@@ -336,7 +336,7 @@ static qc_err merge_event(run_state *st, const qc_bars *const *series, size_t n_
     qc_err rc = qc_kernel_event(st->k, ts, series, st->idx, st->has, err);
     if (rc) return rc;
     size_t e = r->n++;
-    record(r, qc_kernel_account(st->k), e, ts, sums);
+    record(r, st->k, e, ts, sums);
     if (record_comparison(r, st->k, e)) return qc_err_set(err, QC_ERR_NOMEM, "out of memory");
     r->benchmark[e] = bench_update(&st->bench, series, st->idx, st->has, n_sym, o->kernel.cash, st->last);
     *bars = 0;

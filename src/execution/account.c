@@ -181,21 +181,9 @@ void qc_account_snapshot(const qc_account *a, double *equity, double *gross, dou
     *net = v;
 }
 
-void qc_account_equity_gross(const qc_account *a, double *equity, double *gross) {
-    double e = a->cash, g = 0;
-    for (size_t i = 0; i < HELD_WORDS(a); i++)
-        for (uint64_t w = a->held[i]; w; w &= w - 1) {
-            size_t s = HELD_SYM(i, w);
-            double x = a->hold[s].qty * mark_of(a, s);
-            e += x;
-            g += fabs(x);
-        }
-    *equity = e, *gross = g;
-}
-
 double qc_account_gross_exposure(const qc_account *a) {
-    double e, g;
-    qc_account_equity_gross(a, &e, &g);
+    double e, g, v;
+    qc_account_snapshot(a, &e, &g, &v);
     return g;
 }
 

@@ -74,9 +74,6 @@ double qc_account_equity(const qc_account *a);
 /* Equity, gross and net exposure in one pass. */
 void qc_account_snapshot(const qc_account *a, double *equity, double *gross, double *net);
 double qc_account_gross_exposure(const qc_account *a);
-/* qc_account_equity and qc_account_gross_exposure in one pass over the held symbols: the same
- * operations in the same order, so the same bits as the two calls. */
-void qc_account_equity_gross(const qc_account *a, double *equity, double *gross);
 double qc_account_unrealized(const qc_account *a, uint32_t symbol);
 
 #endif

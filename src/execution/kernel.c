@@ -51,8 +51,8 @@ struct qc_kernel {
     const qc_bars *const *line_src; /* every hist[s].src is line_src[s] (the last line event's series) */
     const qc_bars *const *close_src; /* line_close[s] is close_src[s]->close */
     const double **line_close; /* per symbol, its closes in a line replay: one dense array to read marks from */
-    uint64_t lev_gen;        /* the account's gen when lev_equity and lev_gross were summed */
-    double lev_equity, lev_gross;
+    uint64_t snap_gen;       /* the account's gen when snap_* were summed (qc_kernel_snapshot) */
+    double snap_equity, snap_gross, snap_net;
     double comparison;      /* qc_ctx_set_comparison */
     const char *comparison_label;
 };
@@ -220,20 +220,25 @@ static qc_order *order_at(const qc_kernel *k, uint64_t id) {
 
 const qc_order *qc_ctx_order(const qc_ctx *c, uint64_t id) { return order_at(c->k, id); }
 
+void qc_kernel_snapshot(qc_kernel *k, double *equity, double *gross, double *net) {
+    if (k->snap_gen != k->acct.gen) { /* the sums change only with the account */
+        qc_account_snapshot(&k->acct, &k->snap_equity, &k->snap_gross, &k->snap_net);
+        k->snap_gen = k->acct.gen;
+    }
+    *equity = k->snap_equity, *gross = k->snap_gross, *net = k->snap_net;
+}
+
 /* Gross exposure after the order, over equity: the leverage check for orders that add exposure. */
 static int breaches_leverage(qc_kernel *k, const qc_order_req *r) {
     if (k->opts.leverage_limit <= 0 || r->reduce_only) return 0;
-    if (k->lev_gen != k->acct.gen) { /* the sums change only with the account (many orders an event) */
-        qc_account_equity_gross(&k->acct, &k->lev_equity, &k->lev_gross);
-        k->lev_gen = k->acct.gen;
-    }
+    double eq, gross_now, net;
+    qc_kernel_snapshot(k, &eq, &gross_now, &net);
     const qc_bar_view *h = &k->hist[r->symbol];
     double q = k->acct.hold[r->symbol].qty;
     double px = h->n ? h->src->close[h->n - 1] : k->acct.pos[r->symbol].avg_cost;
     double notional = r->cash > 0 ? r->cash : r->qty * px;
     double signed_after = q * px + (r->side == QC_BUY ? notional : -notional);
-    double gross = k->lev_gross - fabs(q * px) + fabs(signed_after);
-    double eq = k->lev_equity;
+    double gross = gross_now - fabs(q * px) + fabs(signed_after);
     return eq <= 0 || gross / eq > k->opts.leverage_limit * (1 + 1e-12);
 }
 

@@ -265,6 +265,9 @@ size_t qc_kernel_cancel_symbol(qc_kernel *k, uint32_t s);
 /* Calls on_finish. */
 void qc_kernel_finish(qc_kernel *k);
 const qc_account *qc_kernel_account(const qc_kernel *k);
+/* qc_account_snapshot of the kernel's account, summed once per change of the account (its gen): the
+ * leverage check of the event's orders and the curves recorded after the event share one pass. */
+void qc_kernel_snapshot(qc_kernel *k, double *equity, double *gross, double *net);
 /* Orders ever created: ids 1..qc_kernel_n_orders(); order pointers stay valid for the kernel's life. */
 size_t qc_kernel_n_orders(const qc_kernel *k);
 const qc_order *qc_kernel_order(const qc_kernel *k, uint64_t id);
