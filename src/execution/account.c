@@ -131,11 +131,9 @@ void qc_account_mark(qc_account *a, uint32_t s, double price) {
     if (s < a->n_symbols && isfinite(price)) a->hold[s].last_price = price, a->gen++;
 }
 
-/* A held symbol's mark: its last price, or its average cost before it has one. */
-static double mark_of(const qc_account *a, size_t s) {
-    double px = a->hold[s].last_price;
-    return isfinite(px) ? px : a->pos[s].avg_cost;
-}
+/* A held symbol's mark: its last price, always finite (the fill that opened the position set it,
+ * and marks are finite: qc_account_mark checks, the kernel's line marks take finite closes). */
+static double mark_of(const qc_account *a, size_t s) { return a->hold[s].last_price; }
 
 /* The held symbols' words: bit j of word i is symbol 64 i + j, so visiting words and bits in order
  * visits the held symbols in symbol order (sums add in the order of a loop over every symbol that

@@ -14,7 +14,7 @@
  * of its position in a dense array, so a pass over the held symbols touches 16 bytes each. */
 typedef struct {
     double qty;          /* signed: > 0 long, < 0 short */
-    double last_price;   /* latest mark (NaN until the first fill or mark) */
+    double last_price;   /* latest mark (NaN until the first fill or mark; finite while held) */
 } qc_holding;
 
 /* The rest of a symbol's position: read and written at its fills. */

@@ -591,8 +591,9 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
 /* Symbols s0..s1-1 take bar i (none of them busy at the venue): histories and marks. The account
  * marks only the held symbols: a flat symbol's last_price is read by nothing (equity, exposure and
  * the open positions visit held symbols; a fill sets the price before the symbol is held), so
- * leaving it behind changes no result. Histories keep their src while the line's series array
- * stays the same (k->line_src): only n moves. */
+ * leaving it behind changes no result. Closes are finite (qc_kernel_event_line's contract), so a
+ * held symbol's mark stays finite. Histories keep their src while the line's series array stays the
+ * same (k->line_src): only n moves. */
 static void line_marks(qc_kernel *k, int64_t ts, const qc_bars *const *series, size_t i, size_t s0, size_t s1) {
     qc_bar_view *hist = k->hist;
     k->acct.gen++; /* the marks below */
@@ -602,7 +603,7 @@ static void line_marks(qc_kernel *k, int64_t ts, const qc_bars *const *series, s
             if (!same) hist[s].src = series[s];
             hist[s].n = i + 1;
             double c = series[s]->close[i];
-            if ((k->acct.held[s / 64] >> (s % 64) & 1) && isfinite(c)) k->acct.hold[s].last_price = c;
+            if (k->acct.held[s / 64] >> (s % 64) & 1) k->acct.hold[s].last_price = c;
         }
         if (k->risk_marks)
             for (size_t s = s0; s < s1; s++) qc_risk_on_mark(k->opts.risk, (uint32_t)s, series[s]->close[i], ts);
@@ -624,8 +625,7 @@ static void line_marks(qc_kernel *k, int64_t ts, const qc_bars *const *series, s
         if (wi == (s1 - 1) / 64 && (s1 % 64)) w &= ~(~UINT64_C(0) << (s1 % 64));
         for (; w; w &= w - 1) {
             size_t s = wi * 64 + (size_t)__builtin_ctzll(w);
-            double c = close[s][i];
-            if (isfinite(c)) pos[s].last_price = c;
+            pos[s].last_price = close[s][i]; /* finite: the line's contract */
         }
     }
     if (k->risk_marks)

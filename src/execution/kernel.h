@@ -244,8 +244,9 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
  * timeline): the same work in the same order, without per-symbol index and presence arrays. The
  * series array passed to consecutive line events must not change in content while its address
  * stays the same, nor may the series' arrays move (histories keep their src, and the marks read
- * each symbol's closes through a pointer taken at the first such event). The account marks only held symbols:
- * a flat symbol's last_price is left at its latest fill or mark (nothing reads it). */
+ * each symbol's closes through a pointer taken at the first such event). Every close must be finite
+ * (the marks take them unchecked). The account marks only held symbols: a flat symbol's last_price
+ * is left at its latest fill or mark (nothing reads it). */
 qc_err qc_kernel_event_line(qc_kernel *k, int64_t ts, const qc_bars *const *series, size_t i, qc_error *err);
 /* Passes the quiet events of [from, to) of a replay on one timeline (every symbol has bar i at event
  * i, stamped ts[i]; closes finite) in one call: when the strategy registered a span hook, nothing
