@@ -513,6 +513,62 @@ static void test_pair_scan_line_equals_push(void **state) {
     assert_true(ran >= 1);
 }
 
+/* A pair's warm-up (its first ns values) is taken at once when those values qualify for the line
+ * (cents), and pushed when one does not (an inexact value, a value too large for the line): either
+ * way the same comparisons and, attached, the same state as pushing one at a time, whether the pair
+ * starts fresh or after a few pushes (as sma_cross pushes the first bar), and whether the first call
+ * ends before, at or after value ns. */
+static void test_pair_scan_line_warmup(void **state) {
+    (void)state;
+    const size_t len = 400;
+    const size_t pairs[][2] = {{1, 2}, {3, 7}, {10, 50}, {49, 50}, {5, 200}};
+    double x[400];
+    qc_error err = {0};
+    for (int kind = 0; kind < 3; kind++) {
+        for (size_t i = 0; i < len; i++) x[i] = 100 + (double)((i * 37 + (i / 9) * 11) % 23) / 4; /* quarters */
+        for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+            const size_t ns = pairs[k][1];
+            if (kind == 1) x[ns / 2] = 100.0 / 3; /* inexact: no warm-up at once */
+            if (kind == 2) x[ns - 1] = 1e12;      /* too large for the line */
+            const size_t firsts[] = {ns - 1, ns, ns + 1, 2 * ns + 3, len};
+            for (size_t m = 0; m < sizeof firsts / sizeof firsts[0]; m++) {
+                qc_sma_pair one, scan;
+                qc_sma_line line = {0};
+                assert_int_equal(qc_sma_pair_init(&one, pairs[k][0], ns, &err), QC_OK);
+                assert_int_equal(qc_sma_pair_init(&scan, pairs[k][0], ns, &err), QC_OK);
+                int p1 = QC_SMA_UNDEFINED, c1 = QC_SMA_UNDEFINED, p2 = QC_SMA_UNDEFINED, c2 = QC_SMA_UNDEFINED;
+                size_t i = 0, pushed = m % 3 < ns ? m % 3 : 0; /* pushes before the first call */
+                for (; i < pushed; i++) {
+                    qc_sma_pair_push(&one, x[i]), qc_sma_pair_push(&scan, x[i]);
+                    p1 = c1, c1 = qc_sma_pair_cmp(&one);
+                    p2 = c2, c2 = qc_sma_pair_cmp(&scan);
+                }
+                while (i < len) {
+                    size_t n = i == pushed ? firsts[m] - pushed : (len - i < 17 ? len - i : 17);
+                    size_t got = qc_sma_pair_scan_line(&scan, &line, x, i, i + n, &p2, &c2);
+                    assert_true(got >= 1 && got <= n);
+                    for (size_t j = 0; j < got; j++) {
+                        qc_sma_pair_push(&one, x[i + j]);
+                        p1 = c1;
+                        c1 = qc_sma_pair_cmp(&one);
+                        int crossed = p1 != QC_SMA_UNDEFINED && c1 != QC_SMA_UNDEFINED && c1 != 0 && c1 != p1;
+                        if (j + 1 < got) assert_false(crossed);
+                        else if (got < n) assert_true(crossed);
+                    }
+                    i += got;
+                    assert_int_equal(p1, p2);
+                    assert_int_equal(c1, c2);
+                }
+                qc_sma_pair_attach(&scan, &line, x, len);
+                assert_same_pair(&one, &scan);
+                qc_sma_line_free(&line);
+                qc_sma_pair_free(&one);
+                qc_sma_pair_free(&scan);
+            }
+        }
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init_and_warmup),
@@ -525,6 +581,7 @@ int main(void) {
         cmocka_unit_test(test_flat_stretches_no_spurious_cross),
         cmocka_unit_test(test_pair_scan_equals_push),
         cmocka_unit_test(test_pair_scan_line_equals_push),
+        cmocka_unit_test(test_pair_scan_line_warmup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -544,9 +544,9 @@ static int line_convert(const qc_sma_pair *p, qc_sma_line *l, const double *x, s
     return got > 0;
 }
 
-void qc_sma_pair_attach(qc_sma_pair *p, qc_sma_line *l, const double *x, size_t count) {
-    if (!l->on) return;
-    l->on = 0;
+/* The state pair_push leaves after x[0..count) (count >= ns) when the last ns values qualify for
+ * the line (exact decimals, |q| <= line_qmax(ns)) and so did any before them. */
+static void pair_fill(qc_sma_pair *p, const double *x, size_t count) {
     const size_t ns = p->ns, nf = p->nf;
     int64_t is = 0, ifa = 0;
     for (size_t j = count - ns; j < count; j++) { /* every one qualified: exact, small */
@@ -564,8 +564,12 @@ void qc_sma_pair_attach(qc_sma_pair *p, qc_sma_line *l, const double *x, size_t 
     p->run = run_after(x, count, 0.0, 0); /* the run back to x[0] at most, as pushes from a zero ring count it */
 }
 
-/* The line's steps from position *at (= l->end) up to `to` (<= l->qend): each turns the value
- * there into its prefix sum and compares; stops right after a crossing (returns 1). */
+void qc_sma_pair_attach(qc_sma_pair *p, qc_sma_line *l, const double *x, size_t count) {
+    if (!l->on) return;
+    l->on = 0;
+    pair_fill(p, x, count);
+}
+
 /* One step of line_steps: the sums at position j (its value already in acc), compared as fast vs slow. */
 static inline int line_sign(int64_t acc, const int64_t *Ps, const int64_t *Pf, size_t j, int64_t ins, int64_t inf) {
     int64_t s = (int64_t)((uint64_t)acc - (uint64_t)Ps[j]), f = (int64_t)((uint64_t)acc - (uint64_t)Pf[j]);
@@ -573,8 +577,9 @@ static inline int line_sign(int64_t acc, const int64_t *Ps, const int64_t *Pf, s
     return (lhs > rhs) - (lhs < rhs);
 }
 
-/* Steps the line from *at to `to` (converted positions) until a crossing: a comparison that is not 0
- * and differs from the one before. While the last comparison is +1 or -1, a step only asks whether
+/* The line's steps from position *at (= l->end) up to `to` (<= l->qend): each turns the value
+ * there into its prefix sum and compares; stops right after a crossing (returns 1): a comparison
+ * that is not 0 and differs from the one before. While the last comparison is +1 or -1, a step only asks whether
  * the next one keeps that sign (one product comparison with the sign folded into the window lengths:
  * |sums| < 2^53 and windows < 1024, so the products fit); a step that does not is then classified. */
 static int line_steps(const qc_sma_pair *p, qc_sma_line *l, size_t *at, size_t to, int *prev, int *cmp) {
@@ -624,10 +629,31 @@ void qc_sma_line_warm(const qc_sma_pair *p, const qc_sma_line *l, const double *
     for (size_t t = at; t < at + 48 && t < to; t += 8) __builtin_prefetch(x + t);
 }
 
+/* A pair still warming up (fed fewer than ns values of x) takes the rest of the first ns values of
+ * x[0..n) at once when all ns qualify for the line (no comparison is defined before them): the state
+ * of the pushes without them; 0 when they do not qualify or n < ns. */
+static int pair_warm(qc_sma_pair *p, const double *x, size_t n) {
+    const size_t ns = p->ns;
+    if (n < ns || ns >= 1024) return 0;
+    const double qmax = line_qmax(ns);
+    for (size_t j = 0; j < ns; j++) {
+        int ok;
+        int64_t q = to_fixed(x[j], &ok);
+        if (!ok || fabs((double)q) > qmax) return 0;
+    }
+    pair_fill(p, x, ns);
+    return 1;
+}
+
 size_t qc_sma_pair_scan_line(qc_sma_pair *p, qc_sma_line *l, const double *x, size_t from, size_t to, int *prev,
                              int *cmp) {
     size_t at = from;
-    if (!l->on && !line_enter(p, l, x, from, *cmp)) return qc_sma_pair_scan(p, x + from, to - from, prev, cmp);
+    if (!l->on && p->count == from && from < p->ns && pair_warm(p, x, to)) { /* no crossing before value ns + 1 */
+        at = p->ns;
+        *prev = QC_SMA_UNDEFINED, *cmp = pair_cmp(p);
+        if (at == to) return at - from;
+    }
+    if (!l->on && !line_enter(p, l, x, at, *cmp)) return at - from + qc_sma_pair_scan(p, x + at, to - at, prev, cmp);
     while (at < to) {
         if (at == l->qend && !line_convert(p, l, x, to)) { /* x[at] does not qualify: the pair takes over */
             qc_sma_pair_attach(p, l, x, at);
