@@ -199,7 +199,14 @@ static int one_timeline(const qc_bars *const *series, size_t n_sym) {
 static void bench_after(const bench_state *b, const qc_bars *const *series, size_t n_sym, double *out, size_t n) {
     const double idle = b->idle, u0 = b->units[0], *c0 = series[0]->close;
     for (size_t e = 1; e < n; e++) out[e] = idle + u0 * c0[e]; /* the first symbol with the idle cash: one pass less */
-    for (size_t s = 1; s < n_sym; s++) {
+    size_t s = 1;
+    for (; s + 4 <= n_sym; s += 4) { /* four symbols a pass, added in symbol order: the same sums */
+        const double *c1 = series[s]->close, *c2 = series[s + 1]->close, *c3 = series[s + 2]->close,
+                     *c4 = series[s + 3]->close;
+        const double u1 = b->units[s], u2 = b->units[s + 1], u3 = b->units[s + 2], u4 = b->units[s + 3];
+        for (size_t e = 1; e < n; e++) out[e] = out[e] + u1 * c1[e] + u2 * c2[e] + u3 * c3[e] + u4 * c4[e];
+    }
+    for (; s < n_sym; s++) {
         const double *c = series[s]->close, u = b->units[s];
         for (size_t e = 1; e < n; e++) out[e] += u * c[e];
     }
