@@ -49,14 +49,20 @@ typedef struct {
 
 static int64_t replay_now(const qc_clock *c) { return ((const replay_clock *)c)->t; }
 
-static qc_err check_series(const qc_bars *const *series, const char *const *symbols, size_t n, qc_error *err) {
+/* Checks every series; *one_line tells whether all share the first one's stamps (one timeline),
+ * compared right after each series' time-order check read its stamps. */
+static qc_err check_series(const qc_bars *const *series, const char *const *symbols, size_t n, int *one_line,
+                           qc_error *err) {
     if (n == 0) return qc_err_set(err, QC_ERR_INPUT, "backtest: no data");
+    *one_line = 1;
     for (size_t s = 0; s < n; s++) {
         const qc_bars *b = series[s];
         if (b->n < 2) return qc_err_set(err, QC_ERR_INPUT, "backtest: %s has %zu bar%s (need at least 2)",
                                         symbols[s], b->n, b->n == 1 ? "" : "s");
         if (!qc_bars_is_strictly_increasing(b))
             return qc_err_set(err, QC_ERR_INPUT, "backtest: %s bars are not in time order", symbols[s]);
+        if (*one_line && s > 0)
+            *one_line = b->n == series[0]->n && memcmp(b->ts, series[0]->ts, b->n * sizeof *b->ts) == 0;
         for (size_t i = 0; i < b->n; i++)
             if (!(isfinite(b->open[i]) && isfinite(b->high[i]) && isfinite(b->low[i]) && isfinite(b->close[i]) &&
                   b->close[i] > 0)) {
@@ -123,6 +129,7 @@ typedef struct {
     double *last;
     size_t *held;   /* scratch: symbols held through a quiet stretch */
     bench_state bench;
+    int one_line;   /* the series share one timeline (check_series) */
 } run_state;
 
 static void run_state_free(run_state *st) {
@@ -183,15 +190,6 @@ static inline void progress(const qc_backtest_opts *o, size_t bars, size_t done,
     } else {
         *countdown -= bars;
     }
-}
-
-/* Series on one timeline (same stamps) replay without merging: every symbol has a bar at every
- * event, so the loop does no per-symbol search. */
-static int one_timeline(const qc_bars *const *series, size_t n_sym) {
-    for (size_t s = 1; s < n_sym; s++)
-        if (series[s]->n != series[0]->n || memcmp(series[s]->ts, series[0]->ts, series[0]->n * sizeof(int64_t)))
-            return 0;
-    return 1;
 }
 
 /* The benchmark of events 1.. on one timeline, after the run: every symbol was bought at event 0,
@@ -358,7 +356,7 @@ static qc_err merge_event(run_state *st, const qc_bars *const *series, size_t n_
 /* The replay loop: one kernel event per distinct timestamp. */
 static qc_err replay(run_state *st, const qc_bars *const *series, size_t n_sym, const qc_backtest_opts *o,
                      replay_clock *clk, qc_backtest_result *r, run_sums *sums, qc_error *err) {
-    if (one_timeline(series, n_sym)) return replay_one_timeline(st, series, n_sym, o, clk, r, sums, err);
+    if (st->one_line) return replay_one_timeline(st, series, n_sym, o, clk, r, sums, err);
     size_t total = 0, every, countdown;
     for (size_t s = 0; s < n_sym; s++) total += series[s]->n;
     countdown = every = total / 100 + 1;
@@ -449,7 +447,7 @@ static qc_err run_begin(const qc_bars *const *series, const char *const *symbols
     size_t cap = 0;
     for (size_t s = 0; s < n_sym; s++) cap += series[s]->n;
     if (o->recycle) recycle_arrays(o->recycle, cap, r); /* consumed even when the run fails */
-    qc_err rc = check_series(series, symbols, n_sym, err);
+    qc_err rc = check_series(series, symbols, n_sym, &st->one_line, err);
     if (rc) return rc;
     qc_metrics_opts mo;
     qc_kernel_opts ko;
