@@ -43,6 +43,20 @@ static void fwd_free(void *st) {
     s->inner = NULL;
 }
 
+/* ... that also reads the equity after each on_bar (the marks must be there: line replays write
+ * them when first read) and keeps it as the run's comparison curve. */
+static void eq_on_bar(void *st, qc_ctx *ctx) {
+    fwd_on_bar(st, ctx);
+    qc_ctx_set_comparison(ctx, "equity", qc_ctx_equity(ctx));
+}
+
+static const qc_strategy_def k_equity_reader = {.name = "sma_cross_equity_reader",
+                                                .summary = "sma_cross, one event at a time, reading the equity",
+                                                .state_size = sizeof(fwd_state),
+                                                .init = fwd_init,
+                                                .on_bar = eq_on_bar,
+                                                .free_state = fwd_free};
+
 static const qc_strategy_def k_per_event = {.name = "sma_cross_per_event",
                                             .summary = "sma_cross, one event at a time",
                                             .state_size = sizeof(fwd_state),
@@ -162,6 +176,7 @@ static qc_backtest_result *g_recycle; /* handed to the next run (qc_backtest_opt
 
 static int g_stepped;       /* run through a session, one qc_kernel_event per event (the merge path) */
 static double g_loss_limit; /* risk.loss.max_daily: > 0 makes the kernel mark the risk engine every bar */
+static double g_slippage;   /* bps: a close fill's price is then not the close (its mark until the next bar) */
 
 /* The run one event at a time (qc_backtest_session: qc_kernel_event with index and presence
  * arrays) rather than qc_backtest_run's qc_kernel_event_line. */
@@ -193,6 +208,7 @@ static qc_backtest_result run(const qc_bars *const *series, const char *const *n
     o.params = &p;
     o.sim.fill = fill;
     o.sim.costs.commission_bps = 10;
+    o.sim.costs.slippage_bps = g_slippage;
     o.sim.participation = g_participation;
     o.recycle = g_recycle;
     o.cal = cal;
@@ -354,7 +370,8 @@ static void test_partial_buys_same_as_per_event(void **state) {
  * arrays, the symbols the venue holds no orders for passed in runs); stepped through a session
  * every event goes through qc_kernel_event: the two give the same run bit for bit, orders resting
  * at nearly every event, with and without the risk engine's per-bar marks, next-open and close
- * fills, partial fills, and with sma_cross's hook or on_bar at every event. */
+ * fills, partial fills, slippage (a close fill's price is its symbol's mark until the next bar),
+ * and with sma_cross's hook or on_bar at every event, also reading the equity after each on_bar. */
 static void test_line_events_same_as_stepped(void **state) {
     (void)state;
     enum { N_SYM = 70 };
@@ -362,14 +379,15 @@ static void test_line_events_same_as_stepped(void **state) {
     qc_synth_market *m = universe(N_SYM, 500, &series);
     const qc_calendar *nyse = qc_calendar_get("NYSE", NULL);
     const char *const *names = (const char *const *)m->symbols;
-    const qc_strategy_def *strats[2] = {&qc_strategy_sma_cross, &k_per_event};
+    const qc_strategy_def *strats[3] = {&qc_strategy_sma_cross, &k_per_event, &k_equity_reader};
     const double limits[2] = {0, 1e9}, parts[2] = {1.0, 1e-5};
-    for (int k = 0; k < 16; k++) { /* the last 8: one symbol (its benchmark is computed as the run goes) */
-        const qc_strategy_def *sd = strats[k & 1];
+    for (int k = 0; k < 24; k++) { /* 8-15: one symbol (its benchmark is computed as the run goes) */
+        const qc_strategy_def *sd = strats[k < 16 ? k & 1 : 2];
+        g_slippage = k & 4 || k >= 16 ? 5 : 0;
         g_loss_limit = limits[(k >> 1) & 1];
         g_participation = parts[(k >> 2) & 1];
         qc_fill_mode fill = k & 2 ? QC_FILL_CLOSE : QC_FILL_NEXT_OPEN;
-        size_t n_sym = k < 8 ? N_SYM : 1;
+        size_t n_sym = k < 8 || k >= 16 ? N_SYM : 1;
         qc_backtest_result line = run(series, names, n_sym, sd, "fast=2", "slow=3", fill, nyse, 86400);
         g_stepped = 1;
         qc_backtest_result each = run(series, names, n_sym, sd, "fast=2", "slow=3", fill, nyse, 86400);
@@ -377,10 +395,13 @@ static void test_line_events_same_as_stepped(void **state) {
         assert_true(line.n_trades > (n_sym > 1 ? 100u : 10u) || g_participation < 1);
         assert_true(line.n_orders > (n_sym > 1 ? 1000u : 20u));
         assert_same_run(&line, &each);
+        assert_same_doubles(line.comparison, each.comparison, line.n);
+        assert_true((line.comparison != NULL) == (sd == &k_equity_reader));
         qc_backtest_result_free(&line);
         qc_backtest_result_free(&each);
     }
     g_loss_limit = 0;
+    g_slippage = 0;
     g_participation = 1.0;
     free(series);
     qc_synth_free(m);

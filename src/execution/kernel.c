@@ -53,6 +53,9 @@ struct qc_kernel {
     const double **line_close; /* per symbol, its closes in a line replay: one dense array to read marks from */
     uint64_t snap_gen;       /* the account's gen when snap_* were summed (qc_kernel_snapshot) */
     double snap_equity, snap_gross, snap_net;
+    size_t marks_due;        /* nonzero: the held symbols' marks are their closes at line bar marks_due - 1,
+                              * not yet written (marks_flush writes them; see line_marks) */
+    int in_line_fills;       /* bars_in_line_split's fills run: each is followed by its symbol's mark */
     double comparison;      /* qc_ctx_set_comparison */
     const char *comparison_label;
 };
@@ -202,7 +205,11 @@ double qc_ctx_volume(const qc_ctx *c, uint32_t s, long lag) { return hist_field(
 double qc_ctx_position(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym ? c->k->acct.hold[s].qty : 0; }
 double qc_ctx_cash(const qc_ctx *c) { return c->k->acct.cash; }
 size_t qc_ctx_n_positions(const qc_ctx *c) { return c->k->acct.n_held; }
-double qc_ctx_equity(const qc_ctx *c) { return qc_account_equity(&c->k->acct); }
+static void marks_flush(qc_kernel *k, int sums);
+double qc_ctx_equity(const qc_ctx *c) {
+    marks_flush(c->k, 0);
+    return qc_account_equity(&c->k->acct);
+}
 const qc_error *qc_ctx_last_error(const qc_ctx *c) { return &c->k->last_err; }
 void qc_ctx_set_comparison(qc_ctx *c, const char *label, double value) {
     c->k->comparison = value;
@@ -220,7 +227,30 @@ static qc_order *order_at(const qc_kernel *k, uint64_t id) {
 
 const qc_order *qc_ctx_order(const qc_ctx *c, uint64_t id) { return order_at(c->k, id); }
 
+/* Writes the marks a line event left due (see line_marks); with sums, in the same pass, the
+ * snapshot qc_account_snapshot would give after them (the same operations in the same order: the
+ * mark is the close either way) for qc_kernel_snapshot's cache. */
+static void marks_flush(qc_kernel *k, int sums) {
+    if (!k->marks_due) return;
+    const size_t i = k->marks_due - 1;
+    const double **close = k->line_close;
+    qc_account *a = &k->acct;
+    qc_holding *h = a->hold;
+    double g = 0, v = 0;
+    for (size_t wi = 0, nw = a->n_symbols / 64 + 1; wi < nw; wi++)
+        for (uint64_t w = a->held[wi]; w; w &= w - 1) {
+            size_t s = wi * 64 + (size_t)__builtin_ctzll(w);
+            double c = close[s][i], x = h[s].qty * c;
+            h[s].last_price = c;
+            v += x;
+            g += fabs(x);
+        }
+    k->marks_due = 0;
+    if (sums) k->snap_equity = a->cash + v, k->snap_gross = g, k->snap_net = v, k->snap_gen = a->gen;
+}
+
 void qc_kernel_snapshot(qc_kernel *k, double *equity, double *gross, double *net) {
+    if (k->marks_due) marks_flush(k, 1);
     if (k->snap_gen != k->acct.gen) { /* the sums change only with the account */
         qc_account_snapshot(&k->acct, &k->snap_equity, &k->snap_gross, &k->snap_net);
         k->snap_gen = k->acct.gen;
@@ -396,6 +426,7 @@ static void on_venue_fill(void *vk, const qc_fill *f) {
     qc_kernel *k = vk;
     qc_order *o = order_at(k, f->order_id);
     if (!o) return;
+    if (!k->in_line_fills) marks_flush(k, 0); /* the fill's price is its symbol's mark until the next bar */
     double prev = o->filled_qty;
     o->filled_qty += f->qty;
     o->avg_price = (prev * o->avg_price + f->qty * f->price) / o->filled_qty;
@@ -559,20 +590,23 @@ static void bars_in(qc_kernel *k, int64_t ts, const qc_bars *const *series, cons
 
 /* The rest of an event once its bars are in: borrow, on_bar, the queue, the venue's end, kills. */
 static void event_rest(qc_kernel *k, int64_t ts) {
-    if (k->opts.borrow_rate > 0 && k->opts.periods_per_year > 0)
+    if (k->opts.borrow_rate > 0 && k->opts.periods_per_year > 0) {
+        marks_flush(k, 0);
         qc_account_accrue_borrow(&k->acct, 1.0 / k->opts.periods_per_year);
+    }
     if (k->event_index >= k->act_at) { /* before act_at the span hook consumed this event's bars */
         k->in_handler = 1;
         k->strat->on_bar(k->state, &k->ctx);
         k->in_handler = 0;
     }
-    if (k->opts.on_signal) k->opts.on_signal(k->opts.hook_ctx);
+    if (k->opts.on_signal) marks_flush(k, 0), k->opts.on_signal(k->opts.hook_ctx);
     if (k->n_queue) flush_queue(k);
     if (k->venue->active) {
         k->venue->vt->on_event_end(k->venue, ts);
         if (k->n_queue) flush_queue(k); /* orders placed from on_fill during close fills */
     }
     if (k->opts.risk) risk_actions(k);
+    if (k->marks_due) marks_flush(k, 1); /* the event ends with its marks written (and summed for its record) */
     k->event_index++;
 }
 
@@ -593,8 +627,14 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
  * the open positions visit held symbols; a fill sets the price before the symbol is held), so
  * leaving it behind changes no result. Closes are finite (qc_kernel_event_line's contract), so a
  * held symbol's mark stays finite. Histories keep their src while the line's series array stays the
- * same (k->line_src): only n moves. */
-static void line_marks(qc_kernel *k, int64_t ts, const qc_bars *const *series, size_t i, size_t s0, size_t s1) {
+ * same (k->line_src): only n moves. With defer (s0..s1 every symbol, no fill before the marks are
+ * read but those followed by their own symbol's mark: bars_in_line_split, or no fills at all), the
+ * held marks wait for their first reader: marks_flush runs before every reader of marks (equity,
+ * borrow, the signal hook, a fill outside the split's loop, the snapshot) and at the event's end,
+ * where it sums the snapshot in the same pass; every reader sees the marks written now would give. */
+static void held_marks(qc_kernel *k, size_t i, size_t s0, size_t s1);
+static void line_marks(qc_kernel *k, int64_t ts, const qc_bars *const *series, size_t i, size_t s0, size_t s1,
+                       int defer) {
     qc_bar_view *hist = k->hist;
     k->acct.gen++; /* the marks below */
     if (s1 - s0 <= 4) { /* a few symbols (one busy symbol, a one-symbol line): the same steps, one by one */
@@ -616,6 +656,16 @@ static void line_marks(qc_kernel *k, int64_t ts, const qc_bars *const *series, s
         for (; s < s1; s++) hist[s].n = i + 1;
     } else
         for (size_t s = s0; s < s1; s++) hist[s].src = series[s], hist[s].n = i + 1;
+    if (defer)
+        k->marks_due = i + 1;
+    else
+        held_marks(k, i, s0, s1);
+    if (k->risk_marks)
+        for (size_t s = s0; s < s1; s++) qc_risk_on_mark(k->opts.risk, (uint32_t)s, series[s]->close[i], ts);
+}
+
+/* The held symbols among s0..s1-1 marked at their closes at bar i. */
+static void held_marks(qc_kernel *k, size_t i, size_t s0, size_t s1) {
     qc_holding *pos = k->acct.hold;
     const uint64_t *held = k->acct.held;
     const double **close = k->line_close;
@@ -628,8 +678,6 @@ static void line_marks(qc_kernel *k, int64_t ts, const qc_bars *const *series, s
             pos[s].last_price = close[s][i]; /* finite: the line's contract */
         }
     }
-    if (k->risk_marks)
-        for (size_t s = s0; s < s1; s++) qc_risk_on_mark(k->opts.risk, (uint32_t)s, series[s]->close[i], ts);
 }
 
 /* The first symbol at or after s the venue holds orders for (n when none). */
@@ -663,15 +711,17 @@ static void warm_symbol(qc_kernel *k, uint32_t s, const qc_bars *h, size_t i) {
 static void bars_in_line_split(qc_kernel *k, int64_t ts, const qc_bars *const *series, size_t i) {
     qc_venue *v = k->venue;
     size_t n = k->n_sym;
-    line_marks(k, ts, series, i, 0, n);
+    line_marks(k, ts, series, i, 0, n, 1);
     k->line_src = series;
+    k->in_line_fills = 1;
     for (size_t b = next_busy(v->busy, 0, n); b < n;) {
         size_t nb = next_busy(v->busy, b + 1, n); /* fetched while b's fills run (see bars_in_line) */
         if (nb < n) warm_symbol(k, (uint32_t)nb, series[nb], i);
         v->vt->on_bar(v, (uint32_t)b, series[b], i);
-        line_marks(k, ts, series, i, b, b + 1);
+        line_marks(k, ts, series, i, b, b + 1, 0);
         b = nb;
     }
+    k->in_line_fills = 0;
 }
 
 /* bars_in for an event at which every symbol has bar i: the same steps in the same order (for each
@@ -689,7 +739,7 @@ static void bars_in_line(qc_kernel *k, int64_t ts, const qc_bars *const *series,
         k->has_all = 1;
     }
     if (!v->active) {
-        line_marks(k, ts, series, i, 0, n);
+        line_marks(k, ts, series, i, 0, n, 1);
         k->line_src = series;
         return;
     }
@@ -699,7 +749,7 @@ static void bars_in_line(qc_kernel *k, int64_t ts, const qc_bars *const *series,
     }
     size_t b = v->busy ? next_busy(v->busy, 0, n) : 0;
     for (size_t s = 0; s < n;) {
-        line_marks(k, ts, series, i, s, b);
+        line_marks(k, ts, series, i, s, b, 0);
         if (b == n) break;
         /* the next busy symbol (on_bar of b changes no other symbol's busy flag): its state is
          * asked for now, so it arrives while b's fills run */
@@ -708,7 +758,7 @@ static void bars_in_line(qc_kernel *k, int64_t ts, const qc_bars *const *series,
         k->hist[b].src = series[b];
         k->hist[b].n = i + 1;
         v->vt->on_bar(v, (uint32_t)b, series[b], i);
-        line_marks(k, ts, series, i, b, b + 1);
+        line_marks(k, ts, series, i, b, b + 1, 0);
         s = b + 1;
         b = nb;
     }
