@@ -336,7 +336,7 @@ static void check_bits_at(const qc_ind_def *d, const double *p, const series *s,
 static void test_output_alignment(void **st) {
     (void)st;
     static const char *names[] = {"ichimoku", "aroon", "corr", "autocorr", "ultosc", "vol_yz", "vol_rs", "vol_gk", "vol_parkinson",
-                                  "adx"};
+                                  "adx", "stoch"};
     static const size_t lens[] = {3, 7, 300, 2000};
     for (int path = 0; path < 3; path++) {
         if (!qc_feat_simd_has(path)) continue;

@@ -169,9 +169,11 @@ static qc_err stoch_batch(const double *p, const qc_ind_cols *c, size_t len, dou
     stoch_st s = s0;
     _Alignas(64) double hb[IND_CHUNK], lb[IND_CHUNK];
     double *o0 = out[0], *o1 = out[1], *o2 = out[2];
-    size_t uh = 0, ul = 0, m = lv ? SEXT_CHUNK : IND_CHUNK;
-    for (size_t i0 = 0; i0 < len; i0 += m) {
-        size_t i1 = len - i0 < m ? len : i0 + m;
+    const size_t chunk = lv ? SEXT_CHUNK : IND_CHUNK;
+    size_t uh = 0, ul = 0, m = ind_first_chunk(o0, chunk); /* later chunks start on the output's lines */
+    for (size_t i0 = 0; i0 < len; i0 += m, m = chunk) {
+        m = len - i0 < m ? len - i0 : m;
+        size_t i1 = i0 + m;
         if (lv) stoch_levels(&sh, &sl, P(0), c, i0, i1 - i0, hb, lb);
         else rext2_run(&x, c->high, c->low, i0, i1, hb, lb, NULL, NULL);
         ind_ext_nan(c->high, i0, i1, P(0), ind_any_nan(c->high + i0, i1 - i0), &uh, hb, NULL);
