@@ -196,6 +196,25 @@ static void hma_fused(hma_st *st, const double *x, size_t i0, size_t m, double *
         plain = plain < pg ? plain : pg;
         size_t end = m - j < plain ? m : j + plain;
         h.since += end - j, f.since += end - j, g.since += end - j;
+#ifdef __SSE2__
+        /* the two WMAs of the close as the lanes of one vector [half, full]: hma_reg_step's
+         * operations lane by lane (the same values), half the instructions */
+        __m128d K = _mm_set_pd(f.k, h.k), S = _mm_set_pd(f.s, h.s), W = _mm_set_pd(f.w, h.w);
+        const __m128d DN = _mm_set_pd(f.dn, h.dn), INV = _mm_set_pd(f.inv, h.inv);
+        for (; j < end; j++) {
+            size_t i = i0 + j;
+            __m128d d0 = _mm_sub_pd(_mm_set1_pd(x[i]), K);
+            __m128d old = _mm_loadh_pd(_mm_load_sd(x + i - nh), x + i - nf);
+            W = _mm_add_pd(W, _mm_sub_pd(_mm_mul_pd(DN, d0), S));
+            S = _mm_add_pd(S, _mm_sub_pd(d0, _mm_sub_pd(old, K)));
+            __m128d wv = _mm_add_pd(K, _mm_mul_pd(W, INV));
+            double dv = 2 * _mm_cvtsd_f64(wv) - _mm_cvtsd_f64(_mm_unpackhi_pd(wv, wv));
+            d[j] = dv;
+            o[j] = hma_reg_step(&g, dv, d[j - ng]);
+        }
+        h.s = _mm_cvtsd_f64(S), f.s = _mm_cvtsd_f64(_mm_unpackhi_pd(S, S));
+        h.w = _mm_cvtsd_f64(W), f.w = _mm_cvtsd_f64(_mm_unpackhi_pd(W, W));
+#else
         for (; j < end; j++) {
             size_t i = i0 + j;
             double wh = hma_reg_step(&h, x[i], x[i - nh]), wf = hma_reg_step(&f, x[i], x[i - nf]);
@@ -203,6 +222,7 @@ static void hma_fused(hma_st *st, const double *x, size_t i0, size_t m, double *
             d[j] = dv;
             o[j] = hma_reg_step(&g, dv, d[j - ng]);
         }
+#endif
         if (j == m) break;
         size_t i = i0 + j;
         double wh = hma_reg_push(&h, x[i], x + i + 1 - nh), wf = hma_reg_push(&f, x[i], x + i + 1 - nf);
