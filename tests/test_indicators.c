@@ -312,6 +312,9 @@ static void test_kernel_paths(void **st) {
         p[0] = 300;
         check_stream(m, p, &s);
     }
+    /* hma's fused loop (all three WMAs full) with the shortest windows: half and outer windows of 1 */
+    static const double hn[] = {2, 3, 4, 5, 17};
+    for (size_t k = 0; k < sizeof hn / sizeof hn[0]; k++) check_stream(qc_ind_find("hma"), hn + k, &s);
     series_free(&z), series_free(&s);
 }
 
