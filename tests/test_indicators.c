@@ -312,6 +312,9 @@ static void test_kernel_paths(void **st) {
         p[0] = 300;
         check_stream(m, p, &s);
     }
+    /* hma's fused loop (all three WMAs full) with the shortest windows: half and outer windows of 1 */
+    static const double hn[] = {2, 3, 4, 5, 17};
+    for (size_t k = 0; k < sizeof hn / sizeof hn[0]; k++) check_stream(qc_ind_find("hma"), hn + k, &s);
     series_free(&z), series_free(&s);
 }
 
@@ -335,7 +338,8 @@ static void check_bits_at(const qc_ind_def *d, const double *p, const series *s,
 }
 static void test_output_alignment(void **st) {
     (void)st;
-    static const char *names[] = {"ichimoku", "aroon", "corr", "autocorr", "ultosc", "vol_yz", "vol_rs", "vol_gk", "vol_parkinson"};
+    static const char *names[] = {"ichimoku", "aroon", "corr", "autocorr", "ultosc", "vol_yz", "vol_rs", "vol_gk", "vol_parkinson",
+                                  "adx", "stoch"};
     static const size_t lens[] = {3, 7, 300, 2000};
     for (int path = 0; path < 3; path++) {
         if (!qc_feat_simd_has(path)) continue;

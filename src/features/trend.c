@@ -158,8 +158,83 @@ IND_STEP hma_step(hma_st *s, const qc_ind_cols *c, size_t i, double *o) {
     if (wlin_push(&s->out, d)) o[0] = wlin_wma(&s->out);
 }
 IND_GLUE_STREAM(hma)
-/* Batch per chunk: the two WMAs of the close by wlin_run, their difference into a buffer that keeps
- * the last floor(sqrt n) values before the chunk, and its WMA by wlin_run; warm-up NaNs last. */
+/* A full wlin's registers for hma_fused: wlin_run's steady step and its re-summation. */
+typedef struct { double k, s, w, dn, inv; size_t n, since, every; } hma_reg;
+static inline hma_reg hma_reg_of(const wlin *w) {
+    return (hma_reg){w->k, w->s, w->w, (double)w->n, w->inv, w->n, w->since, w->every};
+}
+static inline void hma_reg_back(const hma_reg *r, wlin *w) { w->k = r->k, w->s = r->s, w->w = r->w, w->since = r->since; }
+static inline __attribute__((always_inline)) double hma_reg_step(hma_reg *r, double x, double old) {
+    double d = x - r->k;
+    r->w += r->dn * d - r->s;
+    r->s += d - (old - r->k);
+    return r->k + r->w * r->inv;
+}
+/* The push of x (the newest of the n values win[0 .. n - 1]) by wlin_push: a plain step, or the
+ * re-summation (re-centred on x) on the push that completes `every`. */
+static inline __attribute__((always_inline)) double hma_reg_push(hma_reg *r, double x, const double *win) {
+    if (++r->since < r->every) return hma_reg_step(r, x, win[-1]);
+    double s = 0, ww = 0;
+    for (size_t j = 0; j < r->n; j++) {
+        double d = win[j] - x;
+        s += d;
+        ww += (double)(j + 1) * d;
+    }
+    r->k = x, r->s = s, r->w = ww, r->since = 0;
+    return r->k + r->w * r->inv;
+}
+/* Rows [i0, i0 + m) once all three WMAs are full: their three chains in one loop (three wlin_run
+ * passes each waited on one add chain), the same operations in the same order as hma_step. d points
+ * at the chunk's differences with floor(sqrt n) of history before, o at the chunk's outputs. */
+static void hma_fused(hma_st *st, const double *x, size_t i0, size_t m, double *d, double *o) {
+    hma_reg h = hma_reg_of(&st->half), f = hma_reg_of(&st->full), g = hma_reg_of(&st->out);
+    const size_t nh = h.n, nf = f.n, ng = g.n;
+    size_t j = 0;
+    while (j < m) {
+        size_t ph = h.every - h.since - 1, pf = f.every - f.since - 1, pg = g.every - g.since - 1;
+        size_t plain = ph < pf ? ph : pf;
+        plain = plain < pg ? plain : pg;
+        size_t end = m - j < plain ? m : j + plain;
+        h.since += end - j, f.since += end - j, g.since += end - j;
+#ifdef __SSE2__
+        /* the two WMAs of the close as the lanes of one vector [half, full]: hma_reg_step's
+         * operations lane by lane (the same values), half the instructions */
+        __m128d K = _mm_set_pd(f.k, h.k), S = _mm_set_pd(f.s, h.s), W = _mm_set_pd(f.w, h.w);
+        const __m128d DN = _mm_set_pd(f.dn, h.dn), INV = _mm_set_pd(f.inv, h.inv);
+        for (; j < end; j++) {
+            size_t i = i0 + j;
+            __m128d d0 = _mm_sub_pd(_mm_set1_pd(x[i]), K);
+            __m128d old = _mm_loadh_pd(_mm_load_sd(x + i - nh), x + i - nf);
+            W = _mm_add_pd(W, _mm_sub_pd(_mm_mul_pd(DN, d0), S));
+            S = _mm_add_pd(S, _mm_sub_pd(d0, _mm_sub_pd(old, K)));
+            __m128d wv = _mm_add_pd(K, _mm_mul_pd(W, INV));
+            double dv = 2 * _mm_cvtsd_f64(wv) - _mm_cvtsd_f64(_mm_unpackhi_pd(wv, wv));
+            d[j] = dv;
+            o[j] = hma_reg_step(&g, dv, d[j - ng]);
+        }
+        h.s = _mm_cvtsd_f64(S), f.s = _mm_cvtsd_f64(_mm_unpackhi_pd(S, S));
+        h.w = _mm_cvtsd_f64(W), f.w = _mm_cvtsd_f64(_mm_unpackhi_pd(W, W));
+#else
+        for (; j < end; j++) {
+            size_t i = i0 + j;
+            double wh = hma_reg_step(&h, x[i], x[i - nh]), wf = hma_reg_step(&f, x[i], x[i - nf]);
+            double dv = 2 * wh - wf;
+            d[j] = dv;
+            o[j] = hma_reg_step(&g, dv, d[j - ng]);
+        }
+#endif
+        if (j == m) break;
+        size_t i = i0 + j;
+        double wh = hma_reg_push(&h, x[i], x + i + 1 - nh), wf = hma_reg_push(&f, x[i], x + i + 1 - nf);
+        d[j] = 2 * wh - wf;
+        o[j] = hma_reg_push(&g, d[j], d + j + 1 - ng);
+        j++;
+    }
+    hma_reg_back(&h, &st->half), hma_reg_back(&f, &st->full), hma_reg_back(&g, &st->out);
+}
+/* Batch per chunk: while a window fills, the two WMAs of the close by wlin_run, their difference
+ * into a buffer that keeps the last floor(sqrt n) values before the chunk, and its WMA by wlin_run;
+ * once all three are full, hma_fused. Warm-up NaNs last. */
 static qc_err hma_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     hma_st s;
     qc_err rc = hma_init(&s, p, e);
@@ -172,12 +247,16 @@ static qc_err hma_batch(const double *p, const qc_ind_cols *c, size_t len, doubl
     }
     for (size_t i0 = 0; i0 < len; i0 += IND_CHUNK) {
         size_t i1 = len - i0 < IND_CHUNK ? len : i0 + IND_CHUNK, m = i1 - i0;
-        wlin_run(&s.half, c->close, i0, i1, wh);
-        wlin_run(&s.full, c->close, i0, i1, wf);
-        size_t jd = rd > i0 ? (rd - i0 < m ? rd - i0 : m) : 0;
         double *d = buf + m2;
-        for (size_t j = jd; j < m; j++) d[j] = 2 * wh[j] - wf[j]; /* hma_step's expression */
-        wlin_run(&s.out, buf, m2 + jd, m2 + m, o + i0 + jd);
+        if (s.half.count == s.half.n && s.full.count == n && s.out.count == m2) {
+            hma_fused(&s, c->close, i0, m, d, o + i0);
+        } else {
+            wlin_run(&s.half, c->close, i0, i1, wh);
+            wlin_run(&s.full, c->close, i0, i1, wf);
+            size_t jd = rd > i0 ? (rd - i0 < m ? rd - i0 : m) : 0;
+            for (size_t j = jd; j < m; j++) d[j] = 2 * wh[j] - wf[j]; /* hma_step's expression */
+            wlin_run(&s.out, buf, m2 + jd, m2 + m, o + i0 + jd);
+        }
         memmove(buf, d + m - m2, m2 * sizeof *buf);
     }
     for (size_t i = 0; i < len && i < rd + m2 - 1; i++) o[i] = NAN;
