@@ -168,7 +168,7 @@ static int journal(qc_engine *e, const qc_jrec *r) {
 
 /* ---- the journaling venue ---------------------------------------------------------------------- */
 
-static void jv_sync(jvenue *v) { v->inner->views = v->base.views; }
+static void jv_sync(jvenue *v) { v->inner->views = v->base.views, v->inner->views_n = v->base.views_n; }
 
 static void jv_status_rec(qc_engine *e, const qc_order *o);
 

@@ -285,8 +285,8 @@ static void v_on_event_end(qc_venue *base, int64_t ts) {
         uint32_t s = o->req.symbol;
         if (!qc_order_is_open(o)) continue;
         const qc_bar_view *w = &v->base.views[s];
-        size_t i = w->n ? w->n - 1 : 0;
-        if (!w->src || !w->n || w->src->ts[i] != ts) { /* no bar of s at this event */
+        size_t wn = qc_venue_view_n(&v->base, s), i = wn ? wn - 1 : 0;
+        if (!w->src || !wn || w->src->ts[i] != ts) { /* no bar of s at this event */
             rest(v, s, o, NULL);
             continue;
         }

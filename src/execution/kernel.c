@@ -53,6 +53,8 @@ struct qc_kernel {
     const double **line_close; /* per symbol, its closes in a line replay: one dense array to read marks from */
     uint64_t snap_gen;       /* the account's gen when snap_* were summed (qc_kernel_snapshot) */
     double snap_equity, snap_gross, snap_net;
+    size_t line_n;           /* nonzero: every history's length is line_n (a line replay's lazy lengths:
+                              * hist[s].n is left behind; hist_n reads, hist_write_n catches up) */
     size_t marks_due;        /* nonzero: the held symbols' marks are their closes at line bar marks_due - 1,
                               * not yet written (marks_flush writes them; see line_marks) */
     int in_line_fills;       /* bars_in_line_split's fills run: each is followed by its symbol's mark */
@@ -186,15 +188,27 @@ const qc_calendar *qc_ctx_calendar(const qc_ctx *c) {
 const qc_strategy_def *qc_ctx_strategy(const qc_ctx *c) { return c->k->strat; }
 const char *qc_ctx_symbol(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym ? c->k->symbols[s] : ""; }
 int qc_ctx_has_bar(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym && c->k->has[s]; }
-size_t qc_ctx_history_len(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym ? c->k->hist[s].n : 0; }
+/* Symbol s's history length (the bars replayed so far). */
+static inline size_t hist_n(const qc_kernel *k, size_t s) { return k->line_n ? k->line_n : k->hist[s].n; }
+
+/* Leaves lazy lengths: every history's n written, before code that sets some of them one by one. */
+static void hist_write_n(qc_kernel *k) {
+    if (!k->line_n) return;
+    for (size_t s = 0; s < k->n_sym; s++) k->hist[s].n = k->line_n;
+    k->line_n = 0;
+    k->venue->views_n = 0;
+}
+
+size_t qc_ctx_history_len(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym ? hist_n(c->k, s) : 0; }
 
 /* The only way a strategy reads prices: lag >= 0 into what has closed; the future is not there. */
 static double hist_field(const qc_ctx *c, uint32_t s, long lag, size_t field) {
     if (s >= c->k->n_sym || lag < 0) return NAN;
     const qc_bar_view *h = &c->k->hist[s];
-    if ((size_t)lag >= h->n) return NAN;
+    size_t n = hist_n(c->k, s);
+    if ((size_t)lag >= n) return NAN;
     const double *col[5] = {h->src->open, h->src->high, h->src->low, h->src->close, h->src->volume};
-    return col[field][h->n - 1 - (size_t)lag];
+    return col[field][n - 1 - (size_t)lag];
 }
 
 double qc_ctx_open(const qc_ctx *c, uint32_t s, long lag) { return hist_field(c, s, lag, 0); }
@@ -265,7 +279,8 @@ static int breaches_leverage(qc_kernel *k, const qc_order_req *r) {
     qc_kernel_snapshot(k, &eq, &gross_now, &net);
     const qc_bar_view *h = &k->hist[r->symbol];
     double q = k->acct.hold[r->symbol].qty;
-    double px = h->n ? h->src->close[h->n - 1] : k->acct.pos[r->symbol].avg_cost;
+    size_t hn = hist_n(k, r->symbol);
+    double px = hn ? h->src->close[hn - 1] : k->acct.pos[r->symbol].avg_cost;
     double notional = r->cash > 0 ? r->cash : r->qty * px;
     double signed_after = q * px + (r->side == QC_BUY ? notional : -notional);
     double gross = gross_now - fabs(q * px) + fabs(signed_after);
@@ -288,7 +303,8 @@ static qc_err grow(void **p, size_t *cap, size_t need, size_t sz, qc_error *err)
 /* The bar's close of s as the engine's reference price, when it is not marking every bar. */
 static void risk_mark_for_order(qc_kernel *k, uint32_t s) {
     const qc_bar_view *h = &k->hist[s];
-    if (!k->risk_marks && h->n) qc_risk_on_mark(k->opts.risk, s, h->src->close[h->n - 1], k->now);
+    size_t n = hist_n(k, s);
+    if (!k->risk_marks && n) qc_risk_on_mark(k->opts.risk, s, h->src->close[n - 1], k->now);
 }
 
 static void risk_refused(qc_kernel *k, const qc_risk_verdict *v) {
@@ -617,6 +633,7 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
     if (k->opts.risk) risk_new_day(k, ts);
     k->has_all = 0;
     k->line_src = NULL;
+    hist_write_n(k);
     bars_in(k, ts, series, idx, has);
     event_rest(k, ts);
     return QC_OK;
@@ -631,7 +648,8 @@ qc_err qc_kernel_event(qc_kernel *k, int64_t ts, const qc_bars *const *series, c
  * read but those followed by their own symbol's mark: bars_in_line_split, or no fills at all), the
  * held marks wait for their first reader: marks_flush runs before every reader of marks (equity,
  * borrow, the signal hook, a fill outside the split's loop, the snapshot) and at the event's end,
- * where it sums the snapshot in the same pass; every reader sees the marks written now would give. */
+ * where it sums the snapshot in the same pass; every reader sees the marks written now would give.
+ * The histories' lengths are then lazy too (line_n, read through hist_n and the venue's views_n). */
 static void held_marks(qc_kernel *k, size_t i, size_t s0, size_t s1);
 static void line_marks(qc_kernel *k, int64_t ts, const qc_bars *const *series, size_t i, size_t s0, size_t s1,
                        int defer) {
@@ -649,13 +667,17 @@ static void line_marks(qc_kernel *k, int64_t ts, const qc_bars *const *series, s
             for (size_t s = s0; s < s1; s++) qc_risk_on_mark(k->opts.risk, (uint32_t)s, series[s]->close[i], ts);
         return;
     }
-    if (k->line_src == series) {
+    if (k->line_src == series && defer) { /* every symbol: the lengths are lazy (hist_n) */
+        k->line_n = k->venue->views_n = i + 1;
+    } else if (k->line_src == series) {
         size_t s = s0;
         for (; s + 4 <= s1; s += 4) /* four at a time: one store each, the loop's test once */
             hist[s].n = hist[s + 1].n = hist[s + 2].n = hist[s + 3].n = i + 1;
         for (; s < s1; s++) hist[s].n = i + 1;
-    } else
+    } else {
+        hist_write_n(k);
         for (size_t s = s0; s < s1; s++) hist[s].src = series[s], hist[s].n = i + 1;
+    }
     if (defer)
         k->marks_due = i + 1;
     else
@@ -747,6 +769,7 @@ static void bars_in_line(qc_kernel *k, int64_t ts, const qc_bars *const *series,
         bars_in_line_split(k, ts, series, i);
         return;
     }
+    hist_write_n(k); /* runs of symbols take their bar in turn: lengths one by one */
     size_t b = v->busy ? next_busy(v->busy, 0, n) : 0;
     for (size_t s = 0; s < n;) {
         line_marks(k, ts, series, i, s, b, 0);
@@ -813,6 +836,7 @@ size_t qc_kernel_quiet(qc_kernel *k, const int64_t *ts, const qc_bars *const *se
     if (stop > to) stop = to;
     /* the state qc_kernel_event leaves after event stop - 1: the latest finite close is the mark */
     k->line_src = NULL;
+    k->line_n = 0, k->venue->views_n = 0; /* every length written below */
     for (size_t s = 0; s < k->n_sym; s++) {
         const double *c = series[s]->close;
         k->has[s] = 1;

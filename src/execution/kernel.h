@@ -186,6 +186,8 @@ struct qc_venue {
     qc_venue_sink sink;
     void *kernel;
     const qc_bar_view *views; /* per symbol, set by the kernel: what has been replayed */
+    size_t views_n;           /* nonzero: every view's length is views_n (a line replay leaves the
+                               * views' own n behind); read lengths through qc_venue_view_n */
     /* Orders the venue holds that wait for market data or the event's end; while 0 the kernel
      * skips on_bar and on_event_end (the venue keeps it current). */
     size_t active;
@@ -193,6 +195,8 @@ struct qc_venue {
      * kernel then sends on_bar only for those symbols. NULL (the default): every bar is sent. */
     const uint8_t *busy;
 };
+/* The number of symbol s's replayed bars as its venue view says. */
+static inline size_t qc_venue_view_n(const qc_venue *v, uint32_t s) { return v->views_n ? v->views_n : v->views[s].n; }
 
 /* ---- the kernel ------------------------------------------------------------------------------- */
 
