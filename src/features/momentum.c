@@ -365,15 +365,17 @@ IND_SIMD(adx_dis, (const double (*a)[IND_CHUNK], double *restrict o0, double *re
              const double *restrict sp = a[0], *restrict sn = a[1], *restrict str = a[2];
              for (size_t j = 0; j < m; j++) adx_of(sp[j], sn[j], str[j], o0 + j, o1 + j, o2 + j);
          })
-/* The stream's steps until the sums and the EMA are seeded (2n rows), then per chunk of 32 (the first
- * up to the output's next line): the directional moves and true ranges (no serial dependency:
- * vectorised), one loop of the three Wilder sums beside the ADX EMA of the previous chunk's DX (four
- * chains of a multiply and an add), then the DIs and DX (adx_dis: the two divisions a point
- * vectorised, where the one loop took them scalar). The chunks are short so the core runs a chunk's
- * divisions under the next one's chains (10M points: 5.5 -> 5.15 ns/point; 64: 5.6, 128: 6.1, 16:
- * 5.2; the EMA in a loop of its own after the divisions: 5.9). The same operations as adx_step's
- * steady state. */
-#define ADX_CHUNK 32
+/* The stream's steps until the sums and the EMA are seeded (2n rows), then per chunk of 48 on the
+ * AVX-512 path, 32 on the others (the first up to the output's next line): the directional moves
+ * and true ranges (no serial dependency: vectorised), one loop of the three Wilder sums beside the
+ * ADX EMA of the previous chunk's DX (four chains of a multiply and an add), then the DIs and DX
+ * (adx_dis: the two divisions a point vectorised, where the one loop took them scalar). The chunks
+ * are short so the core runs a chunk's divisions under the next one's chains (10M points: 5.5 ->
+ * 5.15 ns/point with 32; 64: 5.6, 128: 6.1, 16: 5.2; the EMA in a loop of its own after the
+ * divisions: 5.9). Eighth round, 10M points, AVX-512: 48 -> 4.75 (40: 4.9, 56: 5.5, 64: 5.7-6.3: a
+ * cliff past 48); on AVX2 48 is no faster and on SSE2 slower (7.75 vs 7.45), so they keep 32. The
+ * same operations as adx_step's steady state. */
+static size_t adx_chunk(void) { return qc_feat_simd_path() == QC_SIMD_AVX512 ? 48 : 32; }
 static qc_err adx_batch(const double *p, const qc_ind_cols *c, size_t len, double *const *out, qc_error *e) {
     adx_st s;
     qc_err rc = adx_init(&s, p, e);
@@ -387,8 +389,9 @@ static qc_err adx_batch(const double *p, const qc_ind_cols *c, size_t len, doubl
     _Alignas(64) double a[3][IND_CHUNK];
     const double *pd = NULL; /* the previous chunk's DX, whose EMA runs beside this chunk's sums */
     double *pe = NULL;
-    size_t pm = 0, m = ind_first_chunk(out[0] + i, ADX_CHUNK);
-    for (size_t i0 = i; i0 < len; i0 += m, m = ADX_CHUNK) {
+    const size_t chunk = adx_chunk();
+    size_t pm = 0, m = ind_first_chunk(out[0] + i, chunk);
+    for (size_t i0 = i; i0 < len; i0 += m, m = chunk) {
         m = len - i0 < m ? len - i0 : m;
         adx_moves(c->high + i0, c->low + i0, c->close + i0 - 1, a, m);
         size_t both = m < pm ? m : pm, j = 0;
