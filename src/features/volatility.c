@@ -458,6 +458,38 @@ IND_SIMD(yz_combine,
                  o[j] = sqrt(s->N * mom_var(a2[j], b2[j], inv, inv1) + s->k * s->N * mom_var(a1[j], b1[j], inv, inv1) +
                              (1 - s->k) * s->scale * rsum[j]);
          })
+/* Row j's step of a window's moment sums about k (m1 = sum of x - k, m2 = of its squares; cur[j]
+ * enters, hist[j] = cur[j - n] leaves): every `every` pushes re-summed from the window, re-centred on
+ * this value (as wmom_resum), else updated (as wmom2_run). */
+static inline void yz_mom_step(double *m1, double *m2, double *k, size_t *count, size_t every, const double *cur,
+                               const double *hist, size_t j, size_t n) {
+    if (++*count == every) {
+        double a = 0, b = 0;
+        *k = cur[j], *count = 0;
+        for (size_t q = j + 1; q <= j + n; q++) { /* hist[q] = cur[q - n]: no unsigned wrap early in a chunk */
+            double d = hist[q] - *k, d2 = d * d;
+            a += d, b += d2;
+        }
+        *m1 = a, *m2 = b;
+    } else {
+        double dn = cur[j] - *k, dold = hist[j] - *k;
+        *m1 += dn - dold, *m2 += dn * dn - dold * dold;
+    }
+}
+
+/* The same for a plain window sum (as wsum_resum and wsum_run). */
+static inline void yz_sum_step(double *sum, size_t *count, size_t every, const double *cur, const double *hist,
+                               size_t j, size_t n) {
+    if (++*count == every) {
+        double a = 0;
+        *count = 0;
+        for (size_t q = j + 1; q <= j + n; q++) a += hist[q];
+        *sum = a;
+    } else {
+        *sum += cur[j] - hist[j];
+    }
+}
+
 /* The three window sums of a chunk (positions [0, m); co, rs, ov point at the chunk's first row, with
  * n values of history before; ov's first value is position st): while a window fills, wmom2_run /
  * wsum_run alone; once all three are full, one loop with their five add chains overlapping (three
@@ -491,32 +523,9 @@ static inline __attribute__((always_inline)) void yz_sums(vol_yz_st *s, const do
             a1[j] = c1, b1[j] = c2, rsum[j] = r, a2[j] = o1, b2[j] = o2;
         }
         if (j == m) break;
-        if (++sc == every) { /* wmom_resum, re-centred on this value */
-            kc = co[j], c1 = 0, c2 = 0, sc = 0;
-            for (size_t q = j + 1; q <= j + n; q++) { /* hc[q] = co[q - n]: no unsigned wrap early in a chunk */
-                double d = hc[q] - kc, d2 = d * d;
-                c1 += d, c2 += d2;
-            }
-        } else {
-            double dn = co[j] - kc, dold = hc[j] - kc;
-            c1 += dn - dold, c2 += dn * dn - dold * dold;
-        }
-        if (++sr == every) { /* wsum_resum */
-            r = 0, sr = 0;
-            for (size_t q = j + 1; q <= j + n; q++) r += hr[q];
-        } else {
-            r += rs[j] - hr[j];
-        }
-        if (++so == every) {
-            ko = ov[j], o1 = 0, o2 = 0, so = 0;
-            for (size_t q = j + 1; q <= j + n; q++) {
-                double d = ho[q] - ko, d2 = d * d;
-                o1 += d, o2 += d2;
-            }
-        } else {
-            double en = ov[j] - ko, eold = ho[j] - ko;
-            o1 += en - eold, o2 += en * en - eold * eold;
-        }
+        yz_mom_step(&c1, &c2, &kc, &sc, every, co, hc, j, n);
+        yz_sum_step(&r, &sr, every, rs, hr, j, n);
+        yz_mom_step(&o1, &o2, &ko, &so, every, ov, ho, j, n);
         a1[j] = c1, b1[j] = c2, rsum[j] = r, a2[j] = o1, b2[j] = o2;
         j++;
     }
@@ -558,32 +567,9 @@ __attribute__((target("avx2"))) static void yz_sums4(vol_yz_st *s, const double 
         double t[4];
         _mm256_storeu_pd(t, S);
         double c1 = t[0], c2 = t[1], o1 = t[2], o2 = t[3];
-        if (++sc == every) { /* wmom_resum, re-centred on this value */
-            kc = co[j], c1 = 0, c2 = 0, sc = 0;
-            for (size_t q = j + 1; q <= j + n; q++) {
-                double d = hc[q] - kc, d2 = d * d;
-                c1 += d, c2 += d2;
-            }
-        } else {
-            double dn = co[j] - kc, dold = hc[j] - kc;
-            c1 += dn - dold, c2 += dn * dn - dold * dold;
-        }
-        if (++sr == every) { /* wsum_resum */
-            r = 0, sr = 0;
-            for (size_t q = j + 1; q <= j + n; q++) r += hr[q];
-        } else {
-            r += rs[j] - hr[j];
-        }
-        if (++so == every) {
-            ko = ov[j], o1 = 0, o2 = 0, so = 0;
-            for (size_t q = j + 1; q <= j + n; q++) {
-                double d = ho[q] - ko, d2 = d * d;
-                o1 += d, o2 += d2;
-            }
-        } else {
-            double en = ov[j] - ko, eold = ho[j] - ko;
-            o1 += en - eold, o2 += en * en - eold * eold;
-        }
+        yz_mom_step(&c1, &c2, &kc, &sc, every, co, hc, j, n);
+        yz_sum_step(&r, &sr, every, rs, hr, j, n);
+        yz_mom_step(&o1, &o2, &ko, &so, every, ov, ho, j, n);
         S = _mm256_setr_pd(c1, c2, o1, o2), K = _mm256_setr_pd(kc, kc, ko, ko);
         _mm256_store_pd(q4 + 4 * j, S);
         rsum[j] = r;
