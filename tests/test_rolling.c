@@ -397,6 +397,24 @@ static double *scan_stream(size_t len, uint64_t seed) {
     return x;
 }
 
+/* The reference for a scan that consumed `got` of the n values it was given: pushes x[0..got) one
+ * at a time into `one` (*p1, *c1: its last two comparisons) and checks that the scan stopped at the
+ * first crossing and only there; returns the crossings (0 or 1). */
+static size_t push_and_check(qc_sma_pair *one, const double *x, size_t got, size_t n, int *p1, int *c1) {
+    assert_true(got >= 1 && got <= n);
+    size_t crossings = 0;
+    for (size_t j = 0; j < got; j++) {
+        qc_sma_pair_push(one, x[j]);
+        *p1 = *c1;
+        *c1 = qc_sma_pair_cmp(one);
+        int crossed = *p1 != QC_SMA_UNDEFINED && *c1 != QC_SMA_UNDEFINED && *c1 != 0 && *c1 != *p1;
+        if (j + 1 < got) assert_false(crossed); /* it stops at the first crossing */
+        else if (got < n) assert_true(crossed);  /* and only there */
+        crossings += (size_t)crossed;
+    }
+    return crossings;
+}
+
 /* qc_sma_pair_scan is pushing one value at a time, bit for bit: it stops exactly after each
  * crossing, leaves the same comparisons and the same state, for windows on the exact fast path
  * (ns < 1024) and off it, fed in chunks of many sizes. */
@@ -416,16 +434,7 @@ static void test_pair_scan_equals_push(void **state) {
         while (i < len) {
             size_t chunk = 1 + (size_t)(rng_unif(&seed) * 300), n = chunk < len - i ? chunk : len - i;
             size_t got = qc_sma_pair_scan(&scan, x + i, n, &p2, &c2);
-            assert_true(got >= 1 && got <= n);
-            for (size_t j = 0; j < got; j++) { /* the reference, one push at a time */
-                qc_sma_pair_push(&one, x[i + j]);
-                p1 = c1;
-                c1 = qc_sma_pair_cmp(&one);
-                int crossed = p1 != QC_SMA_UNDEFINED && c1 != QC_SMA_UNDEFINED && c1 != 0 && c1 != p1;
-                if (j + 1 < got) assert_false(crossed); /* it stops at the first crossing */
-                else if (got < n) assert_true(crossed);  /* and only there */
-                crossings += (size_t)crossed;
-            }
+            crossings += push_and_check(&one, x + i, got, n, &p1, &c1);
             i += got;
             assert_int_equal(p1, p2);
             assert_int_equal(c1, c2);
@@ -468,16 +477,7 @@ static void pair_scan_line_equals_push(void) {
                 size_t chunk = 1 + (size_t)(rng_unif(&seed) * (rng_unif(&seed) < 0.1 ? 3000 : 300));
                 size_t n = chunk < len - i ? chunk : len - i;
                 size_t got = qc_sma_pair_scan_line(&scan, &line, x, i, i + n, &p2, &c2);
-                assert_true(got >= 1 && got <= n);
-                for (size_t j = 0; j < got; j++) {
-                    qc_sma_pair_push(&one, x[i + j]);
-                    p1 = c1;
-                    c1 = qc_sma_pair_cmp(&one);
-                    int crossed = p1 != QC_SMA_UNDEFINED && c1 != QC_SMA_UNDEFINED && c1 != 0 && c1 != p1;
-                    if (j + 1 < got) assert_false(crossed);
-                    else if (got < n) assert_true(crossed);
-                    crossings += (size_t)crossed;
-                }
+                crossings += push_and_check(&one, x + i, got, n, &p1, &c1);
                 i += got;
                 assert_int_equal(p1, p2);
                 assert_int_equal(c1, c2);
@@ -546,15 +546,7 @@ static void test_pair_scan_line_warmup(void **state) {
                 while (i < len) {
                     size_t n = i == pushed ? firsts[m] - pushed : (len - i < 17 ? len - i : 17);
                     size_t got = qc_sma_pair_scan_line(&scan, &line, x, i, i + n, &p2, &c2);
-                    assert_true(got >= 1 && got <= n);
-                    for (size_t j = 0; j < got; j++) {
-                        qc_sma_pair_push(&one, x[i + j]);
-                        p1 = c1;
-                        c1 = qc_sma_pair_cmp(&one);
-                        int crossed = p1 != QC_SMA_UNDEFINED && c1 != QC_SMA_UNDEFINED && c1 != 0 && c1 != p1;
-                        if (j + 1 < got) assert_false(crossed);
-                        else if (got < n) assert_true(crossed);
-                    }
+                    push_and_check(&one, x + i, got, n, &p1, &c1);
                     i += got;
                     assert_int_equal(p1, p2);
                     assert_int_equal(c1, c2);
