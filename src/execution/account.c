@@ -165,18 +165,33 @@ double qc_account_equity(const qc_account *a) {
     return e;
 }
 
-void qc_account_snapshot(const qc_account *a, double *equity, double *gross, double *net) {
+/* qc_account_snapshot's pass; with close (closes per symbol), each held symbol is first marked at
+ * close[s][i]: the same operations in the same order, the sums reading the mark just written. */
+static inline __attribute__((always_inline)) void held_sums(const qc_account *a, const double *const *close,
+                                                            size_t i, double *equity, double *gross, double *net) {
+    qc_holding *h = a->hold;
     double g = 0, v = 0;
-    for (size_t i = 0, nw = HELD_WORDS(a); i < nw; i++)
-        for (uint64_t w = a->held[i]; w; w &= w - 1) {
-            size_t s = HELD_SYM(i, w);
-            double x = a->hold[s].qty * mark_of(a, s);
+    for (size_t wi = 0, nw = HELD_WORDS(a); wi < nw; wi++)
+        for (uint64_t w = a->held[wi]; w; w &= w - 1) {
+            size_t s = HELD_SYM(wi, w);
+            if (close) h[s].last_price = close[s][i];
+            double x = h[s].qty * mark_of(a, s);
             v += x;
             g += fabs(x);
         }
     *equity = a->cash + v;
     *gross = g;
     *net = v;
+}
+
+void qc_account_snapshot(const qc_account *a, double *equity, double *gross, double *net) {
+    held_sums(a, NULL, 0, equity, gross, net);
+}
+
+void qc_account_mark_held(qc_account *a, const double *const *close, size_t i, double *equity, double *gross,
+                          double *net) {
+    a->gen++;
+    held_sums(a, close, i, equity, gross, net);
 }
 
 double qc_account_gross_exposure(const qc_account *a) {

@@ -73,6 +73,10 @@ void qc_account_accrue_borrow(qc_account *a, double years);
 double qc_account_equity(const qc_account *a);
 /* Equity, gross and net exposure in one pass. */
 void qc_account_snapshot(const qc_account *a, double *equity, double *gross, double *net);
+/* Marks every held symbol s at close[s][i] (finite) and gives the snapshot after, in one pass: the
+ * same bits as qc_account_mark of each, then qc_account_snapshot. */
+void qc_account_mark_held(qc_account *a, const double *const *close, size_t i, double *equity, double *gross,
+                          double *net);
 double qc_account_gross_exposure(const qc_account *a);
 double qc_account_unrealized(const qc_account *a, uint32_t symbol);
 

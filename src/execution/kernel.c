@@ -219,9 +219,9 @@ double qc_ctx_volume(const qc_ctx *c, uint32_t s, long lag) { return hist_field(
 double qc_ctx_position(const qc_ctx *c, uint32_t s) { return s < c->k->n_sym ? c->k->acct.hold[s].qty : 0; }
 double qc_ctx_cash(const qc_ctx *c) { return c->k->acct.cash; }
 size_t qc_ctx_n_positions(const qc_ctx *c) { return c->k->acct.n_held; }
-static void marks_flush(qc_kernel *k, int sums);
+static void marks_flush(qc_kernel *k);
 double qc_ctx_equity(const qc_ctx *c) {
-    marks_flush(c->k, 0);
+    marks_flush(c->k);
     return qc_account_equity(&c->k->acct);
 }
 const qc_error *qc_ctx_last_error(const qc_ctx *c) { return &c->k->last_err; }
@@ -241,30 +241,17 @@ static qc_order *order_at(const qc_kernel *k, uint64_t id) {
 
 const qc_order *qc_ctx_order(const qc_ctx *c, uint64_t id) { return order_at(c->k, id); }
 
-/* Writes the marks a line event left due (see line_marks); with sums, in the same pass, the
- * snapshot qc_account_snapshot would give after them (the same operations in the same order: the
- * mark is the close either way) for qc_kernel_snapshot's cache. */
-static void marks_flush(qc_kernel *k, int sums) {
+/* Writes the marks a line event left due (see line_marks) and, in the same pass, the snapshot after
+ * them for qc_kernel_snapshot's cache. */
+static void marks_flush(qc_kernel *k) {
     if (!k->marks_due) return;
-    const size_t i = k->marks_due - 1;
-    const double **close = k->line_close;
-    qc_account *a = &k->acct;
-    qc_holding *h = a->hold;
-    double g = 0, v = 0;
-    for (size_t wi = 0, nw = a->n_symbols / 64 + 1; wi < nw; wi++)
-        for (uint64_t w = a->held[wi]; w; w &= w - 1) {
-            size_t s = wi * 64 + (size_t)__builtin_ctzll(w);
-            double c = close[s][i], x = h[s].qty * c;
-            h[s].last_price = c;
-            v += x;
-            g += fabs(x);
-        }
+    qc_account_mark_held(&k->acct, k->line_close, k->marks_due - 1, &k->snap_equity, &k->snap_gross, &k->snap_net);
+    k->snap_gen = k->acct.gen;
     k->marks_due = 0;
-    if (sums) k->snap_equity = a->cash + v, k->snap_gross = g, k->snap_net = v, k->snap_gen = a->gen;
 }
 
 void qc_kernel_snapshot(qc_kernel *k, double *equity, double *gross, double *net) {
-    if (k->marks_due) marks_flush(k, 1);
+    marks_flush(k);
     if (k->snap_gen != k->acct.gen) { /* the sums change only with the account */
         qc_account_snapshot(&k->acct, &k->snap_equity, &k->snap_gross, &k->snap_net);
         k->snap_gen = k->acct.gen;
@@ -442,7 +429,7 @@ static void on_venue_fill(void *vk, const qc_fill *f) {
     qc_kernel *k = vk;
     qc_order *o = order_at(k, f->order_id);
     if (!o) return;
-    if (!k->in_line_fills) marks_flush(k, 0); /* the fill's price is its symbol's mark until the next bar */
+    if (!k->in_line_fills) marks_flush(k); /* the fill's price is its symbol's mark until the next bar */
     double prev = o->filled_qty;
     o->filled_qty += f->qty;
     o->avg_price = (prev * o->avg_price + f->qty * f->price) / o->filled_qty;
@@ -607,7 +594,7 @@ static void bars_in(qc_kernel *k, int64_t ts, const qc_bars *const *series, cons
 /* The rest of an event once its bars are in: borrow, on_bar, the queue, the venue's end, kills. */
 static void event_rest(qc_kernel *k, int64_t ts) {
     if (k->opts.borrow_rate > 0 && k->opts.periods_per_year > 0) {
-        marks_flush(k, 0);
+        marks_flush(k);
         qc_account_accrue_borrow(&k->acct, 1.0 / k->opts.periods_per_year);
     }
     if (k->event_index >= k->act_at) { /* before act_at the span hook consumed this event's bars */
@@ -615,14 +602,14 @@ static void event_rest(qc_kernel *k, int64_t ts) {
         k->strat->on_bar(k->state, &k->ctx);
         k->in_handler = 0;
     }
-    if (k->opts.on_signal) marks_flush(k, 0), k->opts.on_signal(k->opts.hook_ctx);
+    if (k->opts.on_signal) marks_flush(k), k->opts.on_signal(k->opts.hook_ctx);
     if (k->n_queue) flush_queue(k);
     if (k->venue->active) {
         k->venue->vt->on_event_end(k->venue, ts);
         if (k->n_queue) flush_queue(k); /* orders placed from on_fill during close fills */
     }
     if (k->opts.risk) risk_actions(k);
-    if (k->marks_due) marks_flush(k, 1); /* the event ends with its marks written (and summed for its record) */
+    marks_flush(k); /* the event ends with its marks written (and summed for its record) */
     k->event_index++;
 }
 

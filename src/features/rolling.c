@@ -579,9 +579,10 @@ static inline int line_sign(int64_t acc, const int64_t *Ps, const int64_t *Pf, s
 
 /* The line's steps from position *at (= l->end) up to `to` (<= l->qend): each turns the value
  * there into its prefix sum and compares; stops right after a crossing (returns 1): a comparison
- * that is not 0 and differs from the one before. While the last comparison is +1 or -1, a step only asks whether
- * the next one keeps that sign (one product comparison with the sign folded into the window lengths:
- * |sums| < 2^53 and windows < 1024, so the products fit); a step that does not is then classified. */
+ * that is not 0 and differs from the one before. While the last comparison is +1 or -1, a step only
+ * asks whether the next one keeps that sign (one product comparison with the sign folded into the
+ * window lengths: |sums| < 2^53 and windows < 1024, so the products fit); a step that does not is
+ * then classified. */
 static int line_steps(const qc_sma_pair *p, qc_sma_line *l, size_t *at, size_t to, int *prev, int *cmp) {
     const size_t ns = p->ns, nf = p->nf;
     const int64_t ins = (int64_t)ns, inf = (int64_t)nf;
